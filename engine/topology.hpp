@@ -1,0 +1,70 @@
+#pragma once
+// The system as a typed graph (Boost.Graph): CPU package, IOMMUs, PCIe switches / root ports and
+// devices, joined by links with latency and bandwidth. Built from a scenario's "topology" object,
+// either explicit (nodes + links) or generated (iommus x devices_per_iommu from a device template).
+#include <boost/graph/adjacency_list.hpp>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace svasim {
+
+enum class NodeKind { cpu, iommu, root_port, pcie_switch, device };
+const char* to_string(NodeKind k);
+
+struct DeviceCaps {
+  bool ats = true;
+  bool pri = false;
+  bool pasid = true;
+  bool extra_devtlb_quirk = false; // Intel QAT 0x4940-0x4943 needs one more devTLB flush per chunk
+  int streams = 1;                 // SMMUv3 stream IDs
+  double ats_inv_ns = -1;          // < 0: the device.ats_inv_ns parameter
+};
+
+struct Node {
+  std::string name;
+  NodeKind kind = NodeKind::device;
+  int cores = 0;   // cpu only
+  DeviceCaps caps; // device only
+  int index = -1;  // index among nodes of the same kind (device 0.., iommu 0.., cpu 0..)
+};
+
+struct Link {
+  double latency_ns = 0;
+  double bandwidth_gbps = 0; // GB/s (bytes), as PCIe is usually quoted
+};
+
+using TopologyGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, Node, Link>;
+using NodeId = TopologyGraph::vertex_descriptor;
+
+class Topology {
+public:
+  // Builds and validates; throws InputError with a JSON Pointer under `json_path` that names the
+  // offending node or link: unknown kind, duplicate or dangling names, a cycle, a device reaching no
+  // IOMMU or more than one, an IOMMU the CPU cannot reach, no CPU or more than one.
+  static Topology from_json(const nlohmann::json& topo, const std::string& json_path);
+
+  const TopologyGraph& graph() const { return g_; }
+  const Node& node(NodeId v) const { return g_[v]; }
+  NodeId cpu() const { return cpu_; }
+  const std::vector<NodeId>& iommus() const { return iommus_; }   // by IOMMU index
+  const std::vector<NodeId>& devices() const { return devices_; } // by device index
+  NodeId find(const std::string& name) const;                     // throws std::out_of_range
+  bool has(const std::string& name) const;
+  int iommu_of_device(int device) const { return device_iommu_[device]; }
+  // Links on the path, in order from -> to (the graph is a tree, so the path is unique).
+  std::vector<std::pair<NodeId, NodeId>> path(NodeId from, NodeId to) const;
+  const Link& link(NodeId a, NodeId b) const;
+  // The effective topology in explicit form (generators expanded), for results and hashing.
+  nlohmann::json to_json() const;
+
+private:
+  TopologyGraph g_;
+  NodeId cpu_ = 0;
+  std::vector<NodeId> iommus_;
+  std::vector<NodeId> devices_;
+  std::vector<int> device_iommu_;
+};
+
+}  // namespace svasim

@@ -1,0 +1,91 @@
+#pragma once
+// The vocabulary shared by every flush planner: what an mmu_notifier invalidation becomes on the
+// invalidation queues, before any time passes. Pure data; no SimGrid.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace svasim {
+
+inline constexpr unsigned kPageShift = 12;
+// MAX_AGAW_PFN_WIDTH in intel/iommu.h: the mask that covers the whole address space.
+inline constexpr unsigned kMaxAgawPfnWidth = 52;
+
+enum class DescKind {
+  vtd_piotlb,          // VT-d PASID-based IOTLB invalidation (page-selective or PASID-selective)
+  vtd_devtlb,          // VT-d PASID-based device-TLB invalidation -> one ATS Invalidate Request
+  smmu_tlbi_asid,      // SMMUv3 CMD_TLBI_NH_ASID
+  smmu_tlbi_va,        // SMMUv3 CMD_TLBI_NH_VA (one page, or a range with FEAT_RANGE_INV)
+  smmu_atc_inv,        // SMMUv3 CMD_ATC_INV for one stream -> one ATS Invalidate Request
+  amd_inv_iommu_pages, // AMD INVALIDATE_IOMMU_PAGES
+  amd_inv_iotlb_pages, // AMD INVALIDATE_IOTLB_PAGES (device IOTLB) -> one ATS Invalidate Request
+};
+
+const char* to_string(DescKind k);
+// IOMMU-side translation-cache invalidations (IOTLB / TLBI): counted as iotlb_invalidations.
+bool is_iotlb(DescKind k);
+// Device-side (ATC) invalidations: each one makes the IOMMU send an ATS Invalidate Request to `device`.
+bool is_devtlb(DescKind k);
+
+struct Descriptor {
+  DescKind kind;
+  int device = -1;        // topology device index for devTLB/ATC kinds, -1 otherwise
+  std::uint64_t addr = 0; // first byte covered (aligned as the hardware requires)
+  unsigned mask = 0;      // log2 of the pages covered; kMaxAgawPfnWidth (or more) = whole address space
+  bool whole_pasid = false; // PASID-selective / by-ASID / full-range: not address based
+  bool operator==(const Descriptor&) const = default;
+};
+
+// One call into the queue: VT-d qi_submit_sync(), an SMMUv3 arm_smmu_cmdq_issue_cmdlist(), or AMD
+// iommu_queue_command()s closed by a completion wait. `wait` is the trailing wait descriptor / CMD_SYNC /
+// COMPLETION_WAIT; an SMMUv3 full batch of 64 is issued without one.
+struct Submission {
+  int iommu = 0;  // topology IOMMU index
+  std::vector<Descriptor> descs;
+  bool wait = true;
+  bool operator==(const Submission&) const = default;
+};
+
+// The ordered submissions of one invalidation. The CPU thread issues them one after another.
+struct FlushPlan {
+  std::vector<Submission> submissions;
+  std::size_t iotlb_count() const;
+  std::size_t devtlb_count() const;
+  std::size_t wait_count() const;
+};
+
+// A device (PASID) attached to an SVA domain, as the driver's attachment list sees it.
+struct Attachment {
+  int device = 0;  // topology device index
+  int iommu = 0;   // topology IOMMU index the device sits behind
+  bool ats = true; // ATS enabled: the device has an ATC that must be invalidated
+  bool extra_devtlb_quirk = false; // Intel QAT 0x4940-0x4943: one more devTLB flush per chunk
+  int streams = 1; // SMMUv3 stream IDs of the master (one ATC_INV each)
+  bool operator==(const Attachment&) const = default;
+};
+
+// An SVA domain with its attachments in attach order. Each domain has its own mmu_notifier, so an
+// unmap is planned once per domain of the mm.
+struct SvaDomain {
+  int id = 0;
+  std::vector<Attachment> attachments;
+};
+
+// The range an mmu_notifier reports: [start, end) in bytes. start == 0 && end == UINT64_MAX is the
+// "invalidate everything" case (arch_invalidate_secondary_tlbs(mm, 0, -1UL)).
+struct UnmapRange {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  bool is_full() const { return start == 0 && end == UINT64_MAX; }
+  std::uint64_t pages() const { return (end - start + (1ULL << kPageShift) - 1) >> kPageShift; }
+};
+
+// How the CPU reaches the queue; decides the lock discipline in the simulation.
+enum class QueueDiscipline {
+  vtd_qi,     // per-IOMMU q_lock held while writing; dropped and retaken while spinning on the wait
+  smmu_cmdq,  // lock-free: space claimed with cmpxchg on prod, CMD_SYNC polled without a lock
+  amd_cmdbuf, // iommu->lock held per queued command; completion wait polled without the lock
+};
+const char* to_string(QueueDiscipline q);
+
+}  // namespace svasim
