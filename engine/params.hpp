@@ -38,6 +38,7 @@ public:
   const std::map<std::string, double>& values() const { return values_; }
 
 private:
+  void apply_group(const nlohmann::json& obj, const std::string& prefix, const std::string& path);
   std::map<std::string, double> values_;
 };
 

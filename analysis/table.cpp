@@ -1,0 +1,115 @@
+#include "analysis/table.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+namespace svasim {
+
+using nlohmann::json;
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string pad(const std::string& s, std::size_t w, bool left = false) {
+  if (s.size() >= w) return s;
+  return left ? s + std::string(w - s.size(), ' ') : std::string(w - s.size(), ' ') + s;
+}
+
+double per_unmap(const json& r, const char* counter) {
+  const double unmaps = r["counters"]["unmaps"].get<double>();
+  return unmaps > 0 ? r["counters"][counter].get<double>() / unmaps : 0.0;
+}
+
+std::string run_label(const json& r) {
+  const json& sc = r["scenario"];
+  const std::string profile = sc["profile"].get<std::string>();
+  return profile.empty() ? sc["domain_model"].get<std::string>() + "+" + sc["flush_model"].get<std::string>() : profile;
+}
+
+const char* kCounters[] = {"iotlb_invalidations", "devtlb_invalidations", "invalidation_waits", "submissions",
+                           "descriptors", "ats_inv_requests"};
+const char* kQuantiles[] = {"mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"};
+const char* kQuantileNames[] = {"mean", "p50", "p90", "p99", "p99.9", "max"};
+
+std::string latency_row(const std::string& name, const json& h) {
+  std::string row = pad(name, 18, true) + pad(std::to_string(h["count"].get<std::uint64_t>()), 9);
+  for (const char* q : kQuantiles) row += pad(fmt("%.0f", h[q].get<double>()), 10);
+  return row + "\n";
+}
+
+}  // namespace
+
+std::string format_run(const json& r) {
+  std::ostringstream o;
+  const json& sc = r["scenario"];
+  const json& pv = r["provenance"];
+  o << "svasim " << pv["svasim_version"].get<std::string>() << " (" << pv["commit"].get<std::string>() << ")  "
+    << sc["name"].get<std::string>() << "  profile " << run_label(r) << " (domain " << sc["domain_model"].get<std::string>()
+    << ", flush " << sc["flush_model"].get<std::string>() << ")\n";
+  o << sc["iommus"].get<int>() << " IOMMU(s), " << sc["devices"].get<int>() << " device(s), seed "
+    << pv["seed"].get<std::uint64_t>() << ", simulated " << fmt("%.3f", sc["simulated_ns"].get<double>() / 1e6)
+    << " ms, " << r["counters"]["unmaps"].get<std::uint64_t>() << " unmaps\n\n";
+
+  o << pad("counter", 24, true) << pad("total", 12) << pad("per unmap", 12) << "\n";
+  for (const char* c : kCounters)
+    o << pad(c, 24, true) << pad(std::to_string(r["counters"][c].get<std::uint64_t>()), 12)
+      << pad(fmt("%.2f", per_unmap(r, c)), 12) << "\n";
+  o << pad("queue_lock_wait_ns", 24, true) << pad(fmt("%.0f", r["counters"]["queue_lock_wait_ns"].get<double>()), 12)
+    << pad(fmt("%.1f", per_unmap(r, "queue_lock_wait_ns")), 12) << "\n\n";
+
+  o << pad("latency (ns)", 18, true) << pad("count", 9);
+  for (const char* q : kQuantileNames) o << pad(q, 10);
+  o << "\n";
+  o << latency_row("unmap", r["latency"]["unmap"]);
+  o << latency_row("submission", r["latency"]["submission"]);
+  o << latency_row("queue lock wait", r["latency"]["queue_lock_wait"]);
+
+  if (r["per_iommu"].size() > 1) {
+    o << "\n" << pad("per IOMMU", 12, true) << pad("submissions", 13) << pad("iotlb", 10) << pad("devtlb", 10)
+      << pad("waits", 10) << pad("lock_wait_ns", 14) << "\n";
+    for (const auto& [name, c] : r["per_iommu"].items())
+      o << pad(name, 12, true) << pad(std::to_string(c["submissions"].get<std::uint64_t>()), 13)
+        << pad(std::to_string(c["iotlb_invalidations"].get<std::uint64_t>()), 10)
+        << pad(std::to_string(c["devtlb_invalidations"].get<std::uint64_t>()), 10)
+        << pad(std::to_string(c["invalidation_waits"].get<std::uint64_t>()), 10)
+        << pad(fmt("%.0f", c["queue_lock_wait_ns"].get<double>()), 14) << "\n";
+  }
+  return o.str();
+}
+
+std::string format_comparison(const std::vector<json>& runs) {
+  if (runs.empty()) return "";
+  std::ostringstream o;
+  const std::size_t w = 20;
+  o << pad("per unmap", 26, true);
+  for (const auto& r : runs) o << pad(run_label(r), w);
+  if (runs.size() > 1) o << pad("ratio to first", 16);
+  o << "\n";
+  auto row = [&](const std::string& name, auto value, const char* f) {
+    o << pad(name, 26, true);
+    for (const auto& r : runs) o << pad(fmt(f, value(r)), w);
+    if (runs.size() > 1) {
+      const double first = value(runs.front());
+      std::string ratios;
+      for (std::size_t i = 1; i < runs.size(); ++i)
+        ratios += (i > 1 ? " " : "") + (first > 0 ? fmt("%.2fx", value(runs[i]) / first) : std::string("-"));
+      o << pad(ratios, 16);
+    }
+    o << "\n";
+  };
+  for (const char* c : kCounters) row(c, [c](const json& r) { return per_unmap(r, c); }, "%.2f");
+  row("queue_lock_wait_ns", [](const json& r) { return per_unmap(r, "queue_lock_wait_ns"); }, "%.1f");
+  for (std::size_t q = 0; q < std::size(kQuantiles); ++q) {
+    const char* key = kQuantiles[q];
+    row(std::string("unmap latency ") + kQuantileNames[q] + " (ns)",
+        [key](const json& r) { return r["latency"]["unmap"][key].get<double>(); }, "%.0f");
+  }
+  return o.str();
+}
+
+}  // namespace svasim

@@ -1,0 +1,16 @@
+#pragma once
+// SimGrid allows one engine per process, so every simulation beyond the first runs in a child svasim.
+#include <string>
+#include <vector>
+
+namespace svasim {
+
+struct ChildResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  std::string out;     // captured stdout (only when capture was requested)
+};
+
+// Runs this same executable with `args` (argv[1..]); stderr passes through; stdout is captured if asked.
+ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout);
+
+}  // namespace svasim

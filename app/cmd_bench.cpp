@@ -1,0 +1,127 @@
+// `svasim bench`: how fast svasim simulates, next to the floor a raw SimGrid loop sets on this machine.
+// Each measurement is its own process (one SimGrid engine per process); figures are printed, never
+// asserted.
+#include <simgrid/s4u.hpp>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "app/child_process.hpp"
+#include "app/commands.hpp"
+#include "engine/sim/simulation.hpp"
+
+namespace svasim {
+
+using nlohmann::json;
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+long max_rss_kb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+// The seed shape (one IOMMU, ATS devices, 1-page unmaps) under the profile with the most submissions.
+json bench_scenario(std::uint64_t unmaps, int devices) {
+  return {{"name", "bench"},
+          {"seed", 1},
+          {"duration_us", 1e12},
+          {"profile", "linux-6.9-vtd"},
+          {"topology", {{"generate", {{"iommus", 1}, {"devices_per_iommu", devices}, {"device", {{"ats", true}}}}}}},
+          {"processes", json::array({{{"name", "app"}, {"bind", "all"}}})},
+          {"workload", {{"unmaps", json::array({{{"process", "app"}, {"arrival", {{"periodic_us", 10}}}, {"count", unmaps}}})}}}};
+}
+
+int phase_svasim(std::uint64_t unmaps, int devices) {
+  const Scenario s = scenario_from_json(bench_scenario(unmaps, devices), "<bench>");
+  const auto t0 = std::chrono::steady_clock::now();
+  const Stats st = run_simulation(s);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto& c = st.total;
+  std::cout << json{{"wall_s", wall},
+                    {"activities", st.sim_activities},
+                    {"comms", st.sim_comms},
+                    {"invalidation_events", c.iotlb_invalidations + c.devtlb_invalidations + c.invalidation_waits},
+                    {"unmaps", st.unmaps},
+                    {"max_rss_kb", max_rss_kb()}}
+                   .dump()
+            << "\n";
+  return kExitOk;
+}
+
+// The floor: the same number of sleeps and detached transfers between two hosts, nothing else.
+int phase_raw(std::uint64_t sleeps, std::uint64_t comms) {
+  int argc = 1;
+  char name[] = "svasim-bench";
+  char* argv[] = {name, nullptr};
+  sg4::Engine e(&argc, argv);
+  e.set_config("network/model:CM02");
+  e.set_config("network/crosstraffic:0");
+  auto* zone = sg4::create_full_zone("raw");
+  auto* a = zone->create_host("a", 1e9);
+  auto* b = zone->create_host("b", 1e9);
+  auto* link = zone->create_link("ab", 16e9)->set_latency(150e-9);
+  link->seal();
+  zone->add_route(a->get_netpoint(), b->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(link)}, true);
+  zone->seal();
+  auto* mb = sg4::Mailbox::by_name("raw");
+  static int payload = 0;
+  sg4::Actor::create("receiver", b, [mb, comms] {
+    mb->set_receiver(sg4::Actor::self());
+    for (std::uint64_t i = 0; i < comms; ++i) mb->get<int>();
+  });
+  sg4::Actor::create("sender", a, [mb, sleeps, comms] {
+    const std::uint64_t per = comms ? sleeps / comms : sleeps;
+    std::uint64_t done = 0;
+    for (std::uint64_t i = 0; i < comms; ++i) {
+      mb->put_init(&payload, 32)->detach();
+      for (std::uint64_t k = 0; k < per; ++k, ++done) sg4::this_actor::sleep_for(100e-9);
+    }
+    for (; done < sleeps; ++done) sg4::this_actor::sleep_for(100e-9);
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  e.run();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << json{{"wall_s", wall}, {"activities", sleeps + comms}, {"max_rss_kb", max_rss_kb()}}.dump() << "\n";
+  return kExitOk;
+}
+
+json child_json(const std::vector<std::string>& args) {
+  const ChildResult c = run_self(args, true);
+  if (c.exit_code != 0) throw std::runtime_error("bench child failed: svasim bench " + args[2]);
+  return json::parse(c.out);
+}
+
+}  // namespace
+
+int cmd_bench(const std::string& phase, std::uint64_t unmaps, int devices, std::uint64_t sleeps, std::uint64_t comms) {
+  if (phase == "svasim") return phase_svasim(unmaps, devices);
+  if (phase == "raw") return phase_raw(sleeps, comms);
+
+  const std::string u = std::to_string(unmaps), d = std::to_string(devices);
+  const json sv = child_json({"bench", "--phase", "svasim", "--unmaps", u, "--devices", d});
+  const std::uint64_t acts = sv["activities"], cms = sv["comms"];
+  const json raw = child_json({"bench", "--phase", "raw", "--sleeps", std::to_string(acts - cms), "--comms", std::to_string(cms)});
+  const json longer = child_json({"bench", "--phase", "svasim", "--unmaps", std::to_string(unmaps * 10), "--devices", d});
+
+  const double sv_rate = sv["activities"].get<double>() / sv["wall_s"].get<double>();
+  const double raw_rate = raw["activities"].get<double>() / raw["wall_s"].get<double>();
+  std::printf("svasim bench: seed shape (1 IOMMU, %d ATS devices, linux-6.9-vtd), %llu unmaps\n", devices,
+              static_cast<unsigned long long>(unmaps));
+  std::printf("  svasim      %10.0f invalidation events/s   %10.0f SimGrid activities/s  (%llu activities, %.3f s)\n",
+              sv["invalidation_events"].get<double>() / sv["wall_s"].get<double>(), sv_rate,
+              static_cast<unsigned long long>(acts), sv["wall_s"].get<double>());
+  std::printf("  raw SimGrid                                 %10.0f activities/s          (same mix, %.3f s)\n", raw_rate,
+              raw["wall_s"].get<double>());
+  std::printf("  overhead    %.2fx the raw floor per activity (target <= 2x)\n", raw_rate / sv_rate);
+  std::printf("  memory      max RSS %ld KiB at %llu unmaps, %ld KiB at %llu unmaps (10x the simulated time)\n",
+              sv["max_rss_kb"].get<long>(), static_cast<unsigned long long>(unmaps), longer["max_rss_kb"].get<long>(),
+              static_cast<unsigned long long>(unmaps * 10));
+  return kExitOk;
+}
+
+}  // namespace svasim

@@ -1,0 +1,75 @@
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include "analysis/table.hpp"
+#include "app/child_process.hpp"
+#include "app/commands.hpp"
+#include "engine/results.hpp"
+#include "engine/sim/simulation.hpp"
+
+namespace svasim {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+int run_one(const Scenario& s, const RunOptions& o, const std::vector<std::string>& simgrid_args) {
+  const Stats st = run_simulation(s, simgrid_args);
+  const json r = make_results(s, st);
+  if (!o.output.empty()) write_json_atomically(o.output, r);
+  if (!o.quiet) std::cout << format_run(r) << std::flush;
+  return kExitOk;
+}
+
+// Each profile is its own simulation, hence its own process; the parent only collects and compares.
+int run_profiles(const RunOptions& o, const std::vector<std::string>& simgrid_args) {
+  const bool keep = !o.output.empty();
+  const fs::path dir = keep ? fs::path(o.output) : fs::temp_directory_path() / ("svasim-run-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::vector<json> results;
+  int status = kExitOk;
+  for (const auto& profile : o.scenario.profiles) {
+    const fs::path out = dir / (profile + ".json");
+    std::vector<std::string> args{"run", o.scenario.file, "--profile", profile, "-o", out.string(), "--quiet"};
+    for (auto& a : o.scenario.child_args()) args.push_back(a);
+    for (auto& a : simgrid_args) args.push_back(a);
+    const ChildResult c = run_self(args, false);
+    if (c.exit_code != 0) {
+      std::cerr << "svasim: the run under profile " << profile << " failed (exit code " << c.exit_code << ")\n";
+      status = c.exit_code == kExitBadInput ? kExitBadInput : kExitFailure;
+      break;
+    }
+    std::ifstream in(out);
+    results.push_back(json::parse(in));
+  }
+  if (status == kExitOk && !o.quiet) {
+    for (const auto& r : results) std::cout << format_run(r) << "\n";
+    std::cout << format_comparison(results) << std::flush;
+  }
+  if (!keep) fs::remove_all(dir);
+  return status;
+}
+
+}  // namespace
+
+int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args) {
+  // Every variant is checked before anything runs: a typo must not cost a finished run or leave files.
+  std::vector<Scenario> variants;
+  if (o.scenario.profiles.empty()) {
+    auto s = load_or_report(o.scenario, std::nullopt);
+    if (!s) return kExitBadInput;
+    variants.push_back(std::move(*s));
+  }
+  for (const auto& p : o.scenario.profiles) {
+    auto s = load_or_report(o.scenario, p);
+    if (!s) return kExitBadInput;
+    variants.push_back(std::move(*s));
+  }
+  if (variants.size() == 1) return run_one(variants.front(), o, simgrid_args);
+  return run_profiles(o, simgrid_args);
+}
+
+}  // namespace svasim

@@ -1,0 +1,23 @@
+#include <iostream>
+
+#include "app/commands.hpp"
+
+namespace svasim {
+
+int cmd_validate(const ScenarioOptions& o) {
+  std::vector<std::optional<std::string>> variants;
+  if (o.profiles.empty()) variants.emplace_back(std::nullopt);
+  for (const auto& p : o.profiles) variants.emplace_back(p);
+  for (const auto& v : variants) {
+    auto s = load_or_report(o, v);
+    if (!s) return kExitBadInput;
+    std::cout << o.file << ": ok: " << (s->name.empty() ? "(unnamed)" : s->name) << ", "
+              << s->topology.iommus().size() << " IOMMU(s), " << s->topology.devices().size() << " device(s), "
+              << s->processes.size() << " process(es), " << s->unmaps.size() << " unmap stream(s), profile "
+              << (s->profile.empty() ? "-" : s->profile) << " (domain " << s->domain_model << ", flush "
+              << s->flush_model << "), seed " << s->seed << ", " << s->hash << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace svasim

@@ -1,0 +1,98 @@
+// svasim command line. SimGrid's own --cfg=... and --log=... flags are taken out before parsing and
+// handed to the simulation engine untouched.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "engine/error.hpp"
+#include "models/catalog.hpp"
+#include "svasim/version.hpp"
+
+using namespace svasim;
+
+namespace {
+
+void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool several_profiles) {
+  cmd->add_option("scenario", o.file, "Scenario JSON file (see scenarios/ and the README)")->required();
+  cmd->add_option("--set", o.set,
+                  "Override a scenario value before validation: PATH=VALUE, PATH dotted or a JSON Pointer, VALUE "
+                  "JSON or a bare string (e.g. --set topology.generate.devices_per_iommu=8 --set "
+                  "params.device.ats_inv_ns=5000). Repeatable.")
+      ->take_all();
+  cmd->add_option("--seed", o.seed, "Seed of every random stream (overrides the scenario's)");
+  auto* p = cmd->add_option("--profile", o.profiles,
+                            several_profiles ? "Kernel behaviour to simulate (svasim list); several, comma-separated or "
+                                               "repeated, run one after another and are compared"
+                                             : "Kernel behaviour to check the scenario under (svasim list)");
+  p->delimiter(',');
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> simgrid_args;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i > 0 && (a.rfind("--cfg=", 0) == 0 || a.rfind("--log=", 0) == 0))
+      simgrid_args.push_back(a);
+    else
+      args.push_back(argv[i]);
+  }
+
+  register_builtin_models();
+  CLI::App app{"svasim: a discrete-event simulator of IOMMU invalidation under Shared Virtual Addressing.\n"
+               "SimGrid flags (--cfg=NAME:VALUE, --log=CATEGORY.thres:LEVEL) pass through to the engine."};
+  app.set_version_flag("--version", std::string("svasim ") + kVersion + " (" + kCommit + ")");
+  app.require_subcommand(1);
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Simulate a scenario; print the latency table; write results JSON");
+  add_scenario_options(run_cmd, run.scenario, true);
+  run_cmd->add_option("-o,--output", run.output,
+                      "Results JSON file; with several profiles, a directory receiving PROFILE.json for each");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "Print no table");
+  run_cmd->footer("Exit codes: 0 done, 1 the run failed, 2 bad input (nothing is written).");
+
+  ScenarioOptions validate;
+  auto* validate_cmd = app.add_subcommand("validate", "Check a scenario (schema, names, topology rules) without running it");
+  add_scenario_options(validate_cmd, validate, true);
+  validate_cmd->footer("Exit codes: 0 valid, 2 invalid (the message names the file and JSON path).");
+
+  bool markdown = false;
+  auto* list_cmd = app.add_subcommand("list", "List profiles, models and parameters with defaults and sources");
+  list_cmd->add_flag("--markdown", markdown, "Print as Markdown (docs/PARAMETERS.md is this output)");
+
+  std::string phase = "all";
+  std::uint64_t unmaps = 20000, sleeps = 0, comms = 0;
+  int devices = 4;
+  auto* bench_cmd = app.add_subcommand("bench", "Measure simulation speed against a raw SimGrid loop, and memory");
+  bench_cmd->add_option("--unmaps", unmaps, "Unmaps to simulate (the memory check runs 10x as many)")->check(CLI::Range(1, 100000000));
+  bench_cmd->add_option("--devices", devices, "ATS devices behind the IOMMU")->check(CLI::Range(1, 1024));
+  bench_cmd->add_option("--phase", phase, "Internal: one measurement (svasim|raw); the default runs all")
+      ->check(CLI::IsMember({"all", "svasim", "raw"}));
+  bench_cmd->add_option("--sleeps", sleeps, "Internal: sleeps of the raw phase");
+  bench_cmd->add_option("--comms", comms, "Internal: transfers of the raw phase");
+
+  try {
+    app.parse(static_cast<int>(args.size()), args.data());
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitBadInput;
+  }
+
+  try {
+    if (run_cmd->parsed()) return cmd_run(run, simgrid_args);
+    if (validate_cmd->parsed()) return cmd_validate(validate);
+    if (list_cmd->parsed()) return cmd_list(markdown);
+    if (bench_cmd->parsed()) return cmd_bench(phase, unmaps, devices, sleeps, comms);
+  } catch (const InputError& e) {
+    std::cerr << "svasim: error: " << (e.path().empty() ? "" : e.path() + ": ") << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "svasim: failed: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return kExitFailure;
+}

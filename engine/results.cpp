@@ -1,0 +1,90 @@
+#include "engine/results.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "svasim/version.hpp"
+
+namespace svasim {
+
+using nlohmann::json;
+
+namespace {
+
+json counters_json(const QueueCounters& c) {
+  return {{"submissions", c.submissions},
+          {"descriptors", c.descriptors},
+          {"iotlb_invalidations", c.iotlb_invalidations},
+          {"devtlb_invalidations", c.devtlb_invalidations},
+          {"invalidation_waits", c.invalidation_waits},
+          {"queue_lock_wait_ns", c.queue_lock_wait_ns}};
+}
+
+}  // namespace
+
+json make_results(const Scenario& s, const Stats& st) {
+  json r;
+  r["format"] = kResultsFormat;
+  r["format_version"] = kResultsFormatVersion;
+  r["provenance"] = {{"svasim_version", kVersion},
+                     {"commit", kCommit},
+                     {"scenario_file", s.file},
+                     {"scenario_hash", s.hash},
+                     {"seed", s.seed}};
+  r["scenario"] = {{"name", s.name},
+                   {"profile", s.profile},
+                   {"domain_model", s.domain_model},
+                   {"flush_model", s.flush_model},
+                   {"iommus", s.topology.iommus().size()},
+                   {"devices", s.topology.devices().size()},
+                   {"duration_ns", s.duration_ns},
+                   {"simulated_ns", st.simulated_ns}};
+  json params = json::object();
+  for (const auto& [name, value] : s.params.values()) params[name] = value;
+  r["params"] = params;
+
+  json c = counters_json(st.total);
+  c["unmaps"] = st.unmaps;
+  c["unmaps_started_late"] = st.unmaps_started_late;
+  std::uint64_t ats = 0;
+  for (const auto& d : st.per_device) ats += d.ats_inv_requests;
+  c["ats_inv_requests"] = ats;
+  r["counters"] = c;
+
+  r["latency"] = {{"unmap", st.unmap_latency.to_json()},
+                  {"submission", st.submission_latency.to_json()},
+                  {"queue_lock_wait", st.queue_lock_wait.to_json()}};
+
+  json per_iommu = json::object();
+  for (std::size_t i = 0; i < st.per_iommu.size(); ++i)
+    per_iommu[s.topology.node(s.topology.iommus()[i]).name] = counters_json(st.per_iommu[i]);
+  r["per_iommu"] = per_iommu;
+  json per_device = json::object();
+  for (std::size_t d = 0; d < st.per_device.size(); ++d) {
+    const Node& n = s.topology.node(s.topology.devices()[d]);
+    per_device[n.name] = {{"iommu", s.topology.node(s.topology.iommus()[s.topology.iommu_of_device(static_cast<int>(d))]).name},
+                          {"ats", n.caps.ats},
+                          {"ats_inv_requests", st.per_device[d].ats_inv_requests},
+                          {"ats_inv_latency", st.per_device[d].ats_inv_latency.to_json()}};
+  }
+  r["per_device"] = per_device;
+  return r;
+}
+
+void write_json_atomically(const std::string& path, const json& j) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path());
+  const fs::path tmp = target.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << j.dump(2) << '\n';
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, target);
+}
+
+}  // namespace svasim

@@ -1,0 +1,247 @@
+#include "engine/scenario.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "engine/error.hpp"
+#include "engine/registry.hpp"
+#include "engine/schema_check.hpp"
+#include "svasim/schema_text.hpp"
+
+namespace svasim {
+
+namespace {
+
+using nlohmann::json;
+
+const json& scenario_schema() {
+  static const json schema = json::parse(kScenarioSchemaText);
+  return schema;
+}
+
+std::string to_pointer(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  std::string p;
+  std::stringstream in(path);
+  std::string part;
+  while (std::getline(in, part, '.')) p += "/" + part;
+  return p;
+}
+
+double us_to_ns(const json& v) { return v.get<double>() * 1000.0; }
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+std::uint64_t Distribution::sample(RandomStream& rng) const {
+  switch (kind) {
+    case Kind::constant: return lo;
+    case Kind::uniform: return rng.uniform_int(lo, hi);
+    case Kind::log2_uniform: {
+      unsigned a = 0, b = 0;
+      while ((1ULL << a) < lo) ++a;
+      while (b < 63 && (1ULL << (b + 1)) <= hi) ++b;
+      return 1ULL << rng.uniform_int(a, std::max(a, b));
+    }
+    case Kind::choice: {
+      const double x = rng.uniform01() * cumulative_weights.back();
+      auto it = std::upper_bound(cumulative_weights.begin(), cumulative_weights.end(), x);
+      return values[std::min<std::size_t>(static_cast<std::size_t>(it - cumulative_weights.begin()), values.size() - 1)];
+    }
+  }
+  return lo;
+}
+
+Distribution Distribution::from_json(const json& j, const std::string& path) {
+  Distribution d;
+  if (j.is_number()) {
+    d.kind = Kind::constant;
+    d.lo = d.hi = j.get<std::uint64_t>();
+    return d;
+  }
+  auto pair = [&](const char* key, Kind k) {
+    d.kind = k;
+    d.lo = j[key][0].get<std::uint64_t>();
+    d.hi = j[key][1].get<std::uint64_t>();
+    if (d.lo > d.hi) throw InputError(path + "/" + key, "expected [lo, hi] with lo <= hi");
+  };
+  if (j.contains("uniform")) {
+    pair("uniform", Kind::uniform);
+  } else if (j.contains("log2_uniform")) {
+    pair("log2_uniform", Kind::log2_uniform);
+    if ((1ULL << 63) < d.hi || ((d.lo & (d.lo - 1)) == 0 ? d.lo : (1ULL << (64 - __builtin_clzll(d.lo)))) > d.hi)
+      throw InputError(path + "/log2_uniform", "expected a range holding at least one power of two");
+  } else {
+    d.kind = Kind::choice;
+    d.values = j["choice"].get<std::vector<std::uint64_t>>();
+    std::vector<double> w(d.values.size(), 1.0);
+    if (j.contains("weights")) {
+      w = j["weights"].get<std::vector<double>>();
+      if (w.size() != d.values.size())
+        throw InputError(path + "/weights", "expected as many weights as choices (" + std::to_string(d.values.size()) + ")");
+    }
+    double acc = 0;
+    for (double x : w) d.cumulative_weights.push_back(acc += x);
+    if (acc <= 0) throw InputError(path + "/weights", "expected at least one positive weight");
+  }
+  return d;
+}
+
+void apply_set_override(json& doc, const std::string& path, const std::string& value) {
+  const std::string pointer = to_pointer(path);
+  json v;
+  try {
+    v = json::parse(value);
+  } catch (const json::parse_error&) {
+    v = value;  // a bare word is a string: --set profile=linux-6.12-vtd
+  }
+  try {
+    json::json_pointer ptr(pointer);
+    // Creating intermediate objects lets --set params.device.ats_inv_ns=5000 work on a file without "params".
+    doc[ptr] = v;
+  } catch (const json::exception& e) {
+    throw InputError(pointer, std::string("cannot set this path: ") + e.what());
+  }
+}
+
+Scenario load_scenario(const std::string& file, const Overrides& overrides) {
+  std::ifstream in(file);
+  if (!in) throw InputError("", "cannot open the file");
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw InputError("", std::string("not valid JSON: ") + e.what());
+  }
+  return scenario_from_json(std::move(doc), file, overrides);
+}
+
+Scenario scenario_from_json(json doc, const std::string& file, const Overrides& overrides) {
+  for (const auto& [path, value] : overrides.set) apply_set_override(doc, path, value);
+  if (overrides.profile) {
+    doc["profile"] = *overrides.profile;
+    doc.erase("models");  // --profile names the whole kernel behaviour
+  }
+  if (overrides.seed) doc["seed"] = *overrides.seed;
+
+  check_against_schema(doc, scenario_schema());
+
+  Scenario s;
+  s.file = file;
+  s.name = doc.value("name", std::string());
+  s.seed = doc.value("seed", std::uint64_t{1});
+  if (doc.contains("duration_us")) s.duration_ns = us_to_ns(doc["duration_us"]);
+
+  // Models: the profile first, then any separately named model on top.
+  const auto& reg = Registry::instance();
+  if (doc.contains("profile")) {
+    s.profile = doc["profile"].get<std::string>();
+    const ModelEntry* p = reg.find(ModelKind::profile, s.profile);
+    if (!p)
+      throw InputError("/profile", "unknown profile \"" + s.profile + "\" (expected one of: " +
+                                       reg.names(ModelKind::profile) + ")");
+    s.domain_model = p->domain;
+    s.flush_model = p->flush;
+    for (const auto& [name, value] : p->overrides) s.params.set(name, value, "/profile");
+  }
+  if (doc.contains("models")) {
+    const json& m = doc["models"];
+    if (m.contains("domain")) s.domain_model = m["domain"].get<std::string>();
+    if (m.contains("flush")) s.flush_model = m["flush"].get<std::string>();
+  }
+  if (s.domain_model.empty() || s.flush_model.empty())
+    throw InputError(doc.contains("models") ? "/models" : "", "expected \"profile\" or both models.domain and models.flush");
+  if (!reg.find(ModelKind::domain, s.domain_model))
+    throw InputError("/models/domain", "unknown domain model \"" + s.domain_model + "\" (expected one of: " +
+                                           reg.names(ModelKind::domain) + ")");
+  if (!reg.find(ModelKind::flush, s.flush_model))
+    throw InputError("/models/flush", "unknown flush model \"" + s.flush_model + "\" (expected one of: " +
+                                          reg.names(ModelKind::flush) + ")");
+  if (doc.contains("params")) s.params.apply(doc["params"], "/params");
+
+  s.topology = Topology::from_json(doc["topology"], "/topology");
+  const int cores = s.topology.node(s.topology.cpu()).cores;
+
+  const json& procs = doc["processes"];
+  for (std::size_t i = 0; i < procs.size(); ++i) {
+    const std::string path = "/processes/" + std::to_string(i);
+    Process p;
+    p.name = procs[i]["name"].get<std::string>();
+    for (const auto& other : s.processes)
+      if (other.name == p.name) throw InputError(path + "/name", "duplicate process name \"" + p.name + "\"");
+    const json& bind = procs[i]["bind"];
+    if (bind.is_string()) {
+      for (std::size_t d = 0; d < s.topology.devices().size(); ++d) p.binds.push_back({static_cast<int>(d), 0.0});
+    } else {
+      for (std::size_t b = 0; b < bind.size(); ++b) {
+        const std::string dev = bind[b]["device"].get<std::string>();
+        const std::string bpath = path + "/bind/" + std::to_string(b);
+        if (!s.topology.has(dev))
+          throw InputError(bpath + "/device", "unknown device \"" + dev + "\"");
+        const Node& n = s.topology.node(s.topology.find(dev));
+        if (n.kind != NodeKind::device)
+          throw InputError(bpath + "/device", "\"" + dev + "\" is a " + to_string(n.kind) + ", not a device");
+        if (!n.caps.pasid)
+          throw InputError(bpath + "/device", "device \"" + dev + "\" has no PASID capability: SVA cannot bind it");
+        for (const auto& e : p.binds)
+          if (e.device == n.index) throw InputError(bpath + "/device", "device \"" + dev + "\" is bound twice");
+        p.binds.push_back({n.index, bind[b].contains("at_us") ? us_to_ns(bind[b]["at_us"]) : 0.0});
+      }
+      std::stable_sort(p.binds.begin(), p.binds.end(), [](const BindEvent& a, const BindEvent& b) { return a.at_ns < b.at_ns; });
+    }
+    s.processes.push_back(std::move(p));
+  }
+
+  const json& unmaps = doc["workload"]["unmaps"];
+  for (std::size_t i = 0; i < unmaps.size(); ++i) {
+    const std::string path = "/workload/unmaps/" + std::to_string(i);
+    const json& u = unmaps[i];
+    UnmapStream st;
+    const std::string proc = u["process"].get<std::string>();
+    auto it = std::find_if(s.processes.begin(), s.processes.end(), [&](const Process& p) { return p.name == proc; });
+    if (it == s.processes.end()) throw InputError(path + "/process", "unknown process \"" + proc + "\"");
+    st.process = static_cast<int>(it - s.processes.begin());
+    st.cpu = u.value("cpu", 0);
+    if (st.cpu >= cores)
+      throw InputError(path + "/cpu", "cpu " + std::to_string(st.cpu) + " does not exist (the CPU has " +
+                                          std::to_string(cores) + " cores: 0.." + std::to_string(cores - 1) + ")");
+    const json& a = u["arrival"];
+    if (a.contains("periodic_us")) {
+      st.arrival = UnmapStream::Arrival::periodic;
+      st.interval_ns = us_to_ns(a["periodic_us"]);
+    } else if (a.contains("poisson_per_ms")) {
+      st.arrival = UnmapStream::Arrival::poisson;
+      st.interval_ns = 1e6 / a["poisson_per_ms"].get<double>();
+    } else {
+      st.arrival = UnmapStream::Arrival::times;
+      for (const auto& t : a["at_us"]) st.at_ns.push_back(us_to_ns(t));
+      std::sort(st.at_ns.begin(), st.at_ns.end());
+    }
+    if (a.contains("start_us")) st.start_ns = us_to_ns(a["start_us"]);
+    if (u.contains("count")) st.count = u["count"].get<std::int64_t>();
+    st.pages = u.contains("pages") ? Distribution::from_json(u["pages"], path + "/pages") : Distribution::from_json(json(1), path);
+    if (st.pages.kind != Distribution::Kind::choice ? st.pages.lo == 0
+                                                     : std::count(st.pages.values.begin(), st.pages.values.end(), 0u) > 0)
+      throw InputError(path + "/pages", "an unmap covers at least one page");
+    st.start_page = u.contains("start_page") ? Distribution::from_json(u["start_page"], path + "/start_page")
+                                             : Distribution::from_json(json{{"uniform", {0, (1 << 20) - 1}}}, path);
+    st.full_range = u.value("full_range", false);
+    s.unmaps.push_back(std::move(st));
+  }
+
+  // The effective scenario: what actually runs, topology expanded, so its hash identifies the run.
+  doc["topology"] = s.topology.to_json();
+  doc["seed"] = s.seed;
+  s.effective = std::move(doc);
+  s.hash = "fnv1a64:" + hex64(fnv1a64(s.effective.dump()));
+  return s;
+}
+
+}  // namespace svasim

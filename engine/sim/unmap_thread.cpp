@@ -1,0 +1,165 @@
+// The CPU thread of a process that unmaps pages: each unmap runs the mmu_notifier of every SVA domain of
+// the mm, and each planned submission goes through the queue discipline of the IOMMU driver.
+#include <simgrid/s4u.hpp>
+#include <stdexcept>
+
+#include "engine/sim/world.hpp"
+
+XBT_LOG_NEW_DEFAULT_CATEGORY(svasim_unmap, "svasim: CPU threads unmapping pages");
+
+namespace svasim {
+
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+double now() { return sg4::Engine::get_clock(); }
+
+// Takes a queue lock, charging the wait to the IOMMU's counters.
+void lock_queue(World& w, int iommu, sg4::Mutex& m) {
+  const double t = now();
+  m.lock();
+  const double waited_ns = (now() - t) * 1e9;
+  w.stats.per_iommu[iommu].queue_lock_wait_ns += waited_ns;
+  w.stats.queue_lock_wait.record(static_cast<std::uint64_t>(waited_ns + 0.5));
+}
+
+// Writes the submission into the ring and rings the doorbell (tail register). The caller holds the
+// queue lock where the driver has one.
+void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
+  const Submission& sub = *entry.sub;
+  const std::size_t written = sub.descs.size() + (sub.wait ? 1 : 0);
+  w.sleep(w.timing.submit + static_cast<double>(written) * w.timing.desc_write);
+  q.ring.push_back(&entry);
+  ++q.tail;
+  // The doorbell carries the descriptors' bytes: the IOMMU fetches them over the same path.
+  w.send(q.doorbell, reinterpret_cast<void*>(static_cast<std::uintptr_t>(q.tail)), written * w.timing.desc_bytes);
+}
+
+void count(World& w, const Submission& sub) {
+  QueueCounters& c = w.stats.per_iommu[sub.iommu];
+  ++c.submissions;
+  c.descriptors += sub.descs.size();
+  c.invalidation_waits += sub.wait ? 1 : 0;
+  for (const Descriptor& d : sub.descs) {
+    c.iotlb_invalidations += is_iotlb(d.kind) ? 1 : 0;
+    c.devtlb_invalidations += is_devtlb(d.kind) ? 1 : 0;
+  }
+}
+
+// `entry` must outlive the IOMMU's use of it: a submission without a wait is still in the ring when
+// this returns, so entries live as long as the plan (whose last submission always waits).
+void submit(World& w, QueueEntry& entry, QueueDiscipline discipline) {
+  const Submission& sub = *entry.sub;
+  sg4::Mailbox* reply = entry.reply;
+  IommuState& q = w.iommus[sub.iommu];
+  const double start = now();
+  count(w, sub);
+  switch (discipline) {
+    case QueueDiscipline::vtd_qi:
+      // qi_submit_sync(): write under q_lock, then spin on the wait status dropping and retaking the
+      // lock between polls; the final retake (to reclaim descriptors) is where other CPUs contend.
+      lock_queue(w, sub.iommu, *q.q_lock);
+      write_and_ring(w, q, entry);
+      q.q_lock->unlock();
+      reply->get<QueueEntry>();
+      w.sleep(w.timing.poll);
+      lock_queue(w, sub.iommu, *q.q_lock);
+      q.q_lock->unlock();
+      break;
+    case QueueDiscipline::amd_cmdbuf:
+      // iommu_queue_command() under iommu->lock; wait_on_sem() polls without the lock.
+      lock_queue(w, sub.iommu, *q.q_lock);
+      write_and_ring(w, q, entry);
+      q.q_lock->unlock();
+      reply->get<QueueEntry>();
+      w.sleep(w.timing.poll);
+      break;
+    case QueueDiscipline::smmu_cmdq:
+      // arm_smmu_cmdq_issue_cmdlist(): space claimed with cmpxchg, no lock; only a batch that ends in
+      // CMD_SYNC waits.
+      write_and_ring(w, q, entry);
+      if (sub.wait) {
+        reply->get<QueueEntry>();
+        w.sleep(w.timing.poll);
+      }
+      break;
+  }
+  if (sub.wait) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+}
+
+}  // namespace
+
+void unmap_thread(World& w, int stream_index) {
+  const Scenario& s = w.scenario;
+  const UnmapStream& st = s.unmaps[stream_index];
+  const Process& proc = s.processes[st.process];
+  RandomStream rng(s.seed, "unmap/" + std::to_string(stream_index));
+  sg4::Mailbox* reply = sg4::Mailbox::by_name("wait-status/" + std::to_string(stream_index));
+  reply->set_receiver(sg4::Actor::self());
+  const QueueDiscipline discipline = w.planner->discipline();
+  const double duration = s.duration_ns * 1e-9;
+
+  std::vector<Attachment> bound;
+  std::vector<SvaDomain> domains;
+  std::size_t binds_seen = 0;
+  FlushPlan plan;
+  std::vector<QueueEntry> entries;
+  double next = st.arrival == UnmapStream::Arrival::times ? st.at_ns.front() * 1e-9 : st.start_ns * 1e-9;
+  std::size_t index = 0;
+
+  while (next < duration && (st.count < 0 || static_cast<std::int64_t>(index) < st.count)) {
+    if (now() < next)
+      w.sleep(next - now());
+    else if (now() > next)
+      ++w.stats.unmaps_started_late;
+    const double start = now();
+
+    // The mm's attachments at this instant; domains are rebuilt only when a bind happened.
+    while (binds_seen < proc.binds.size() && proc.binds[binds_seen].at_ns * 1e-9 <= start) {
+      const int d = proc.binds[binds_seen++].device;
+      const Node& n = s.topology.node(s.topology.devices()[d]);
+      bound.push_back({d, s.topology.iommu_of_device(d), n.caps.ats, n.caps.extra_devtlb_quirk, n.caps.streams});
+      domains = w.sharing->domains(bound);
+    }
+
+    UnmapRange range;
+    if (st.full_range) {
+      range = {0, UINT64_MAX};
+    } else {
+      const std::uint64_t first = st.start_page.sample(rng);
+      const std::uint64_t pages = st.pages.sample(rng);
+      range = {first << kPageShift, (first + pages) << kPageShift};
+    }
+    XBT_DEBUG("unmap %zu: [%#llx, %#llx) over %zu domains", index, static_cast<unsigned long long>(range.start),
+              static_cast<unsigned long long>(range.end), domains.size());
+    for (const SvaDomain& dom : domains) {
+      // Each domain's mmu_notifier plans and submits in turn.
+      plan.submissions.clear();
+      w.planner->plan(dom, range, plan);
+      if (!plan.submissions.empty() && !plan.submissions.back().wait)
+        throw std::logic_error("flush plan does not end with a wait: its descriptors would outlive it");
+      w.sleep(w.timing.notifier);
+      entries.assign(plan.submissions.size(), QueueEntry{});
+      for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
+        entries[i] = {&plan.submissions[i], reply};
+        submit(w, entries[i], discipline);
+      }
+    }
+    ++w.stats.unmaps;
+    w.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+
+    ++index;
+    switch (st.arrival) {
+      case UnmapStream::Arrival::periodic: next += st.interval_ns * 1e-9; break;
+      case UnmapStream::Arrival::poisson: next += rng.exponential(st.interval_ns) * 1e-9; break;
+      case UnmapStream::Arrival::times:
+        next = index < st.at_ns.size() ? st.at_ns[index] * 1e-9 : duration;
+        if (index >= st.at_ns.size()) return;
+        break;
+    }
+  }
+  reply->set_receiver(nullptr);
+}
+
+}  // namespace svasim

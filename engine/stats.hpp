@@ -1,0 +1,40 @@
+#pragma once
+// What a run measures. Counters and fixed-size histograms only: memory does not grow with simulated time.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/histogram.hpp"
+
+namespace svasim {
+
+struct QueueCounters {
+  std::uint64_t submissions = 0;          // qi_submit_sync calls / cmdq issues / AMD command groups
+  std::uint64_t descriptors = 0;          // invalidation descriptors, waits excluded
+  std::uint64_t iotlb_invalidations = 0;  // PIOTLB / TLBI / INVALIDATE_IOMMU_PAGES
+  std::uint64_t devtlb_invalidations = 0; // devTLB / ATC_INV / INVALIDATE_IOTLB_PAGES
+  std::uint64_t invalidation_waits = 0;   // wait descriptors / CMD_SYNCs / COMPLETION_WAITs
+  double queue_lock_wait_ns = 0;          // time CPUs spent waiting for the queue lock
+  void add(const QueueCounters& o);
+};
+
+struct DeviceStats {
+  std::uint64_t ats_inv_requests = 0;
+  Histogram ats_inv_latency;  // IOMMU sends the request -> completion back at the IOMMU
+};
+
+struct Stats {
+  std::uint64_t unmaps = 0;
+  std::uint64_t unmaps_started_late = 0;  // arrived while the thread was still busy with the previous one
+  QueueCounters total;
+  std::vector<QueueCounters> per_iommu;
+  std::vector<DeviceStats> per_device;
+  Histogram unmap_latency;   // mmu_notifier entry -> last wait observed, per unmap
+  Histogram submission_latency; // one submission: before the lock -> wait observed
+  Histogram queue_lock_wait; // per acquisition
+  double simulated_ns = 0;   // clock at the end of the run
+  std::uint64_t sim_activities = 0; // SimGrid activities started (comms + sleeps), for the bench
+  std::uint64_t sim_comms = 0;      // of which communications
+};
+
+}  // namespace svasim

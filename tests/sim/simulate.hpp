@@ -1,0 +1,64 @@
+#pragma once
+// Helpers for simulation tests. Each TEST_CASE runs at most one simulation: catch_discover_tests gives
+// every case its own process, as SimGrid's one-engine-per-process rule requires.
+#include <nlohmann/json.hpp>
+
+#include "engine/scenario.hpp"
+#include "engine/sim/simulation.hpp"
+#include "models/catalog.hpp"
+
+namespace svasim::test {
+
+// Costs of the closed-form checks (ns); the scenario sets each explicitly so a change of default does
+// not silently change what the tests mean.
+struct Costs {
+  double notifier = 100, submit = 300, desc_write = 10, poll = 20, iotlb = 300, issue = 50, wait = 100;
+  double ats = 3300, desc_bytes = 32, ats_bytes = 32;
+  double cpu_lat = 100, cpu_bw = 32, dev_lat = 150, dev_bw = 16;  // ns, GB/s
+  // Message times on idle links (CM02: latency + bytes / bandwidth).
+  double to_iommu(double descs) const { return cpu_lat + descs * desc_bytes / cpu_bw; }
+  double reply() const { return cpu_lat + 8 / cpu_bw; }
+  double ats_round_trip() const { return 2 * (dev_lat + ats_bytes / dev_bw) + ats; }
+  // CPU side of one submission of n descriptors plus a wait, to the moment the IOMMU has it.
+  double post(double n) const { return submit + (n + 1) * desc_write + to_iommu(n + 1); }
+  // From the wait's completion at the IOMMU to the CPU having seen it.
+  double observe() const { return wait + reply() + poll; }
+};
+
+inline nlohmann::json costs_params(const Costs& c) {
+  return {{"cpu", {{"notifier_ns", c.notifier}, {"submit_ns", c.submit}, {"desc_write_ns", c.desc_write}, {"poll_ns", c.poll}}},
+          {"iommu", {{"iotlb_inv_ns", c.iotlb}, {"devtlb_issue_ns", c.issue}, {"wait_ns", c.wait}}},
+          {"device", {{"ats_inv_ns", c.ats}, {"ats_inv_jitter_ns", 0}}},
+          {"queue", {{"desc_bytes", c.desc_bytes}}},
+          {"pcie", {{"ats_msg_bytes", c.ats_bytes}}}};
+}
+
+// K IOMMUs x N ATS devices, one process bound to all, unmaps of `pages` pages at the given times (us).
+inline nlohmann::json generated_scenario(const std::string& profile, int iommus, int devices_per_iommu,
+                                         const Costs& c, nlohmann::json at_us = {0}, std::uint64_t pages = 1) {
+  using nlohmann::json;
+  return {{"name", "test"},
+          {"seed", 7},
+          {"duration_us", 1e6},
+          {"profile", profile},
+          {"params", costs_params(c)},
+          {"topology",
+           {{"generate",
+             {{"iommus", iommus},
+              {"devices_per_iommu", devices_per_iommu},
+              {"cpu_cores", 4},
+              {"device", {{"ats", true}}},
+              {"cpu_link", {{"latency_ns", c.cpu_lat}, {"bandwidth_gbps", c.cpu_bw}}},
+              {"device_link", {{"latency_ns", c.dev_lat}, {"bandwidth_gbps", c.dev_bw}}}}}}},
+          {"processes", json::array({{{"name", "app"}, {"bind", "all"}}})},
+          {"workload",
+           {{"unmaps", json::array({{{"process", "app"}, {"cpu", 0}, {"arrival", {{"at_us", at_us}}},
+                                     {"pages", pages}, {"start_page", 4096}}})}}}};
+}
+
+inline Stats simulate(const nlohmann::json& doc) {
+  register_builtin_models();
+  return run_simulation(scenario_from_json(doc, "<test>"));
+}
+
+}  // namespace svasim::test

@@ -1,0 +1,75 @@
+// The latency of one uncontended unmap, per profile, against the closed form of the path it takes:
+// CPU post (submit + descriptor copies + descriptor fetch over the CPU link), IOMMU work (IOTLB
+// descriptors, devTLB issue, ATS round trips to devices in parallel), wait retirement, status write
+// back, the spinning CPU noticing it.
+#include <catch2/catch.hpp>
+
+#include "simulate.hpp"
+
+using namespace svasim;
+using namespace svasim::test;
+
+namespace {
+
+// One unmap on 4 ATS devices behind 1 IOMMU, or 2x2 where asked; latency exact to the nanosecond.
+double unmap_ns(const std::string& profile, int iommus, int per_iommu, const Costs& c) {
+  const Stats st = simulate(generated_scenario(profile, iommus, per_iommu, c));
+  REQUIRE(st.unmaps == 1);
+  return static_cast<double>(st.unmap_latency.max());
+}
+
+double piotlb_submission(const Costs& c) { return c.post(1) + c.iotlb + c.observe(); }
+double devtlb_submission(const Costs& c) { return c.post(1) + c.issue + c.ats_round_trip() + c.observe(); }
+
+}  // namespace
+
+TEST_CASE("closed form: linux-6.9-vtd; 4 devices; 1 IOMMU: per device a PIOTLB and a devTLB submission", "[sim][closed-form]") {
+  Costs c;
+  CHECK(unmap_ns("linux-6.9-vtd", 1, 4, c) == Approx(c.notifier + 4 * (piotlb_submission(c) + devtlb_submission(c))).margin(1));
+}
+
+TEST_CASE("closed form: linux-6.7-vtd; per-device domains: one notifier per device", "[sim][closed-form]") {
+  Costs c;
+  CHECK(unmap_ns("linux-6.7-vtd", 1, 4, c) == Approx(4 * (c.notifier + piotlb_submission(c) + devtlb_submission(c))).margin(1));
+}
+
+TEST_CASE("closed form: linux-6.10-vtd; 2 IOMMUs x 2 devices: one submission per cache tag", "[sim][closed-form]") {
+  Costs c;
+  CHECK(unmap_ns("linux-6.10-vtd", 2, 2, c) == Approx(c.notifier + 2 * piotlb_submission(c) + 4 * devtlb_submission(c)).margin(1));
+}
+
+TEST_CASE("closed form: linux-6.12-vtd; 4 devices; 1 IOMMU: one batch; ATS invalidations in parallel", "[sim][closed-form]") {
+  Costs c;
+  const double batch = c.post(5) + c.iotlb + 4 * c.issue + c.ats_round_trip() + c.observe();
+  CHECK(unmap_ns("linux-6.12-vtd", 1, 4, c) == Approx(c.notifier + batch).margin(1));
+}
+
+TEST_CASE("closed form: linux-6.12-vtd; 2 IOMMUs x 2 devices: one batch per IOMMU", "[sim][closed-form]") {
+  Costs c;
+  const double batch = c.post(3) + c.iotlb + 2 * c.issue + c.ats_round_trip() + c.observe();
+  CHECK(unmap_ns("linux-6.12-vtd", 2, 2, c) == Approx(c.notifier + 2 * batch).margin(1));
+}
+
+TEST_CASE("closed form: linux-6.11-smmuv3; 2 SMMUs x 2 devices: per SMMU domain TLBI+SYNC then ATC_INV+SYNC", "[sim][closed-form]") {
+  Costs c;
+  const double tlbi = c.post(1) + c.iotlb + c.observe();
+  const double atc = c.post(2) + 2 * c.issue + c.ats_round_trip() + c.observe();
+  CHECK(unmap_ns("linux-6.11-smmuv3", 2, 2, c) == Approx(2 * (c.notifier + tlbi + atc)).margin(1));
+}
+
+TEST_CASE("closed form: linux-6.10-amd; 4 devices: per device pages + IOTLB pages + completion wait", "[sim][closed-form]") {
+  Costs c;
+  const double per_device = c.post(2) + c.iotlb + c.issue + c.ats_round_trip() + c.observe();
+  CHECK(unmap_ns("linux-6.10-amd", 1, 4, c) == Approx(c.notifier + 4 * per_device).margin(1));
+}
+
+TEST_CASE("closed form: a slower device sets the wait of a batch", "[sim][closed-form]") {
+  Costs c;
+  auto doc = generated_scenario("linux-6.12-vtd", 1, 2, c);
+  doc["params"]["device"]["ats_inv_ns"] = 10000;
+  const Stats st = simulate(doc);
+  Costs slow = c;
+  slow.ats = 10000;
+  CHECK(static_cast<double>(st.unmap_latency.max()) ==
+        Approx(c.notifier + c.post(3) + c.iotlb + 2 * c.issue + slow.ats_round_trip() + c.observe()).margin(1));
+}
