@@ -1,0 +1,47 @@
+#include "models/flush/vtd_tags.hpp"
+
+#include <algorithm>
+
+#include "models/flush/range.hpp"
+
+namespace svasim::vtd {
+
+std::vector<CacheTag> cache_tags(const SvaDomain& domain, TagOrder order) {
+  std::vector<CacheTag> tags;
+  // cache_tag_assign(): a matching tag only gains a user; otherwise the new tag is linked per `order`.
+  auto assign = [&](const CacheTag& t) {
+    auto same_iommu_last = tags.end();
+    for (auto it = tags.begin(); it != tags.end(); ++it) {
+      if (it->type == t.type && it->iommu == t.iommu && it->dev == t.dev) return;  // cache_tage_match
+      if (it->iommu == t.iommu) same_iommu_last = it;
+    }
+    if (order == TagOrder::attach_order || same_iommu_last == tags.end()) {
+      tags.insert(order == TagOrder::grouped_newest_first ? tags.begin() : tags.end(), t);
+    } else {
+      tags.insert(same_iommu_last + 1, t);
+    }
+  };
+  for (const Attachment& a : domain.attachments) {
+    assign({TagType::iotlb, a.iommu, nullptr});
+    if (a.ats) assign({TagType::devtlb, a.iommu, &a});
+  }
+  return tags;
+}
+
+TagRange tag_range(const UnmapRange& range) {
+  if (range.is_full()) return {0, kMaxAgawPfnWidth, true};
+  const PsiBlock b = psi_aligned_block(range.start, range.end - 1);
+  return {b.addr, b.mask, false};
+}
+
+std::vector<Descriptor> tag_descriptors(const CacheTag& tag, const TagRange& r) {
+  if (tag.type == TagType::iotlb) {
+    // PASID-selective (npages == -1) for flush_all, else page-selective-within-PASID with AM = mask.
+    return {Descriptor{DescKind::vtd_piotlb, -1, r.addr, r.mask, r.whole}};
+  }
+  const Descriptor d{DescKind::vtd_devtlb, tag.dev->device, r.addr, r.mask, r.whole};
+  if (tag.dev->extra_devtlb_quirk) return {d, d};
+  return {d};
+}
+
+}  // namespace svasim::vtd
