@@ -55,9 +55,10 @@ int phase_svasim(std::uint64_t unmaps, int devices) {
 
 // The floor: the same number of sleeps and detached transfers between two hosts, nothing else.
 int phase_raw(std::uint64_t sleeps, std::uint64_t comms) {
-  int argc = 1;
+  int argc = 2;
   char name[] = "svasim-bench";
-  char* argv[] = {name, nullptr};
+  char quiet[] = "--log=xbt_cfg.thres:warning";
+  char* argv[] = {name, quiet, nullptr};
   sg4::Engine e(&argc, argv);
   e.set_config("network/model:CM02");
   e.set_config("network/crosstraffic:0");

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   list_cmd->add_flag("--markdown", markdown, "Print as Markdown (docs/PARAMETERS.md is this output)");
 
   std::string phase = "all";
-  std::uint64_t unmaps = 20000, sleeps = 0, comms = 0;
+  std::uint64_t unmaps = 10000, sleeps = 0, comms = 0;
   int devices = 4;
   auto* bench_cmd = app.add_subcommand("bench", "Measure simulation speed against a raw SimGrid loop, and memory");
   bench_cmd->add_option("--unmaps", unmaps, "Unmaps to simulate (the memory check runs 10x as many)")->check(CLI::Range(1, 100000000));

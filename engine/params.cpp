@@ -68,6 +68,11 @@ std::vector<ParamDecl> declare() {
        "a full-range flush (0..ULONG_MAX) is one PASID-selective PIOTLB plus a full devTLB per device "
        "(6.8+; profile linux-6.7-vtd sets 0)",
        "intel/svm.c intel_flush_svm_all(), Linux 6.8"});
+  add({"vtd.cache_tag_order", "enum", 0, 0, 2, true,
+       "order of a domain's cache tags (6.10+ planners): 0 each IOMMU's tags together, IOMMUs in order of "
+       "first attachment (DOMAIN.md); 1 grouped, newest IOMMU first (6.14+ cache_tag_assign); 2 plain attach "
+       "order, IOMMUs interleaving (6.10-6.13 list_add_tail)",
+       "intel/cache.c cache_tag_assign(); 'iommu/vt-d: Link cache tags of same iommu unit together', 2025"});
   add({"smmu.cmdq_batch_size", "commands", 64, 1, 4096, true,
        "commands per SMMUv3 batch; a full batch is issued without CMD_SYNC", "CMDQ_BATCH_ENTRIES, arm-smmu-v3.h"});
   add({"smmu.max_tlbi_ops", "pages", 512, 1, 1e9, true,

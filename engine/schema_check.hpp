@@ -12,9 +12,10 @@ namespace svasim {
 
 // Throws InputError(path, message) for the first violation found, where path is a JSON Pointer into
 // `doc` (e.g. "/topology/nodes/3/kind") and message says what was expected there, e.g.
-// "unknown key \"latncy_ns\" (expected one of: latency_ns, bandwidth_gbps)" or
-// "expected an integer >= 1, got \"four\"". For oneOf/anyOf, report the error of the branch that got
-// deepest into the document (most useful to a user), or "matches none of ..." when none fits at all.
+// "unknown key \"latncy_ns\" (allowed: bandwidth_gbps, latency_ns); did you mean \"latency_ns\"?" or
+// "expected integer >= 1, got \"four\"". For oneOf/anyOf, the error of the branch that got deepest into
+// the document (equally deep errors of the same kind are merged). An unsupported keyword in the schema
+// itself is a std::logic_error: a constraint must never be silently ignored.
 void check_against_schema(const nlohmann::json& doc, const nlohmann::json& schema);
 
 }  // namespace svasim

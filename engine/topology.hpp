@@ -4,6 +4,8 @@
 // either explicit (nodes + links) or generated (iommus x devices_per_iommu from a device template).
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -65,6 +67,9 @@ private:
   std::vector<NodeId> iommus_;
   std::vector<NodeId> devices_;
   std::vector<int> device_iommu_;
+  std::map<std::string, NodeId, std::less<>> by_name_;
+  std::vector<NodeId> parent_;      // towards the CPU (the CPU is its own parent)
+  std::vector<std::size_t> depth_;  // links from the CPU
 };
 
 }  // namespace svasim

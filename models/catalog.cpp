@@ -30,10 +30,11 @@ void register_builtin_models() {
          "VT-d <= 6.9: per device and chunk, a PIOTLB and a devTLB qi_submit_sync each (2N..4N waits)",
          with_timing({"vtd.full_range_pasid_selective"}), {}, {}, {}});
   r.add({ModelKind::flush, "vtd-cache-tags",
-         "VT-d 6.10-6.11 cache tags: one qi_submit_sync per tag (K + sum(ATS) waits)", with_timing({}), {}, {}, {}});
+         "VT-d 6.10-6.11 cache tags: one qi_submit_sync per tag (K + sum(ATS) waits)",
+         with_timing({"vtd.cache_tag_order"}), {}, {}, {}});
   r.add({ModelKind::flush, "vtd-qi-batch",
          "VT-d 6.12+ qi_batch: tag walk batched 16 descriptors per submission, split per IOMMU",
-         with_timing({"vtd.qi_batch_size"}), {}, {}, {}});
+         with_timing({"vtd.qi_batch_size", "vtd.cache_tag_order"}), {}, {}, {}});
   r.add({ModelKind::flush, "smmuv3",
          "SMMUv3 6.11+: TLBI + CMD_SYNC and ATC_INV per stream + CMD_SYNC per SMMU, batches of 64",
          with_timing({"smmu.cmdq_batch_size", "smmu.max_tlbi_ops", "smmu.range_inv"}), {}, {}, {}});

@@ -10,13 +10,14 @@ namespace {
 
 class VtdCacheTagPlanner final : public FlushPlanner {
 public:
+  explicit VtdCacheTagPlanner(vtd::TagOrder order) : order_(order) {}
   void plan(const SvaDomain& domain, const UnmapRange& range, FlushPlan& out) const override {
     // An empty range has no page to flush (calculate_psi_aligned_address() would see 0 pages).
     if (!range.is_full() && range.end <= range.start) return;
     // intel_arch_invalidate_secondary_tlbs(): full range -> cache_tag_flush_all(), else
     // cache_tag_flush_range(domain, start, end - 1, 0).
     const vtd::TagRange r = vtd::tag_range(range);
-    for (const vtd::CacheTag& tag : vtd::cache_tags(domain)) {
+    for (const vtd::CacheTag& tag : vtd::cache_tags(domain, order_)) {
       // The QAT quirk's second devTLB flush is a separate qi_flush_dev_iotlb_pasid() call in
       // cache_tag_flush_devtlb_psi(), hence a separate qi_submit_sync(): one submission per descriptor.
       for (const Descriptor& d : vtd::tag_descriptors(tag, r))
@@ -24,12 +25,15 @@ public:
     }
   }
   QueueDiscipline discipline() const override { return QueueDiscipline::vtd_qi; }
+
+private:
+  vtd::TagOrder order_;
 };
 
 }  // namespace
 
-std::unique_ptr<FlushPlanner> make_vtd_cache_tag_planner(const Params&) {
-  return std::make_unique<VtdCacheTagPlanner>();
+std::unique_ptr<FlushPlanner> make_vtd_cache_tag_planner(const Params& p) {
+  return std::make_unique<VtdCacheTagPlanner>(vtd::tag_order(p));
 }
 
 }  // namespace svasim

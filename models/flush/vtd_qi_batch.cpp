@@ -11,7 +11,7 @@ namespace {
 
 class VtdQiBatchPlanner final : public FlushPlanner {
 public:
-  explicit VtdQiBatchPlanner(std::size_t batch_size) : batch_size_(batch_size) {}
+  VtdQiBatchPlanner(std::size_t batch_size, vtd::TagOrder order) : batch_size_(batch_size), order_(order) {}
 
   void plan(const SvaDomain& domain, const UnmapRange& range, FlushPlan& out) const override {
     if (!range.is_full() && range.end <= range.start) return;  // nothing to flush
@@ -26,7 +26,7 @@ public:
       out.submissions.push_back(batch);
       batch.descs.clear();
     };
-    for (const vtd::CacheTag& tag : vtd::cache_tags(domain)) {
+    for (const vtd::CacheTag& tag : vtd::cache_tags(domain, order_)) {
       // A batch belongs to one IOMMU's queue: flush it when the walk reaches another IOMMU's tag.
       if (iommu >= 0 && iommu != tag.iommu) flush();
       iommu = tag.iommu;
@@ -42,6 +42,7 @@ public:
 
 private:
   std::size_t batch_size_;
+  vtd::TagOrder order_;
 };
 
 }  // namespace
@@ -49,7 +50,7 @@ private:
 std::unique_ptr<FlushPlanner> make_vtd_qi_batch_planner(const Params& p) {
   const std::int64_t n = p.get_int("vtd.qi_batch_size");
   if (n < 1) throw std::logic_error("vtd.qi_batch_size must be >= 1");
-  return std::make_unique<VtdQiBatchPlanner>(static_cast<std::size_t>(n));
+  return std::make_unique<VtdQiBatchPlanner>(static_cast<std::size_t>(n), vtd::tag_order(p));
 }
 
 }  // namespace svasim

@@ -6,6 +6,14 @@
 
 namespace svasim::vtd {
 
+TagOrder tag_order(const Params& p) {
+  switch (p.get_int("vtd.cache_tag_order")) {
+    case 1: return TagOrder::grouped_newest_first;
+    case 2: return TagOrder::attach_order;
+    default: return TagOrder::grouped_first_seen;
+  }
+}
+
 std::vector<CacheTag> cache_tags(const SvaDomain& domain, TagOrder order) {
   std::vector<CacheTag> tags;
   // cache_tag_assign(): a matching tag only gains a user; otherwise the new tag is linked per `order`.

@@ -4,6 +4,7 @@
 // for each. vtd_cache_tags.cpp and vtd_qi_batch.cpp differ only in how descriptors become submissions.
 #include <vector>
 
+#include "engine/params.hpp"
 #include "models/flush/plan.hpp"
 
 namespace svasim::vtd {
@@ -26,6 +27,9 @@ enum class TagOrder {
   // Linux 6.10-6.13: list_add_tail(), tags in plain attach order (IOMMUs may interleave).
   attach_order,
 };
+
+// The order the vtd.cache_tag_order parameter selects.
+TagOrder tag_order(const Params& p);
 
 // The domain's tags: per attachment in attach order, __cache_tag_assign_domain() assigns the IOTLB tag
 // of (IOMMU, DID, PASID) -- shared by every device of the domain on that IOMMU, so only the first one
