@@ -96,19 +96,37 @@ Distribution Distribution::from_json(const json& j, const std::string& path) {
 
 void apply_set_override(json& doc, const std::string& path, const std::string& value) {
   const std::string pointer = to_pointer(path);
+  if (pointer.empty() || pointer == "/") throw InputError("", "--set needs a path below the document root");
   json v;
   try {
     v = json::parse(value);
   } catch (const json::parse_error&) {
     v = value;  // a bare word is a string: --set profile=linux-6.12-vtd
   }
-  try {
-    json::json_pointer ptr(pointer);
-    // Creating intermediate objects lets --set params.device.ats_inv_ns=5000 work on a file without "params".
-    doc[ptr] = v;
-  } catch (const json::exception& e) {
-    throw InputError(pointer, std::string("cannot set this path: ") + e.what());
+  // Walk by hand: objects gain missing keys (so --set params.device.ats_inv_ns=5000 works on a file
+  // without "params"), but an array index must exist: silently padding arrays with nulls would turn a
+  // typo into a confusing error elsewhere.
+  json* node = &doc;
+  std::string walked;
+  std::stringstream parts(pointer.substr(1));
+  std::string token;
+  while (std::getline(parts, token, '/')) {
+    for (std::size_t at; (at = token.find("~1")) != std::string::npos;) token.replace(at, 2, "/");
+    for (std::size_t at; (at = token.find("~0")) != std::string::npos;) token.replace(at, 2, "~");
+    walked += "/" + token;
+    if (node->is_array()) {
+      const bool digits = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoull(token) >= node->size())
+        throw InputError(walked, "--set: no element " + token + " here (the array has " +
+                                     std::to_string(node->size()) + ")");
+      node = &(*node)[std::stoull(token)];
+    } else if (node->is_object() || node->is_null()) {
+      node = &(*node)[token];
+    } else {
+      throw InputError(walked, "--set: cannot descend into a " + std::string(node->type_name()));
+    }
   }
+  *node = v;
 }
 
 Scenario load_scenario(const std::string& file, const Overrides& overrides) {
