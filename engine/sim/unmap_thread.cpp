@@ -55,35 +55,21 @@ void submit(World& w, QueueEntry& entry, QueueDiscipline discipline) {
   IommuState& q = w.iommus[sub.iommu];
   const double start = now();
   count(w, sub);
-  switch (discipline) {
-    case QueueDiscipline::vtd_qi:
-      // qi_submit_sync(): write under q_lock, then spin on the wait status dropping and retaking the
-      // lock between polls; the final retake (to reclaim descriptors) is where other CPUs contend.
+  // VT-d qi_submit_sync() writes under q_lock and AMD iommu_queue_command() under iommu->lock; SMMUv3's
+  // arm_smmu_cmdq_issue_cmdlist() claims space with cmpxchg on prod and takes no lock.
+  const bool locked = discipline != QueueDiscipline::smmu_cmdq;
+  if (locked) lock_queue(w, sub.iommu, *q.q_lock);
+  write_and_ring(w, q, entry);
+  if (locked) q.q_lock->unlock();
+  if (sub.wait) {  // an SMMUv3 full batch is issued without CMD_SYNC and not waited for
+    reply->get<QueueEntry>();
+    w.sleep(w.timing.poll);
+    // VT-d spins dropping and retaking q_lock between polls; the final retake, to reclaim the
+    // descriptors, is where other CPUs contend. AMD's wait_on_sem() and SMMUv3's poll take no lock.
+    if (discipline == QueueDiscipline::vtd_qi) {
       lock_queue(w, sub.iommu, *q.q_lock);
-      write_and_ring(w, q, entry);
       q.q_lock->unlock();
-      reply->get<QueueEntry>();
-      w.sleep(w.timing.poll);
-      lock_queue(w, sub.iommu, *q.q_lock);
-      q.q_lock->unlock();
-      break;
-    case QueueDiscipline::amd_cmdbuf:
-      // iommu_queue_command() under iommu->lock; wait_on_sem() polls without the lock.
-      lock_queue(w, sub.iommu, *q.q_lock);
-      write_and_ring(w, q, entry);
-      q.q_lock->unlock();
-      reply->get<QueueEntry>();
-      w.sleep(w.timing.poll);
-      break;
-    case QueueDiscipline::smmu_cmdq:
-      // arm_smmu_cmdq_issue_cmdlist(): space claimed with cmpxchg, no lock; only a batch that ends in
-      // CMD_SYNC waits.
-      write_and_ring(w, q, entry);
-      if (sub.wait) {
-        reply->get<QueueEntry>();
-        w.sleep(w.timing.poll);
-      }
-      break;
+    }
   }
   if (sub.wait) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
 }

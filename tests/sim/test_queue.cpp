@@ -8,13 +8,19 @@ using namespace svasim;
 using namespace svasim::test;
 using nlohmann::json;
 
-TEST_CASE("queue: two CPUs submitting at once contend for the VT-d q_lock", "[sim][queue]") {
-  Costs c;
-  auto doc = generated_scenario("linux-6.12-vtd", 1, 1, c);
+namespace {
+// The same unmaps issued by a second thread of the process, on CPU 1.
+json with_second_thread(json doc) {
   json second = doc["workload"]["unmaps"][0];
   second["cpu"] = 1;
   doc["workload"]["unmaps"].push_back(second);
-  const Stats st = simulate(doc);
+  return doc;
+}
+}  // namespace
+
+TEST_CASE("queue: two CPUs submitting at once contend for the VT-d q_lock", "[sim][queue]") {
+  Costs c;
+  const Stats st = simulate(with_second_thread(generated_scenario("linux-6.12-vtd", 1, 1, c)));
   REQUIRE(st.unmaps == 2);
   // The second writer waits while the first copies its 1 IOTLB + 1 devTLB + wait descriptors.
   CHECK(st.total.queue_lock_wait_ns == Approx(c.submit + 3 * c.desc_write).margin(1));
@@ -24,11 +30,7 @@ TEST_CASE("queue: two CPUs submitting at once contend for the VT-d q_lock", "[si
 
 TEST_CASE("queue: SMMUv3's lock-free command queue never waits for a lock", "[sim][queue]") {
   Costs c;
-  auto doc = generated_scenario("linux-6.11-smmuv3", 1, 2, c);
-  json second = doc["workload"]["unmaps"][0];
-  second["cpu"] = 1;
-  doc["workload"]["unmaps"].push_back(second);
-  const Stats st = simulate(doc);
+  const Stats st = simulate(with_second_thread(generated_scenario("linux-6.11-smmuv3", 1, 2, c)));
   CHECK(st.unmaps == 2);
   CHECK(st.total.queue_lock_wait_ns == 0);
   CHECK(st.queue_lock_wait.count() == 0);
