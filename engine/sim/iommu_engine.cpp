@@ -56,7 +56,7 @@ void iommu_queue_engine(World& w, int iommu) {
       if (e->sub->wait) {
         while (outstanding > 0) receive_ats_completion();
         w.sleep(w.timing.wait);
-        XBT_DEBUG("wait of submission to iommu %d complete", iommu);
+        XBT_VERB("wait of submission to iommu %d complete", iommu);
         w.send(e->reply, e, 8);  // the wait descriptor's status write
       }
     }

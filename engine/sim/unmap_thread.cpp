@@ -117,7 +117,7 @@ void unmap_thread(World& w, int stream_index) {
       const std::uint64_t pages = st.pages.sample(rng);
       range = {first << kPageShift, (first + pages) << kPageShift};
     }
-    XBT_DEBUG("unmap %zu: [%#llx, %#llx) over %zu domains", index, static_cast<unsigned long long>(range.start),
+    XBT_VERB("unmap %zu: [%#llx, %#llx) over %zu domains", index, static_cast<unsigned long long>(range.start),
               static_cast<unsigned long long>(range.end), domains.size());
     for (const SvaDomain& dom : domains) {
       // Each domain's mmu_notifier plans and submits in turn.
