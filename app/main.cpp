@@ -20,11 +20,13 @@ void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool several_profil
                   "JSON or a bare string (e.g. --set topology.generate.devices_per_iommu=8 --set "
                   "params.device.ats_inv_ns=5000). Repeatable.")
       ->take_all();
-  cmd->add_option("--seed", o.seed, "Seed of every random stream (overrides the scenario's)");
+  cmd->add_option("--seed", o.seed, "Seed of every random stream (overrides the scenario's)")
+      ->check(CLI::NonNegativeNumber);
   auto* p = cmd->add_option("--profile", o.profiles,
                             several_profiles ? "Kernel behaviour to simulate (svasim list); several, comma-separated or "
                                                "repeated, run one after another and are compared"
-                                             : "Kernel behaviour to check the scenario under (svasim list)");
+                                             : "Kernel behaviour to check the scenario under (svasim list); several, "
+                                               "comma-separated or repeated, are each checked");
   p->delimiter(',');
 }
 
@@ -57,7 +59,7 @@ int main(int argc, char** argv) {
 
   ScenarioOptions validate;
   auto* validate_cmd = app.add_subcommand("validate", "Check a scenario (schema, names, topology rules) without running it");
-  add_scenario_options(validate_cmd, validate, true);
+  add_scenario_options(validate_cmd, validate, false);
   validate_cmd->footer("Exit codes: 0 valid, 2 invalid (the message names the file and JSON path).");
 
   bool markdown = false;
@@ -78,6 +80,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
+    // Without a subcommand CLI11 only says one is required; name what the user actually typed.
+    if (app.get_subcommands().empty() && args.size() > 1 && dynamic_cast<const CLI::RequiredError*>(&e)) {
+      const std::string first = args[1];
+      std::cerr << "svasim: error: " << (first.rfind('-', 0) == 0 ? "unknown option " : "unknown command ") << first
+                << " (commands: run, validate, list, bench; svasim --help)\n";
+      return kExitBadInput;
+    }
     const int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitBadInput;
   }

@@ -10,7 +10,7 @@ Overrides ScenarioOptions::overrides(const std::optional<std::string>& profile) 
   for (const auto& s : set) {
     const auto eq = s.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw InputError("", "--set expects PATH=VALUE (e.g. topology.generate.devices_per_iommu=8), got \"" + s + "\"");
+      throw InputError("--set", "expects PATH=VALUE (e.g. topology.generate.devices_per_iommu=8), got \"" + s + "\"");
     ov.set.emplace_back(s.substr(0, eq), s.substr(eq + 1));
   }
   ov.profile = profile;
@@ -29,8 +29,12 @@ std::optional<Scenario> load_or_report(const ScenarioOptions& o, const std::opti
   try {
     return load_scenario(o.file, o.overrides(profile));
   } catch (const InputError& e) {
-    std::cerr << "svasim: error: " << o.file << ": " << (e.path().empty() ? "(document)" : e.path()) << ": "
-              << e.what() << "\n";
+    // A command-line option is not the file's fault: name the option instead.
+    if (e.path().rfind("--", 0) == 0)
+      std::cerr << "svasim: error: " << e.path() << ": " << e.what() << "\n";
+    else
+      std::cerr << "svasim: error: " << o.file << ": " << (e.path().empty() ? "(document)" : e.path()) << ": "
+                << e.what() << "\n";
     return std::nullopt;
   }
 }

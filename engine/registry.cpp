@@ -36,6 +36,12 @@ std::vector<const ModelEntry*> Registry::list(ModelKind kind) const {
   return out;
 }
 
+std::vector<std::string> Registry::name_list(ModelKind kind) const {
+  std::vector<std::string> out;
+  for (const auto* e : list(kind)) out.push_back(e->name);
+  return out;
+}
+
 std::string Registry::names(ModelKind kind) const {
   std::string s;
   for (const auto* e : list(kind)) s += (s.empty() ? "" : ", ") + e->name;

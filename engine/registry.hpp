@@ -29,6 +29,7 @@ public:
   const ModelEntry* find(ModelKind kind, const std::string& name) const;
   std::vector<const ModelEntry*> list(ModelKind kind) const;  // in registration order
   std::string names(ModelKind kind) const;                    // "a, b, c" for error messages
+  std::vector<std::string> name_list(ModelKind kind) const;
 
 private:
   std::vector<ModelEntry> entries_;

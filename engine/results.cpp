@@ -22,6 +22,22 @@ json counters_json(const QueueCounters& c) {
           {"queue_lock_wait_ns", c.queue_lock_wait_ns}};
 }
 
+// Bytes moved over the device's active period (first request issued to last completion).
+double throughput(const DeviceStats& d) {
+  const double span = d.last_completion_ns - d.first_issue_ns;
+  return d.first_issue_ns >= 0 && span > 0 ? static_cast<double>(d.dma.dma_bytes) / (span * 1e-9) : 0.0;
+}
+
+json translation_json(const TranslationCounters& t) {
+  return {{"page_translations", t.page_translations},
+          {"atc_hits", t.atc_hits},           {"atc_misses", t.atc_misses},
+          {"iotlb_hits", t.iotlb_hits},       {"iotlb_misses", t.iotlb_misses},
+          {"page_walks", t.page_walks},       {"walk_memory_reads", t.walk_memory_reads},
+          {"page_faults", t.page_faults},     {"dma_requests", t.dma_requests},
+          {"dma_completed", t.dma_completed}, {"dma_errors", t.dma_errors},
+          {"dma_bytes", t.dma_bytes},         {"stale_translation_uses", t.stale_translation_uses}};
+}
+
 }  // namespace
 
 json make_results(const Scenario& s, const Stats& st) {
@@ -51,11 +67,15 @@ json make_results(const Scenario& s, const Stats& st) {
   std::uint64_t ats = 0;
   for (const auto& d : st.per_device) ats += d.ats_inv_requests;
   c["ats_inv_requests"] = ats;
+  c.update(translation_json(st.dma));
   r["counters"] = c;
 
   r["latency"] = {{"unmap", st.unmap_latency.to_json()},
                   {"submission", st.submission_latency.to_json()},
-                  {"queue_lock_wait", st.queue_lock_wait.to_json()}};
+                  {"queue_lock_wait", st.queue_lock_wait.to_json()},
+                  {"dma", st.dma_latency.to_json()},
+                  {"translation", st.translation_latency.to_json()},
+                  {"page_fault", st.page_fault_latency.to_json()}};
 
   json per_iommu = json::object();
   for (std::size_t i = 0; i < st.per_iommu.size(); ++i)
@@ -67,7 +87,11 @@ json make_results(const Scenario& s, const Stats& st) {
     per_device[n.name] = {{"iommu", s.topology.node(s.topology.iommus()[s.topology.iommu_of_device(static_cast<int>(d))]).name},
                           {"ats", n.caps.ats},
                           {"ats_inv_requests", st.per_device[d].ats_inv_requests},
-                          {"ats_inv_latency", st.per_device[d].ats_inv_latency.to_json()}};
+                          {"ats_inv_latency", st.per_device[d].ats_inv_latency.to_json()},
+                          {"counters", translation_json(st.per_device[d].dma)},
+                          {"dma_latency", st.per_device[d].dma_latency.to_json()},
+                          {"translation_latency", st.per_device[d].translation_latency.to_json()},
+                          {"throughput_bytes_per_s", throughput(st.per_device[d])}};
   }
   r["per_device"] = per_device;
   return r;

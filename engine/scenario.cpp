@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "engine/error.hpp"
 #include "engine/registry.hpp"
 #include "engine/schema_check.hpp"
+#include "engine/suggest.hpp"
 #include "svasim/schema_text.hpp"
 
 namespace svasim {
@@ -36,6 +38,67 @@ std::string hex64(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
+}
+
+DmaStream dma_stream_from_json(const json& d, const std::string& path, const Scenario& s) {
+  DmaStream st;
+  const std::string proc = d["process"].get<std::string>();
+  auto it = std::find_if(s.processes.begin(), s.processes.end(), [&](const Process& p) { return p.name == proc; });
+  if (it == s.processes.end()) throw InputError(path + "/process", "unknown process \"" + proc + "\"");
+  st.process = static_cast<int>(it - s.processes.begin());
+  st.start_ns = d.contains("start_us") ? us_to_ns(d["start_us"]) : 0.0;
+  const json& devs = d["devices"];
+  if (devs.is_string()) {
+    for (const auto& b : it->binds) st.devices.push_back(b.device);
+  } else {
+    for (std::size_t k = 0; k < devs.size(); ++k) {
+      const std::string name = devs[k].get<std::string>();
+      const std::string dpath = path + "/devices/" + std::to_string(k);
+      if (!s.topology.has(name) || s.topology.node(s.topology.find(name)).kind != NodeKind::device)
+        throw InputError(dpath, "unknown device \"" + name + "\"");
+      const int index = s.topology.node(s.topology.find(name)).index;
+      auto bind = std::find_if(it->binds.begin(), it->binds.end(), [&](const BindEvent& b) { return b.device == index; });
+      if (bind == it->binds.end())
+        throw InputError(dpath, "device \"" + name + "\" is not bound to process \"" + proc + "\": SVA DMA needs a bind");
+      if (bind->at_ns > st.start_ns)
+        throw InputError(dpath, "device \"" + name + "\" is bound only at " + std::to_string(bind->at_ns / 1000) +
+                                    " us, after this stream starts");
+      st.devices.push_back(index);
+    }
+  }
+  if (st.devices.empty()) throw InputError(path + "/devices", "process \"" + proc + "\" binds no device");
+  st.request_bytes = d.value("request_bytes", st.request_bytes);
+  st.read_fraction = d.value("read_fraction", st.read_fraction);
+  if (d.contains("rate_per_us")) {
+    st.rate_per_ns = d["rate_per_us"].get<double>() / 1000.0;
+    if (d.contains("queue_depth")) throw InputError(path + "/queue_depth", "give either rate_per_us (open loop) or queue_depth (closed loop)");
+  }
+  st.queue_depth = d.value("queue_depth", 1);
+  if (d.contains("count")) st.count = d["count"].get<std::int64_t>();
+
+  const std::uint64_t mem_bytes = it->memory.pages << 12;
+  const json pat = d.value("pattern", json::object());
+  st.pattern.kind = pat.value("kind", std::string("uniform"));
+  st.pattern.offset_bytes = pat.value("offset_pages", std::uint64_t{0}) << 12;
+  if (st.pattern.offset_bytes >= mem_bytes)
+    throw InputError(path + "/pattern/offset_pages", "beyond the process memory (" + std::to_string(it->memory.pages) + " pages)");
+  st.pattern.working_set_bytes = pat.contains("working_set_pages") ? pat["working_set_pages"].get<std::uint64_t>() << 12
+                                                                   : mem_bytes - st.pattern.offset_bytes;
+  if (st.pattern.offset_bytes + st.pattern.working_set_bytes > mem_bytes)
+    throw InputError(path + "/pattern/working_set_pages", "the working set ends beyond the process memory (" +
+                                                              std::to_string(it->memory.pages) + " pages)");
+  if (st.request_bytes > st.pattern.working_set_bytes)
+    throw InputError(path + "/request_bytes", "a request is larger than the working set");
+  st.pattern.zipf_s = pat.value("zipf_s", st.pattern.zipf_s);
+  st.pattern.window_bytes = pat.value("window_pages", std::uint64_t{0}) << 12;
+  st.pattern.window_step_bytes = pat.value("window_step_pages", std::uint64_t{0}) << 12;
+  st.pattern.window_step_requests = pat.value("window_step_requests", std::uint64_t{1});
+  if (st.pattern.kind == "window") {
+    if (st.pattern.window_bytes == 0) throw InputError(path + "/pattern", "a window pattern needs window_pages");
+    if (st.pattern.window_bytes > st.pattern.working_set_bytes || st.pattern.window_bytes < st.request_bytes)
+      throw InputError(path + "/pattern/window_pages", "the window must hold a request and fit in the working set");
+  }
+  return st;
 }
 
 }  // namespace
@@ -96,10 +159,12 @@ Distribution Distribution::from_json(const json& j, const std::string& path) {
 
 void apply_set_override(json& doc, const std::string& path, const std::string& value) {
   const std::string pointer = to_pointer(path);
-  if (pointer.empty() || pointer == "/") throw InputError("", "--set needs a path below the document root");
+  if (pointer.empty() || pointer == "/") throw InputError("--set", path + ": needs a path below the document root");
   json v;
   try {
     v = json::parse(value);
+  } catch (const json::out_of_range& e) {
+    throw InputError("--set", path + ": " + e.what());
   } catch (const json::parse_error&) {
     v = value;  // a bare word is a string: --set profile=linux-6.12-vtd
   }
@@ -130,12 +195,17 @@ void apply_set_override(json& doc, const std::string& path, const std::string& v
 }
 
 Scenario load_scenario(const std::string& file, const Overrides& overrides) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (!std::filesystem::exists(status)) throw InputError("", "no such file");
+  if (std::filesystem::is_directory(status)) throw InputError("", "is a directory, not a scenario file");
+  if (!std::filesystem::is_regular_file(status)) throw InputError("", "not a regular file");
   std::ifstream in(file);
   if (!in) throw InputError("", "cannot open the file");
   json doc;
   try {
     doc = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax errors, and numbers no double can hold
     throw InputError("", std::string("not valid JSON: ") + e.what());
   }
   return scenario_from_json(std::move(doc), file, overrides);
@@ -163,8 +233,9 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     s.profile = doc["profile"].get<std::string>();
     const ModelEntry* p = reg.find(ModelKind::profile, s.profile);
     if (!p)
-      throw InputError("/profile", "unknown profile \"" + s.profile + "\" (expected one of: " +
-                                       reg.names(ModelKind::profile) + ")");
+      throw InputError(overrides.profile ? "--profile" : "/profile",
+                       "unknown profile \"" + s.profile + "\"" + did_you_mean(s.profile, reg.name_list(ModelKind::profile)) +
+                           " (expected one of: " + reg.names(ModelKind::profile) + ")");
     s.domain_model = p->domain;
     s.flush_model = p->flush;
     for (const auto& [name, value] : p->overrides) s.params.set(name, value, "/profile");
@@ -177,11 +248,13 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   if (s.domain_model.empty() || s.flush_model.empty())
     throw InputError(doc.contains("models") ? "/models" : "", "expected \"profile\" or both models.domain and models.flush");
   if (!reg.find(ModelKind::domain, s.domain_model))
-    throw InputError("/models/domain", "unknown domain model \"" + s.domain_model + "\" (expected one of: " +
-                                           reg.names(ModelKind::domain) + ")");
+    throw InputError("/models/domain", "unknown domain model \"" + s.domain_model + "\"" +
+                                           did_you_mean(s.domain_model, reg.name_list(ModelKind::domain)) +
+                                           " (expected one of: " + reg.names(ModelKind::domain) + ")");
   if (!reg.find(ModelKind::flush, s.flush_model))
-    throw InputError("/models/flush", "unknown flush model \"" + s.flush_model + "\" (expected one of: " +
-                                          reg.names(ModelKind::flush) + ")");
+    throw InputError("/models/flush", "unknown flush model \"" + s.flush_model + "\"" +
+                                          did_you_mean(s.flush_model, reg.name_list(ModelKind::flush)) +
+                                          " (expected one of: " + reg.names(ModelKind::flush) + ")");
   if (doc.contains("params")) s.params.apply(doc["params"], "/params");
 
   s.topology = Topology::from_json(doc["topology"], "/topology");
@@ -192,6 +265,13 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     const std::string path = "/processes/" + std::to_string(i);
     Process p;
     p.name = procs[i]["name"].get<std::string>();
+    if (procs[i].contains("memory")) {
+      const json& m = procs[i]["memory"];
+      p.memory.pages = m.value("pages", p.memory.pages);
+      p.memory.page_shift = m.value("page_size_kib", 4) == 2048 ? 21 : 12;
+      if (p.memory.page_shift == 21 && p.memory.pages % 512 != 0)
+        throw InputError(path + "/memory/pages", "with 2 MiB pages the memory must be a multiple of 512 pages (4 KiB units)");
+    }
     for (const auto& other : s.processes)
       if (other.name == p.name) throw InputError(path + "/name", "duplicate process name \"" + p.name + "\"");
     const json& bind = procs[i]["bind"];
@@ -217,7 +297,10 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     s.processes.push_back(std::move(p));
   }
 
-  const json& unmaps = doc["workload"]["unmaps"];
+  const json& workload = doc["workload"];
+  if (workload.value("unmaps", json::array()).empty() && workload.value("dma", json::array()).empty())
+    throw InputError("/workload", "expected at least one stream in \"unmaps\" or \"dma\"");
+  const json unmaps = workload.value("unmaps", json::array());
   for (std::size_t i = 0; i < unmaps.size(); ++i) {
     const std::string path = "/workload/unmaps/" + std::to_string(i);
     const json& u = unmaps[i];
@@ -248,11 +331,16 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     if (st.pages.kind != Distribution::Kind::choice ? st.pages.lo == 0
                                                      : std::count(st.pages.values.begin(), st.pages.values.end(), 0u) > 0)
       throw InputError(path + "/pages", "an unmap covers at least one page");
+    const std::uint64_t mem_pages = s.processes[st.process].memory.pages;
     st.start_page = u.contains("start_page") ? Distribution::from_json(u["start_page"], path + "/start_page")
-                                             : Distribution::from_json(json{{"uniform", {0, (1 << 20) - 1}}}, path);
+                                             : Distribution::from_json(json{{"uniform", {0, mem_pages - 1}}}, path);
     st.full_range = u.value("full_range", false);
+    if (u.contains("retouch_after_us")) st.retouch_after_ns = us_to_ns(u["retouch_after_us"]);
     s.unmaps.push_back(std::move(st));
   }
+
+  const json dma = workload.value("dma", json::array());
+  for (std::size_t i = 0; i < dma.size(); ++i) s.dma.push_back(dma_stream_from_json(dma[i], "/workload/dma/" + std::to_string(i), s));
 
   // The effective scenario: what actually runs, topology expanded, so its hash identifies the run.
   doc["topology"] = s.topology.to_json();

@@ -30,9 +30,16 @@ struct BindEvent {
   double at_ns = 0;
 };
 
+// The mapped region devices work in. Presence is tracked per mapping (4 KiB or 2 MiB page).
+struct Memory {
+  std::uint64_t pages = 262144;  // 4 KiB units (1 GiB)
+  unsigned page_shift = 12;      // 12: 4 KiB pages; 21: 2 MiB pages
+};
+
 struct Process {
   std::string name;
   std::vector<BindEvent> binds;  // sorted by time, stable
+  Memory memory;
 };
 
 struct UnmapStream {
@@ -46,6 +53,28 @@ struct UnmapStream {
   Distribution pages;
   Distribution start_page;
   bool full_range = false;
+  double retouch_after_ns = -1;    // < 0: the thread never touches the pages again
+};
+
+// Where a device's requests go, in bytes within the working set (see models/workload/access_pattern.hpp).
+struct DmaPattern {
+  std::string kind = "uniform";
+  std::uint64_t offset_bytes = 0;       // working set start within the process memory
+  std::uint64_t working_set_bytes = 0;
+  double zipf_s = 0.99;
+  std::uint64_t window_bytes = 0, window_step_bytes = 0, window_step_requests = 1;
+};
+
+struct DmaStream {
+  std::vector<int> devices;          // topology device indexes, each with its own traffic
+  int process = 0;
+  std::uint64_t request_bytes = 64;
+  double read_fraction = 1.0;
+  int queue_depth = 1;               // closed loop (when rate_per_ns == 0)
+  double rate_per_ns = 0;            // open loop: Poisson arrivals
+  double start_ns = 0;
+  std::int64_t count = -1;           // per device; -1: until the scenario duration
+  DmaPattern pattern;
 };
 
 struct Overrides {
@@ -66,6 +95,7 @@ struct Scenario {
   Topology topology;
   std::vector<Process> processes;
   std::vector<UnmapStream> unmaps;
+  std::vector<DmaStream> dma;
   nlohmann::json effective;  // the document after overrides, with the topology expanded
   std::string hash;          // "fnv1a64:<16 hex>" of effective.dump()
 };

@@ -11,4 +11,20 @@ void QueueCounters::add(const QueueCounters& o) {
   queue_lock_wait_ns += o.queue_lock_wait_ns;
 }
 
+void TranslationCounters::add(const TranslationCounters& o) {
+  page_translations += o.page_translations;
+  atc_hits += o.atc_hits;
+  atc_misses += o.atc_misses;
+  iotlb_hits += o.iotlb_hits;
+  iotlb_misses += o.iotlb_misses;
+  page_walks += o.page_walks;
+  walk_memory_reads += o.walk_memory_reads;
+  page_faults += o.page_faults;
+  dma_requests += o.dma_requests;
+  dma_completed += o.dma_completed;
+  dma_errors += o.dma_errors;
+  dma_bytes += o.dma_bytes;
+  stale_translation_uses += o.stale_translation_uses;
+}
+
 }  // namespace svasim

@@ -18,9 +18,24 @@ struct QueueCounters {
   void add(const QueueCounters& o);
 };
 
+// The translation path's counters, per device and in total.
+struct TranslationCounters {
+  std::uint64_t page_translations = 0;  // pages translated (ATC lookups, or IOMMU lookups for non-ATS)
+  std::uint64_t atc_hits = 0, atc_misses = 0;
+  std::uint64_t iotlb_hits = 0, iotlb_misses = 0;
+  std::uint64_t page_walks = 0, walk_memory_reads = 0;
+  std::uint64_t page_faults = 0;
+  std::uint64_t dma_requests = 0, dma_completed = 0, dma_errors = 0, dma_bytes = 0;
+  std::uint64_t stale_translation_uses = 0;  // must stay 0: a DMA completed on an invalidated translation
+  void add(const TranslationCounters& o);
+};
+
 struct DeviceStats {
   std::uint64_t ats_inv_requests = 0;
   Histogram ats_inv_latency;  // IOMMU sends the request -> completion back at the IOMMU
+  TranslationCounters dma;
+  Histogram dma_latency, translation_latency;
+  double first_issue_ns = -1, last_completion_ns = 0;
 };
 
 struct Stats {
@@ -32,6 +47,10 @@ struct Stats {
   Histogram unmap_latency;   // mmu_notifier entry -> last wait observed, per unmap
   Histogram submission_latency; // one submission: before the lock -> wait observed
   Histogram queue_lock_wait; // per acquisition
+  TranslationCounters dma;   // totals over devices
+  Histogram dma_latency;     // request issued -> data complete
+  Histogram translation_latency; // request issued -> translation available (faults included)
+  Histogram page_fault_latency;  // page request sent -> page response received
   double simulated_ns = 0;   // clock at the end of the run
   std::uint64_t sim_activities = 0; // SimGrid activities started (comms + sleeps), for the bench
   std::uint64_t sim_comms = 0;      // of which communications

@@ -6,7 +6,6 @@
 #include "engine/error.hpp"
 
 #include <boost/graph/breadth_first_search.hpp>
-#include <boost/graph/undirected_dfs.hpp>
 #include <boost/graph/visitors.hpp>
 
 #include <algorithm>
@@ -283,15 +282,6 @@ void parse_generated(const nlohmann::json& gen, const std::string& json_path, co
   }
 }
 
-// Records the first back edge undirected_dfs finds: both its ends lie on a cycle.
-struct CycleFinder : boost::default_dfs_visitor {
-  std::optional<std::pair<std::size_t, std::size_t>>* found;
-  explicit CycleFinder(std::optional<std::pair<std::size_t, std::size_t>>* f) : found(f) {}
-  template <class Edge, class Graph> void back_edge(Edge e, const Graph& g) {
-    if (!*found) *found = std::make_pair(boost::source(e, g), boost::target(e, g));
-  }
-};
-
 }  // namespace
 
 Topology Topology::from_json(const nlohmann::json& topo, const std::string& json_path) {
@@ -354,35 +344,11 @@ Topology Topology::from_json(const nlohmann::json& topo, const std::string& json
   auto name_of = [&](NodeId v) { return qname(g[v].name); };
   auto kind_name = [&](NodeId v) { return std::string(to_string(g[v].kind)) + " " + qname(g[v].name); };
 
-  // Cycles: undirected DFS; a back edge closes one.
-  {
-    using CheckGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property,
-                                             boost::property<boost::edge_index_t, std::size_t>>;
-    CheckGraph cg(nv);
-    std::size_t ei = 0;
-    for (auto [it, end] = boost::edges(g); it != end; ++it)
-      boost::add_edge(boost::source(*it, g), boost::target(*it, g), ei++, cg);
-    std::vector<boost::default_color_type> vcolor(nv), ecolor(ei);
-    std::optional<std::pair<std::size_t, std::size_t>> back;
-    boost::undirected_dfs(cg, CycleFinder(&back),
-                          boost::make_iterator_property_map(vcolor.begin(), boost::get(boost::vertex_index, cg)),
-                          boost::make_iterator_property_map(ecolor.begin(), boost::get(boost::edge_index, cg)));
-    if (back) {
-      // The target of a back edge is an ancestor on the DFS stack: the first node of the cycle seen.
-      const NodeId v = back->second;
-      fail(nodes[v].ptr, "node " + name_of(v) + " is on a cycle (the link between " + name_of(back->first) +
-                             " and " + name_of(back->second) + " closes it); the topology must be a tree");
-    }
-  }
-
-  // Devices and bridges. Bridges (root ports, switches) form clusters joined only through each other;
-  // a device or bridge reaches the IOMMUs adjacent to its cluster. Paths through the cpu or another
-  // device do not count. The graph is a forest here, so each walk is linear.
-  for (std::size_t i = 0; i < links.size(); ++i) {
-    const auto [a, b] = ends[i];
-    if (g[a].kind == NodeKind::device && g[b].kind == NodeKind::device)
-      fail(links[i].ptr, "device " + name_of(a) + " is linked directly to device " + name_of(b));
-  }
+  // What each device and bridge reaches, walking only through root ports and switches towards IOMMUs
+  // (never through the cpu or another device). Bridges (root ports, switches) form clusters joined only
+  // through each other; a bridge reaches the IOMMUs adjacent to its cluster. This runs before the cycle
+  // check: a device or bridge under two IOMMUs also closes a cycle through the cpu, and "reaches more
+  // than one IOMMU" says what to fix. Linear: each bridge is visited once.
   std::vector<std::size_t> cluster(nv, nv);
   std::vector<std::vector<NodeId>> cluster_iommus;
   for (NodeId s = 0; s < nv; ++s) {
@@ -397,15 +363,116 @@ Topology Topology::from_json(const nlohmann::json& topo, const std::string& json
       for (auto [it, end] = boost::adjacent_vertices(u, g); it != end; ++it) {
         NodeId w = *it;
         if (g[w].kind == NodeKind::iommu) {
-          cluster_iommus[c].push_back(w);  // no duplicates: that would be a cycle
+          cluster_iommus[c].push_back(w);
         } else if (is_bridge(g[w].kind) && cluster[w] == nv) {
           cluster[w] = c;
           stack.push_back(w);
         }
       }
     }
+    // The graph may still have cycles, so a cluster can touch one IOMMU twice. Document order.
+    std::vector<NodeId>& found = cluster_iommus[c];
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
   }
   auto reached = [&](NodeId v) -> const std::vector<NodeId>& { return cluster_iommus[cluster[v]]; };
+  // The IOMMUs a device reaches through all its links: up to two distinct ones, in document order.
+  auto device_reach = [&](NodeId d) {
+    std::vector<NodeId> found;
+    auto add = [&](NodeId m) {
+      if (found.empty() || (found.size() == 1 && found[0] != m)) found.push_back(m);
+    };
+    for (auto [it, end] = boost::adjacent_vertices(d, g); it != end && found.size() < 2; ++it) {
+      if (g[*it].kind == NodeKind::iommu) add(*it);
+      else if (is_bridge(g[*it].kind))
+        for (NodeId m : reached(*it)) {  // deduplicated: at most two steps before found is full
+          add(m);
+          if (found.size() == 2) break;
+        }
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  auto two_names = [&](const std::vector<NodeId>& found) { return name_of(found[0]) + " and " + name_of(found[1]); };
+  // In document order, the first bridge reaching two IOMMUs, or the first device whose several links
+  // lead to two. A device with one link inherits its bridge's problem, which is reported at the bridge.
+  for (NodeId v = 0; v < nv; ++v) {
+    if (is_bridge(g[v].kind)) {
+      const std::vector<NodeId>& found = reached(v);
+      if (found.size() > 1)
+        fail(nodes[v].ptr, kind_name(v) + " reaches more than one IOMMU: " + two_names(found) +
+                               "; a root port or switch must sit below exactly one IOMMU");
+    } else if (g[v].kind == NodeKind::device && boost::degree(v, g) > 1) {
+      const std::vector<NodeId> found = device_reach(v);
+      if (found.size() > 1)
+        fail(nodes[v].ptr, "device " + name_of(v) + " reaches more than one IOMMU: " + two_names(found) + " (it has " +
+                               std::to_string(boost::degree(v, g)) +
+                               " links); a device must be a leaf linked to exactly one IOMMU, root port or switch");
+    }
+  }
+
+  // Cycles: add the links in document order (union-find); the first one joining two nodes that are
+  // already connected closes a cycle, and is the one reported.
+  {
+    std::vector<NodeId> uf(nv);
+    std::vector<std::size_t> comp_size(nv, 1);
+    for (NodeId v = 0; v < nv; ++v) uf[v] = v;
+    auto root = [&](NodeId x) {
+      while (uf[x] != x) {
+        uf[x] = uf[uf[x]];
+        x = uf[x];
+      }
+      return x;
+    };
+    for (std::size_t i = 0; i < links.size(); ++i) {
+      const auto [a, b] = ends[i];
+      NodeId ra = root(a), rb = root(b);
+      if (ra != rb) {
+        if (comp_size[ra] < comp_size[rb]) std::swap(ra, rb);
+        uf[rb] = ra;
+        comp_size[ra] += comp_size[rb];
+        continue;
+      }
+      // The cycle: the path from a to b over the earlier links (a forest), then this link back to a.
+      std::vector<std::vector<NodeId>> adj(nv);
+      for (std::size_t j = 0; j < i; ++j) {
+        adj[ends[j].first].push_back(ends[j].second);
+        adj[ends[j].second].push_back(ends[j].first);
+      }
+      std::vector<NodeId> from(nv, nv);
+      std::vector<NodeId> queue{b};
+      from[b] = b;
+      for (std::size_t q = 0; q < queue.size() && from[a] == nv; ++q)
+        for (NodeId w : adj[queue[q]])
+          if (from[w] == nv) {
+            from[w] = queue[q];
+            queue.push_back(w);
+          }
+      std::vector<NodeId> cyc;
+      for (NodeId u = a; u != b; u = from[u]) cyc.push_back(u);
+      cyc.push_back(b);
+      cyc.push_back(a);
+      constexpr std::size_t kShown = 5;  // names shown at each end of a long cycle
+      std::string text;
+      for (std::size_t k = 0; k < cyc.size(); ++k) {
+        if (cyc.size() > 2 * kShown + 1 && k == kShown) {
+          text += " - ...";
+          k = cyc.size() - kShown - 1;
+          continue;
+        }
+        text += (k ? " - " : "") + name_of(cyc[k]);
+      }
+      fail(links[i].ptr, "the link between " + name_of(a) + " and " + name_of(b) + " closes a cycle (" + text +
+                             "); the topology must be a tree");
+    }
+  }
+
+  // Devices and bridges, now on a forest (none reaches more than one IOMMU: reported above).
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const auto [a, b] = ends[i];
+    if (g[a].kind == NodeKind::device && g[b].kind == NodeKind::device)
+      fail(links[i].ptr, "device " + name_of(a) + " is linked directly to device " + name_of(b));
+  }
 
   t.device_iommu_.assign(t.devices_.size(), -1);
   for (NodeId d : t.devices_) {
@@ -419,9 +486,6 @@ Topology Topology::from_json(const nlohmann::json& topo, const std::string& json
     else if (is_bridge(g[up].kind)) found = reached(up);
     if (found.empty())
       fail(nodes[d].ptr, "device " + name_of(d) + " reaches no IOMMU (through root ports and switches)");
-    if (found.size() > 1)
-      fail(nodes[d].ptr, "device " + name_of(d) + " reaches more than one IOMMU: " + name_of(found[0]) +
-                             " and " + name_of(found[1]));
     t.device_iommu_[static_cast<std::size_t>(g[d].index)] = g[found[0]].index;
   }
 
@@ -432,9 +496,6 @@ Topology Topology::from_json(const nlohmann::json& topo, const std::string& json
     if (boost::edge(v, *cpu, g).second) fail(nodes[v].ptr, kind_name(v) + " is linked to the cpu" + between);
     const std::vector<NodeId>& found = reached(v);
     if (found.empty()) fail(nodes[v].ptr, kind_name(v) + " reaches no IOMMU" + between);
-    if (found.size() > 1)
-      fail(nodes[v].ptr, kind_name(v) + " reaches more than one IOMMU: " + name_of(found[0]) + " and " +
-                             name_of(found[1]));
   }
   // Each bridge needs a device below it: root every cluster at its IOMMU, then mark upwards from the
   // devices (stopping at marked bridges, so linear overall).

@@ -43,8 +43,10 @@ using NodeId = TopologyGraph::vertex_descriptor;
 class Topology {
 public:
   // Builds and validates; throws InputError with a JSON Pointer under `json_path` that names the
-  // offending node or link: unknown kind, duplicate or dangling names, a cycle, a device reaching no
-  // IOMMU or more than one, an IOMMU the CPU cannot reach, no CPU or more than one.
+  // offending node or link: unknown kind, duplicate or dangling names, a device or root port / switch
+  // reaching more than one IOMMU (checked first: such a node also closes a cycle through the CPU), a
+  // cycle (at the first link, in document order, that closes one), a device reaching no IOMMU, an
+  // IOMMU the CPU cannot reach, no CPU or more than one.
   static Topology from_json(const nlohmann::json& topo, const std::string& json_path);
 
   const TopologyGraph& graph() const { return g_; }

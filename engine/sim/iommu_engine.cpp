@@ -37,7 +37,10 @@ void iommu_queue_engine(World& w, int iommu) {
       ++head;
       double busy = 0;  // consecutive IOMMU-internal work is one sleep, not one per descriptor
       for (const Descriptor& d : e->sub->descs) {
+        const CoveredRange c = covered(d);
         if (!is_devtlb(d.kind)) {
+          // IOTLB and paging-structure entries go when the descriptor is processed (IH=0 in SVA flushes).
+          q.walker->invalidate(iotlb_scope(e->process, e->domain), c.start, c.end, c.whole);
           busy += w.timing.iotlb_inv;
           continue;
         }
@@ -47,7 +50,7 @@ void iommu_queue_engine(World& w, int iommu) {
         while (dev.free_itags.empty()) receive_ats_completion();  // ITag exhaustion stalls the queue
         const int tag = dev.free_itags.back();
         dev.free_itags.pop_back();
-        dev.itags[tag] = {d.device, sg4::Engine::get_clock()};
+        dev.itags[tag] = {d.device, sg4::Engine::get_clock(), static_cast<std::uint32_t>(e->process), c.start, c.end, c.whole};
         ++outstanding;
         ++w.stats.per_device[d.device].ats_inv_requests;
         w.send(dev.ats_inbox, &dev.itags[tag], w.timing.ats_msg_bytes);

@@ -3,6 +3,7 @@
 #include <simgrid/s4u.hpp>
 #include <stdexcept>
 
+#include "engine/error.hpp"
 #include "engine/sim/world.hpp"
 #include "models/catalog.hpp"
 
@@ -22,29 +23,73 @@ Timing::Timing(const Params& p)
       device_ats_jitter(p.get("device.ats_inv_jitter_ns") * 1e-9),
       desc_bytes(static_cast<std::uint64_t>(p.get_int("queue.desc_bytes"))),
       ats_msg_bytes(static_cast<std::uint64_t>(p.get_int("pcie.ats_msg_bytes"))),
-      max_ats_outstanding(static_cast<int>(p.get_int("device.max_ats_inv_outstanding"))) {}
+      max_ats_outstanding(static_cast<int>(p.get_int("device.max_ats_inv_outstanding"))),
+      memory(p.get("dma.memory_ns") * 1e-9),
+      iotlb_miss(p.get("iommu.iotlb_miss_ns") * 1e-9),
+      walk_read(p.get("iommu.walk_read_ns") * 1e-9),
+      pri_dispatch(p.get("pri.dispatch_ns") * 1e-9),
+      pri_fault(p.get("pri.fault_ns") * 1e-9),
+      dma_max_outstanding(static_cast<int>(p.get_int("dma.max_outstanding"))),
+      ats_inv_waits_for_dma(p.get_bool("device.ats_inv_waits_for_dma")) {}
 
-World::World(const Scenario& s, Platform p)
+void MmState::set_present(std::uint64_t start, std::uint64_t end, bool value) {
+  if (start >= bytes) return;
+  end = std::min(end, bytes);
+  for (std::uint64_t page = start >> page_shift; page < ((end + (1ULL << page_shift) - 1) >> page_shift); ++page)
+    present[page] = value;
+}
+
+World::World(const Scenario& s, Platform platform_in)
     : scenario(s),
       timing(s.params),
       sharing(make_domain_sharing(s.domain_model)),
       planner(make_flush_planner(s.flush_model, s.params)),
-      platform(std::move(p)) {
+      platform(std::move(platform_in)) {
   const Topology& topo = s.topology;
+  const Params& p = s.params;
+  WalkerConfig wc;
+  wc.iotlb_entries = static_cast<std::size_t>(p.get_int("iommu.iotlb_entries"));
+  wc.iotlb_ways = static_cast<std::size_t>(p.get_int("iommu.iotlb_ways"));
+  wc.pwc_entries[0] = static_cast<std::size_t>(p.get_int("iommu.pwc_pml4_entries"));
+  wc.pwc_entries[1] = static_cast<std::size_t>(p.get_int("iommu.pwc_pdpt_entries"));
+  wc.pwc_entries[2] = static_cast<std::size_t>(p.get_int("iommu.pwc_pd_entries"));
   iommus.resize(topo.iommus().size());
   for (std::size_t i = 0; i < iommus.size(); ++i) {
     const std::string& name = topo.node(topo.iommus()[i]).name;
     iommus[i].q_lock = sg4::Mutex::create();
     iommus[i].doorbell = sg4::Mailbox::by_name(name + "/tail");
     iommus[i].ats_done = sg4::Mailbox::by_name(name + "/ats-completions");
+    iommus[i].prq = sg4::Mailbox::by_name(name + "/page-requests");
+    iommus[i].walker = std::make_unique<PageWalker>(wc);
   }
+  // Page tables start fully present; each device is attached to the domain the sharing model gives it
+  // once every bind has happened (domain ids are stable as binds are appended).
+  for (const Process& proc : s.processes) {
+    MmState mm;
+    mm.page_shift = proc.memory.page_shift;
+    mm.bytes = proc.memory.pages << 12;
+    mm.present.assign(static_cast<std::size_t>(mm.bytes >> mm.page_shift), 1);
+    mm.device_domain.assign(topo.devices().size(), -1);
+    std::vector<Attachment> bound;
+    for (const BindEvent& b : proc.binds) bound.push_back({b.device, topo.iommu_of_device(b.device), true, false, 1});
+    for (const SvaDomain& dom : sharing->domains(bound))
+      for (const Attachment& a : dom.attachments) mm.device_domain[static_cast<std::size_t>(a.device)] = dom.id;
+    mms.push_back(std::move(mm));
+  }
+  const std::size_t atc_entries = static_cast<std::size_t>(p.get_int("device.atc_entries"));
+  const std::size_t atc_ways = std::min<std::size_t>(atc_entries ? atc_entries : 1, static_cast<std::size_t>(p.get_int("device.atc_ways")));
+  devices.resize(topo.devices().size());
   for (std::size_t d = 0; d < topo.devices().size(); ++d) {
     const Node& n = topo.node(topo.devices()[d]);
-    devices.push_back(DeviceState{{}, {}, nullptr, 0, RandomStream(s.seed, "device/" + n.name)});
-    devices[d].itags.resize(static_cast<std::size_t>(timing.max_ats_outstanding));
-    for (int t = timing.max_ats_outstanding - 1; t >= 0; --t) devices[d].free_itags.push_back(t);
-    devices[d].ats_inbox = sg4::Mailbox::by_name(n.name + "/ats-requests");
-    devices[d].ats_inv = n.caps.ats_inv_ns >= 0 ? n.caps.ats_inv_ns * 1e-9 : timing.device_ats_inv;
+    DeviceState& ds = devices[d];
+    ds.rng = RandomStream(s.seed, "device/" + n.name);
+    if (n.caps.ats) ds.atc = std::make_unique<TranslationCache>(atc_entries, atc_ways, Replacement::lru, fnv1a64(n.name));
+    ds.inflight_mutex = sg4::Mutex::create();
+    ds.dma_finished = sg4::ConditionVariable::create();
+    ds.itags.resize(static_cast<std::size_t>(timing.max_ats_outstanding));
+    for (int t = timing.max_ats_outstanding - 1; t >= 0; --t) ds.free_itags.push_back(t);
+    ds.ats_inbox = sg4::Mailbox::by_name(n.name + "/ats-requests");
+    ds.ats_inv = n.caps.ats_inv_ns >= 0 ? n.caps.ats_inv_ns * 1e-9 : timing.device_ats_inv;
   }
   stats.per_iommu.resize(iommus.size());
   stats.per_device.resize(devices.size());
@@ -58,21 +103,25 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
-  sg4::Engine engine(&argc, argv.data());
-  // PCIe links are not TCP: CM02 without cross-traffic gives exactly latency + size/bandwidth.
-  // Must precede the first zone. User --cfg flags were applied by the constructor and win.
-  {
+  // A bad --cfg/--log is the user's input: report it as such (exit 2), not as a failed run.
+  std::unique_ptr<sg4::Engine> engine_ptr;
+  try {
+    engine_ptr = std::make_unique<sg4::Engine>(&argc, argv.data());
+    // PCIe links are not TCP: CM02 without cross-traffic gives exactly latency + size/bandwidth.
+    // Must precede the first zone. User --cfg flags were applied by the constructor and win.
     auto set_default = [&](const std::string& key, const std::string& value) {
-      bool user_set = false;
       for (const auto& a : simgrid_args)
-        if (a.rfind("--cfg=" + key + ":", 0) == 0) user_set = true;
-      if (!user_set) engine.set_config(key + ":" + value);
+        if (a.rfind("--cfg=" + key + ":", 0) == 0) return;
+      engine_ptr->set_config(key + ":" + value);
     };
     set_default("network/model", "CM02");
     set_default("network/crosstraffic", "0");
     // Simulated quantities are nanoseconds: keep rounding two orders of magnitude below that.
     set_default("surf/precision", "1e-11");
+  } catch (const std::exception& e) {
+    throw InputError("--cfg", std::string("SimGrid rejected an option: ") + e.what());
   }
+  sg4::Engine& engine = *engine_ptr;
 
   World w(s, build_platform(s.topology));
   for (std::size_t i = 0; i < w.iommus.size(); ++i)
@@ -83,6 +132,15 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
     sg4::Actor::create("ats/" + std::to_string(d), w.platform.devices[d], [&w, d] {
       device_ats_responder(w, static_cast<int>(d));
     })->daemonize();
+  for (std::size_t i = 0; i < w.iommus.size(); ++i)
+    sg4::Actor::create("prq/" + std::to_string(i), w.platform.iommus[i], [&w, i] {
+      page_request_handler(w, static_cast<int>(i));
+    })->daemonize();
+  for (std::size_t k = 0; k < s.dma.size(); ++k)
+    for (int d : s.dma[k].devices)
+      sg4::Actor::create("dma/" + std::to_string(k) + "/" + std::to_string(d), w.platform.devices[d], [&w, k, d] {
+        dma_engine(w, static_cast<int>(k), d);
+      });
   for (std::size_t u = 0; u < s.unmaps.size(); ++u)
     sg4::Actor::create("unmap/" + std::to_string(u), w.platform.cores[s.unmaps[u].cpu], [&w, u] {
       unmap_thread(w, static_cast<int>(u));
@@ -91,6 +149,11 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
 
   w.stats.simulated_ns = sg4::Engine::get_clock() * 1e9;
   for (const auto& c : w.stats.per_iommu) w.stats.total.add(c);
+  for (const auto& d : w.stats.per_device) {
+    w.stats.dma.add(d.dma);
+    w.stats.dma_latency.merge(d.dma_latency);
+    w.stats.translation_latency.merge(d.translation_latency);
+  }
   return std::move(w.stats);
 }
 

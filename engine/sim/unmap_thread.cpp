@@ -1,6 +1,8 @@
 // The CPU thread of a process that unmaps pages: each unmap runs the mmu_notifier of every SVA domain of
 // the mm, and each planned submission goes through the queue discipline of the IOMMU driver.
 #include <simgrid/s4u.hpp>
+#include <deque>
+#include <limits>
 #include <stdexcept>
 
 #include "engine/sim/world.hpp"
@@ -86,19 +88,31 @@ void unmap_thread(World& w, int stream_index) {
   const QueueDiscipline discipline = w.planner->discipline();
   const double duration = s.duration_ns * 1e-9;
 
+  MmState& mm = w.mms[st.process];
   std::vector<Attachment> bound;
   std::vector<SvaDomain> domains;
   std::size_t binds_seen = 0;
   FlushPlan plan;
   std::vector<QueueEntry> entries;
+  // Ranges the thread touches again later; due times only grow (completion + a constant delay).
+  std::deque<std::pair<double, UnmapRange>> retouches;
   double next = st.arrival == UnmapStream::Arrival::times ? st.at_ns.front() * 1e-9 : st.start_ns * 1e-9;
   std::size_t index = 0;
+  auto more_unmaps = [&] {
+    return next < duration && (st.count < 0 || static_cast<std::int64_t>(index) < st.count) &&
+           (st.arrival != UnmapStream::Arrival::times || index < st.at_ns.size());
+  };
 
-  while (next < duration && (st.count < 0 || static_cast<std::int64_t>(index) < st.count)) {
-    if (now() < next)
-      w.sleep(next - now());
-    else if (now() > next)
-      ++w.stats.unmaps_started_late;
+  while (more_unmaps() || !retouches.empty()) {
+    double due = more_unmaps() ? next : std::numeric_limits<double>::infinity();
+    if (!retouches.empty()) due = std::min(due, retouches.front().first);
+    if (now() + kTimeEpsilon < due) w.sleep(due - now());
+    while (!retouches.empty() && retouches.front().first <= now() + kTimeEpsilon) {
+      mm.set_present(retouches.front().second.start, retouches.front().second.end, true);
+      retouches.pop_front();
+    }
+    if (!more_unmaps() || now() + kTimeEpsilon < next) continue;
+    if (now() > next + kTimeEpsilon) ++w.stats.unmaps_started_late;
     const double start = now();
 
     // The mm's attachments at this instant; domains are rebuilt only when a bind happened.
@@ -118,7 +132,9 @@ void unmap_thread(World& w, int stream_index) {
       range = {first << kPageShift, (first + pages) << kPageShift};
     }
     XBT_VERB("unmap %zu: [%#llx, %#llx) over %zu domains", index, static_cast<unsigned long long>(range.start),
-              static_cast<unsigned long long>(range.end), domains.size());
+             static_cast<unsigned long long>(range.end), domains.size());
+    // zap_pte_range() clears the PTEs first; the secondary-TLB invalidation follows.
+    mm.set_present(range.start, range.end, false);
     for (const SvaDomain& dom : domains) {
       // Each domain's mmu_notifier plans and submits in turn.
       plan.submissions.clear();
@@ -128,20 +144,20 @@ void unmap_thread(World& w, int stream_index) {
       w.sleep(w.timing.notifier);
       entries.assign(plan.submissions.size(), QueueEntry{});
       for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
-        entries[i] = {&plan.submissions[i], reply};
+        entries[i] = {&plan.submissions[i], reply, st.process, dom.id};
         submit(w, entries[i], discipline);
       }
     }
     ++w.stats.unmaps;
     w.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+    if (st.retouch_after_ns >= 0) retouches.emplace_back(now() + st.retouch_after_ns * 1e-9, range);
 
     ++index;
     switch (st.arrival) {
       case UnmapStream::Arrival::periodic: next += st.interval_ns * 1e-9; break;
       case UnmapStream::Arrival::poisson: next += rng.exponential(st.interval_ns) * 1e-9; break;
       case UnmapStream::Arrival::times:
-        next = index < st.at_ns.size() ? st.at_ns[index] * 1e-9 : duration;
-        if (index >= st.at_ns.size()) return;
+        if (index < st.at_ns.size()) next = st.at_ns[index] * 1e-9;
         break;
     }
   }

@@ -1,6 +1,7 @@
 #pragma once
 // State the actors of one simulation share: the scenario, the models picked from the registry, the
-// timing parameters read once, and each IOMMU's queue and each device's ITags. Lives for one run.
+// timing parameters read once, each process's page table, each IOMMU's queue and page walker, and each
+// device's ITags, ATC and in-flight DMA. Lives for one run.
 #include <simgrid/s4u.hpp>
 #include <deque>
 #include <memory>
@@ -11,6 +12,8 @@
 #include "engine/stats.hpp"
 #include "models/domain/domain_sharing.hpp"
 #include "models/flush/planner.hpp"
+#include "models/hw/page_walker.hpp"
+#include "models/hw/translation_cache.hpp"
 
 namespace svasim {
 
@@ -22,19 +25,70 @@ struct Timing {
   double device_ats_jitter;                   // mean exponential extra delay per answer
   std::uint64_t desc_bytes, ats_msg_bytes;
   int max_ats_outstanding;
+  double memory, iotlb_miss, walk_read;       // translation path
+  double pri_dispatch, pri_fault;             // I/O page faults
+  int dma_max_outstanding;
+  bool ats_inv_waits_for_dma;
   explicit Timing(const Params& p);
 };
 
-// One submission in flight: lives on the submitting CPU thread's stack until its wait completes.
+// A process's page table as devices see it: one present bit per mapping (4 KiB or 2 MiB page).
+struct MmState {
+  std::vector<std::uint8_t> present;
+  unsigned page_shift = 12;
+  std::uint64_t bytes = 0;
+  std::vector<int> device_domain;  // per device index: the SVA domain id the device is attached through
+  bool is_present(std::uint64_t addr) const { return addr < bytes && present[addr >> page_shift]; }
+  // Marks the mappings overlapping [start, end) (bytes; clipped to the region).
+  void set_present(std::uint64_t start, std::uint64_t end, bool value);
+};
+
+// IOTLB/paging-structure tag of (process, domain): per-device domains really do not share entries.
+inline std::uint32_t iotlb_scope(int process, int domain) {
+  return static_cast<std::uint32_t>(process) << 16 | static_cast<std::uint32_t>(domain);
+}
+
+// One submission in flight: lives on the submitting CPU thread until its wait completes.
 struct QueueEntry {
   const Submission* sub = nullptr;
   simgrid::s4u::Mailbox* reply = nullptr;  // where the wait's completion (status write) goes
+  int process = 0;                         // whose PASID the descriptors name
+  int domain = 0;                          // the SVA domain (its DID / ASID)
 };
 
 // An ATS Invalidate Request in flight; its ITag is its index in the device's tag array.
 struct AtsRequest {
   int device = 0;
   double sent = 0;  // simulated seconds, when the IOMMU sent it
+  std::uint32_t pasid = 0;
+  std::uint64_t start = 0, end = 0;  // bytes; end exclusive
+  bool whole = false;
+};
+
+// A DMA request between its translation and its completion, visible to the device's ATS responder.
+struct InflightDma {
+  std::uint64_t start = 0, end = 0;
+  std::uint32_t pasid = 0;
+  double translated_at = 0;  // when its translation was obtained (seconds)
+  bool transferring = false; // data moving: an invalidation must wait for it
+  bool retranslate = false;  // invalidated before its transfer started: translate again first
+  bool used_atc = false;
+};
+
+// An invalidation the device has answered, remembered briefly for the stale-translation check.
+struct AnsweredInvalidation {
+  std::uint32_t pasid = 0;
+  std::uint64_t start = 0, end = 0;
+  bool whole = false;
+  double at = 0;
+};
+
+struct PageRequest {
+  simgrid::s4u::Mailbox* reply = nullptr;  // the requesting DMA engine's page-response mailbox
+  int device = 0;
+  std::uint32_t pasid = 0;
+  std::uint64_t addr = 0;
+  double sent = 0;
 };
 
 struct IommuState {
@@ -43,6 +97,8 @@ struct IommuState {
   simgrid::s4u::MutexPtr q_lock;           // VT-d q_lock / AMD iommu->lock
   simgrid::s4u::Mailbox* doorbell = nullptr; // tail-register writes
   simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices
+  simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI)
+  std::unique_ptr<PageWalker> walker;
 };
 
 struct DeviceState {
@@ -50,8 +106,17 @@ struct DeviceState {
   std::vector<int> free_itags;
   simgrid::s4u::Mailbox* ats_inbox = nullptr;
   double ats_inv = 0;  // seconds
-  RandomStream rng;    // "device/NAME": the answer-time jitter
+  RandomStream rng{0, ""};  // reseeded "device/NAME": the answer-time jitter
+  std::unique_ptr<TranslationCache> atc;  // null for non-ATS devices
+  std::vector<InflightDma*> inflight;
+  simgrid::s4u::MutexPtr inflight_mutex;
+  simgrid::s4u::ConditionVariablePtr dma_finished;
+  int invalidations_waiting = 0;
+  std::deque<AnsweredInvalidation> answered;  // the most recent few
 };
+
+// SimGrid's time precision as configured (surf/precision): shorter sleeps are rounding noise.
+inline constexpr double kTimeEpsilon = 1e-11;
 
 struct World {
   const Scenario& scenario;
@@ -59,13 +124,14 @@ struct World {
   std::unique_ptr<DomainSharing> sharing;
   std::unique_ptr<FlushPlanner> planner;
   Platform platform;
+  std::vector<MmState> mms;
   std::vector<IommuState> iommus;
   std::vector<DeviceState> devices;
   Stats stats;
   World(const Scenario& s, Platform p);
   // Activities are counted where they are started, for the bench's events-per-second figure.
   void sleep(double seconds) {
-    if (seconds > 0) {
+    if (seconds > kTimeEpsilon) {
       ++stats.sim_activities;
       simgrid::s4u::this_actor::sleep_for(seconds);
     }
@@ -81,5 +147,7 @@ struct World {
 void unmap_thread(World& w, int stream_index);
 void iommu_queue_engine(World& w, int iommu);
 void device_ats_responder(World& w, int device);
+void dma_engine(World& w, int stream_index, int device);
+void page_request_handler(World& w, int iommu);
 
 }  // namespace svasim

@@ -36,6 +36,16 @@ struct Descriptor {
   bool operator==(const Descriptor&) const = default;
 };
 
+// The bytes a descriptor invalidates: [start, end), or everything of its PASID / ASID.
+struct CoveredRange {
+  std::uint64_t start = 0, end = 0;
+  bool whole = false;
+};
+inline CoveredRange covered(const Descriptor& d) {
+  if (d.whole_pasid || d.mask >= kMaxAgawPfnWidth) return {0, UINT64_MAX, true};
+  return {d.addr, d.addr + ((1ULL << kPageShift) << d.mask), false};
+}
+
 // One call into the queue: VT-d qi_submit_sync(), an SMMUv3 arm_smmu_cmdq_issue_cmdlist(), or AMD
 // iommu_queue_command()s closed by a completion wait. `wait` is the trailing wait descriptor / CMD_SYNC /
 // COMPLETION_WAIT; an SMMUv3 full batch of 64 is issued without one.

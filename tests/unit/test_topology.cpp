@@ -78,6 +78,24 @@ void expect_error(const json& topo, const std::string& pointer, const std::strin
   }
 }
 
+// The InputError from_json(topo, "/topology") throws, as "pointer: message" ("" if none).
+std::string error_of(const json& topo) {
+  try {
+    Topology::from_json(topo, "/topology");
+  } catch (const InputError& e) {
+    return e.path() + ": " + e.what();
+  }
+  return "";
+}
+
+// minimal() plus the given nodes and links, in that order after the existing ones.
+json extended(std::initializer_list<json> more_nodes, std::initializer_list<json> more_links) {
+  json t = minimal();
+  for (const json& n : more_nodes) t["nodes"].push_back(n);
+  for (const json& l : more_links) t["links"].push_back(l);
+  return t;
+}
+
 }  // namespace
 
 TEST_CASE("explicit topology builds", "[topology]") {
@@ -343,13 +361,16 @@ TEST_CASE("topology validation rules", "[topology]") {
     t["links"].push_back(mk_link("rp0", "sw0"));
     t["links"].push_back(mk_link("sw0", "rp1"));
     t["links"].push_back(mk_link("rp1", "dmar0"));
-    expect_error(t, "/topology/nodes/1", "cycle");  // dmar0: the first node of the cycle the DFS meets
+    // reported at the link that closes it: the first, in document order, joining connected nodes
+    expect_error(t, "/topology/links/5", "cycle");
+    expect_error(t, "/topology/links/5", "between \"rp1\" and \"dmar0\"");
+    expect_error(t, "/topology/links/5", "must be a tree");
     // two IOMMUs both under the CPU and joined: cycle through the CPU
     t = minimal();
     t["nodes"].push_back(mk_node("dmar1", "iommu"));
     t["links"].push_back(mk_link("cpu0", "dmar1"));
     t["links"].push_back(mk_link("dmar1", "dmar0"));
-    expect_error(t, "/topology/nodes/0", "cycle");
+    expect_error(t, "/topology/links/3", "cycle");
   }
   SECTION("device reaching no IOMMU") {
     json t = minimal();
@@ -366,7 +387,7 @@ TEST_CASE("topology validation rules", "[topology]") {
     expect_error(t, "/topology/nodes/4", "reaches no IOMMU");
   }
   SECTION("device reaching more than one IOMMU") {
-    // dmar1 hangs under rp0 instead of the cpu; dsa1 behind rp0 sees both
+    // dmar1 hangs under rp0 instead of the cpu; dsa1 behind rp0 sees both, but the culprit is rp0
     json t = minimal();
     t["nodes"].push_back(mk_node("dmar1", "iommu"));
     t["nodes"].push_back(mk_node("rp0", "root_port"));
@@ -374,7 +395,15 @@ TEST_CASE("topology validation rules", "[topology]") {
     t["links"].push_back(mk_link("dmar0", "rp0"));
     t["links"].push_back(mk_link("rp0", "dmar1"));
     t["links"].push_back(mk_link("rp0", "dsa1"));
-    expect_error(t, "/topology/nodes/5", "more than one IOMMU");
+    expect_error(t, "/topology/nodes/4", "root_port \"rp0\" reaches more than one IOMMU: \"dmar0\" and \"dmar1\"");
+    // a device linked to two IOMMUs, both under the cpu: reported at the device, not as a cycle
+    t = extended({mk_node("dmar1", "iommu")}, {mk_link("cpu0", "dmar1"), mk_link("dmar1", "dev0")});
+    expect_error(t, "/topology/nodes/2", "device \"dev0\" reaches more than one IOMMU: \"dmar0\" and \"dmar1\"");
+    // ... and not as "must be a leaf", also when the second IOMMU is behind a root port
+    t = extended({mk_node("dmar1", "iommu"), mk_node("rp0", "root_port")},
+                 {mk_link("cpu0", "dmar1"), mk_link("dmar1", "rp0"), mk_link("rp0", "dev0")});
+    expect_error(t, "/topology/nodes/2", "more than one IOMMU");
+    CHECK(error_of(t).find("linked to exactly one node") == std::string::npos);  // the generic leaf rule
   }
   SECTION("device linked to a device") {
     json t = minimal();
@@ -453,4 +482,90 @@ TEST_CASE("generated topology errors point inside generate", "[topology]") {
   expect_error(gen({{"iommus", 1}, {"devices_per_iommu", 2}, {"switch_per_iommu", "yes"}}),
                "/topology/generate/switch_per_iommu", "true or false");
   expect_error(gen(json::array()), "/topology/generate", "object");
+}
+
+// The three broken scenarios of tests/cli (scenarios/broken/*.json), reduced to their topology.
+namespace {
+json broken_base(bool two_iommus) {
+  json t = {{"nodes", json::array()}, {"links", json::array()}};
+  t["nodes"].push_back({{"name", "cpu0"}, {"kind", "cpu"}, {"cores", 4}});
+  t["nodes"].push_back(mk_node("dmar0", "iommu"));
+  if (two_iommus) t["nodes"].push_back(mk_node("dmar1", "iommu"));
+  t["nodes"].push_back(mk_node("sw0", "switch"));
+  for (int i = 0; i < 4; ++i) t["nodes"].push_back(mk_node("dsa" + std::to_string(i), "device"));
+  t["links"].push_back(mk_link("cpu0", "dmar0"));
+  if (two_iommus) t["links"].push_back(mk_link("cpu0", "dmar1"));
+  t["links"].push_back(mk_link("dmar0", "sw0"));
+  for (int i = 0; i < 3; ++i) t["links"].push_back(mk_link("sw0", "dsa" + std::to_string(i)));
+  return t;
+}
+}  // namespace
+
+TEST_CASE("a cycle is reported at the link that closes it", "[topology]") {
+  // scenarios/broken/topology-cycle.json: sw0 is linked to dmar0 and, last, to cpu0
+  json t = broken_base(false);
+  t["links"].push_back(mk_link("sw0", "dsa3"));
+  t["links"].push_back(mk_link("cpu0", "sw0"));
+  CHECK(error_of(t) == "/topology/links/6: the link between \"cpu0\" and \"sw0\" closes a cycle "
+                       "(\"cpu0\" - \"dmar0\" - \"sw0\" - \"cpu0\"); the topology must be a tree");
+
+  SECTION("the same links in another order: still the last link of the cycle") {
+    json u = t;
+    std::swap(u["links"][1], u["links"][6]);  // cpu0-sw0 early, dmar0-sw0 last
+    CHECK(error_of(u).rfind("/topology/links/6: the link between \"dmar0\" and \"sw0\" closes a cycle", 0) == 0);
+  }
+  SECTION("a long cycle is shortened in the message") {
+    // cpu0 - dmar0 - rp0 - rp1 - ... - rp19 - dmar0, with a device under rp19
+    json u = minimal();
+    for (int i = 0; i < 20; ++i) u["nodes"].push_back(mk_node("rp" + std::to_string(i), "root_port"));
+    u["nodes"].push_back(mk_node("dev1", "device"));
+    u["links"].push_back(mk_link("dmar0", "rp0"));
+    for (int i = 1; i < 20; ++i) u["links"].push_back(mk_link("rp" + std::to_string(i - 1), "rp" + std::to_string(i)));
+    u["links"].push_back(mk_link("rp19", "dev1"));
+    u["links"].push_back(mk_link("rp19", "dmar0"));
+    const std::string e = error_of(u);
+    CHECK(e.rfind("/topology/links/23: the link between \"rp19\" and \"dmar0\" closes a cycle (\"rp19\" - ", 0) == 0);
+    CHECK(e.find(" - ... - ") != std::string::npos);
+    CHECK(e.find("\"rp10\"") == std::string::npos);
+    CHECK(e.size() < 300);
+  }
+}
+
+TEST_CASE("a device linked to two IOMMUs is reported before the cycle it closes", "[topology]") {
+  // scenarios/broken/device-two-iommus.json: dsa3 linked to dmar0 and dmar1, both under cpu0
+  json t = broken_base(true);
+  t["links"].push_back(mk_link("dmar0", "dsa3"));
+  t["links"].push_back(mk_link("dmar1", "dsa3"));
+  const std::string e = error_of(t);
+  CHECK(e.rfind("/topology/nodes/7: device \"dsa3\" reaches more than one IOMMU: \"dmar0\" and \"dmar1\"", 0) == 0);
+  CHECK(e.find("cycle") == std::string::npos);
+  CHECK(e.find("linked to exactly one node") == std::string::npos);  // the generic leaf rule
+}
+
+TEST_CASE("a switch under two IOMMUs is reported before the cycle it closes", "[topology]") {
+  // scenarios/broken/switch-two-iommus.json: sw0 linked to dmar0 and dmar1, both under cpu0
+  json t = broken_base(true);
+  t["links"].push_back(mk_link("sw0", "dsa3"));
+  t["links"].push_back(mk_link("dmar1", "sw0"));
+  const std::string e = error_of(t);
+  CHECK(e.rfind("/topology/nodes/3: switch \"sw0\" reaches more than one IOMMU: \"dmar0\" and \"dmar1\"", 0) == 0);
+  CHECK(e.find("cycle") == std::string::npos);
+
+  SECTION("through a chain of bridges") {
+    // dmar1 - rp0 - sw0: the whole cluster reaches both; the first bridge in the document is named
+    json u = broken_base(true);
+    u["nodes"].push_back(mk_node("rp0", "root_port"));
+    u["links"].push_back(mk_link("sw0", "dsa3"));
+    u["links"].push_back(mk_link("dmar1", "rp0"));
+    u["links"].push_back(mk_link("rp0", "sw0"));
+    expect_error(u, "/topology/nodes/3", "more than one IOMMU");
+  }
+  SECTION("a cycle among bridges under one IOMMU is still a cycle") {
+    json u = broken_base(false);
+    u["nodes"].push_back(mk_node("sw1", "switch"));
+    u["links"].push_back(mk_link("sw0", "dsa3"));
+    u["links"].push_back(mk_link("dmar0", "sw1"));
+    u["links"].push_back(mk_link("sw1", "sw0"));
+    expect_error(u, "/topology/links/7", "cycle");
+  }
 }

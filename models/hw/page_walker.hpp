@@ -1,0 +1,40 @@
+#pragma once
+// The IOMMU side of a translation: IOTLB lookup, then the paging-structure caches that decide how many
+// of the 4 page-table levels a walk must read, then the walk. Pure: the DMA hot path calls it inline and
+// turns the returned counts into time; SimGrid never sees a translation.
+#include <cstdint>
+
+#include "models/hw/translation_cache.hpp"
+
+namespace svasim {
+
+struct WalkerConfig {
+  std::size_t iotlb_entries = 2048, iotlb_ways = 4;
+  // Paging-structure caches for the PML4E (512 GiB), PDPTE (1 GiB) and PDE (2 MiB) levels.
+  std::size_t pwc_entries[3] = {4, 28, 348};
+};
+
+struct Translation {
+  bool iotlb_hit = false;
+  unsigned memory_reads = 0;  // page-walk reads (0 on an IOTLB hit)
+  bool present = true;        // false: the walk found no valid leaf -> I/O page fault
+};
+
+class PageWalker {
+public:
+  explicit PageWalker(const WalkerConfig& c);
+  // Translates `addr` of the address space `scope` (domain/PASID tag of the IOTLB), whose mapping has
+  // 2^page_shift bytes (12 or 21). `present` is the leaf PTE's state in the process page table; a
+  // non-present leaf is not cached. Upper levels are always present (SVA shares the CPU page tables).
+  Translation translate(std::uint32_t scope, std::uint64_t addr, unsigned page_shift, bool present);
+  // A PASID-based IOTLB invalidation with IH=0: the IOTLB entries and the paging-structure cache
+  // entries that could translate [start, end). whole: everything of the scope.
+  std::size_t invalidate(std::uint32_t scope, std::uint64_t start, std::uint64_t end, bool whole);
+  const CacheCounters& iotlb_counters() const { return iotlb_.counters(); }
+
+private:
+  TranslationCache iotlb_;
+  TranslationCache pwc_[3];  // [0] PML4E (shift 39), [1] PDPTE (shift 30), [2] PDE (shift 21)
+};
+
+}  // namespace svasim

@@ -1,0 +1,140 @@
+#pragma once
+// Runs the svasim binary as a child process, the way a user does, for the end-to-end tests.
+// No shell is involved: arguments reach svasim exactly as given. stdout and stderr are captured into
+// files of a per-test temporary directory and read back whole.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace svasim::cli_test {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the system temporary directory, removed with everything in it on destruction.
+class TempDir {
+public:
+  TempDir() {
+    static int counter = 0;
+    const fs::path base = fs::temp_directory_path();
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      fs::path p = base / ("svasim-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+      std::error_code ec;
+      if (fs::create_directory(p, ec)) {
+        path_ = p;
+        return;
+      }
+    }
+    throw std::runtime_error("cannot create a temporary directory under " + base.string());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+  fs::path path_;
+};
+
+struct RunResult {
+  int exit_code = -1;    // -1 if the child did not exit normally
+  int term_signal = 0;   // the signal that ended it, if one did
+  bool timed_out = false;
+  std::vector<std::string> args;
+  std::string out;       // everything it wrote to stdout
+  std::string err;       // everything it wrote to stderr
+
+  // For failure messages: the command and what it printed.
+  std::string describe() const {
+    std::ostringstream o;
+    o << "svasim";
+    for (const auto& a : args) o << " '" << a << "'";
+    o << "\n  exit code " << exit_code;
+    if (term_signal) o << " (killed by signal " << term_signal << " " << strsignal(term_signal) << ")";
+    if (timed_out) o << " (timed out)";
+    o << "\n  stdout (" << out.size() << " bytes): " << out.substr(0, 2000)
+      << "\n  stderr (" << err.size() << " bytes): " << err.substr(0, 2000);
+    return o.str();
+  }
+};
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + p.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline std::string source_path(const std::string& relative) { return std::string(SVASIM_SOURCE_DIR) + "/" + relative; }
+
+// Runs SVASIM_BINARY with `args` (argv[1..]); `capture_dir` receives the stdout/stderr capture files
+// (give each call its own directory, or reuse one: the files are overwritten). The child is killed
+// after `timeout`.
+inline RunResult run_svasim(const std::vector<std::string>& args, const fs::path& capture_dir,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  RunResult r;
+  r.args = args;
+  fs::create_directories(capture_dir);
+  const fs::path out_file = capture_dir / "svasim.stdout";
+  const fs::path err_file = capture_dir / "svasim.stderr";
+
+  std::vector<std::string> argv_s;
+  argv_s.push_back(SVASIM_BINARY);
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv_s[0].c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv_s[0] + ": " + std::strerror(rc));
+
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::microseconds(200);
+  int status = 0;
+  for (;;) {
+    const pid_t w = ::waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+    if (std::chrono::steady_clock::now() > deadline && !r.timed_out) {
+      r.timed_out = true;
+      ::kill(pid, SIGKILL);  // our own child, by its pid
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(20000));
+  }
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.term_signal = WTERMSIG(status);
+  r.out = read_file(out_file);
+  r.err = read_file(err_file);
+  return r;
+}
+
+}  // namespace svasim::cli_test
