@@ -68,16 +68,45 @@ std::string format_run(const json& r) {
   o << latency_row("unmap", r["latency"]["unmap"]);
   o << latency_row("submission", r["latency"]["submission"]);
   o << latency_row("queue lock wait", r["latency"]["queue_lock_wait"]);
+  const json& c = r["counters"];
+  if (c.value("dma_requests", 0) > 0) {
+    o << latency_row("dma", r["latency"]["dma"]);
+    o << latency_row("translation", r["latency"]["translation"]);
+    o << latency_row("page fault", r["latency"]["page_fault"]);
+    auto rate = [&](const char* hit, const char* miss) {
+      const double h = c[hit].get<double>(), m = c[miss].get<double>();
+      return h + m > 0 ? fmt("%.1f %%", 100.0 * h / (h + m)) : std::string("-");
+    };
+    o << "\ntranslation path: " << c["page_translations"].get<std::uint64_t>() << " page translations, ATC hit rate "
+      << rate("atc_hits", "atc_misses") << ", IOTLB hit rate " << rate("iotlb_hits", "iotlb_misses") << ", "
+      << c["page_walks"].get<std::uint64_t>() << " walks ("
+      << fmt("%.2f", c["page_walks"].get<double>() > 0 ? c["walk_memory_reads"].get<double>() / c["page_walks"].get<double>() : 0.0)
+      << " reads each), " << c["page_faults"].get<std::uint64_t>() << " page faults, " << c["dma_errors"].get<std::uint64_t>()
+      << " DMA errors, " << c["stale_translation_uses"].get<std::uint64_t>() << " stale translation uses\n";
+    o << "\n" << pad("per device", 12, true) << pad("requests", 10) << pad("GB/s", 8) << pad("dma p50", 10)
+      << pad("dma p99", 10) << pad("ATC hit", 9) << pad("faults", 8) << "\n";
+    for (const auto& [name, d] : r["per_device"].items()) {
+      const json& dc = d["counters"];
+      if (dc["dma_requests"].get<std::uint64_t>() == 0) continue;
+      const double h = dc["atc_hits"].get<double>(), m = dc["atc_misses"].get<double>();
+      o << pad(name, 12, true) << pad(std::to_string(dc["dma_requests"].get<std::uint64_t>()), 10)
+        << pad(fmt("%.2f", d["throughput_bytes_per_s"].get<double>() / 1e9), 8)
+        << pad(std::to_string(d["dma_latency"]["p50_ns"].get<std::uint64_t>()), 10)
+        << pad(std::to_string(d["dma_latency"]["p99_ns"].get<std::uint64_t>()), 10)
+        << pad(h + m > 0 ? fmt("%.1f%%", 100.0 * h / (h + m)) : std::string("-"), 9)
+        << pad(std::to_string(dc["page_faults"].get<std::uint64_t>()), 8) << "\n";
+    }
+  }
 
   if (r["per_iommu"].size() > 1) {
     o << "\n" << pad("per IOMMU", 12, true) << pad("submissions", 13) << pad("iotlb", 10) << pad("devtlb", 10)
       << pad("waits", 10) << pad("lock_wait_ns", 14) << "\n";
-    for (const auto& [name, c] : r["per_iommu"].items())
-      o << pad(name, 12, true) << pad(std::to_string(c["submissions"].get<std::uint64_t>()), 13)
-        << pad(std::to_string(c["iotlb_invalidations"].get<std::uint64_t>()), 10)
-        << pad(std::to_string(c["devtlb_invalidations"].get<std::uint64_t>()), 10)
-        << pad(std::to_string(c["invalidation_waits"].get<std::uint64_t>()), 10)
-        << pad(fmt("%.0f", c["queue_lock_wait_ns"].get<double>()), 14) << "\n";
+    for (const auto& [name, ic] : r["per_iommu"].items())
+      o << pad(name, 12, true) << pad(std::to_string(ic["submissions"].get<std::uint64_t>()), 13)
+        << pad(std::to_string(ic["iotlb_invalidations"].get<std::uint64_t>()), 10)
+        << pad(std::to_string(ic["devtlb_invalidations"].get<std::uint64_t>()), 10)
+        << pad(std::to_string(ic["invalidation_waits"].get<std::uint64_t>()), 10)
+        << pad(fmt("%.0f", ic["queue_lock_wait_ns"].get<double>()), 14) << "\n";
   }
   return o.str();
 }
@@ -108,6 +137,13 @@ std::string format_comparison(const std::vector<json>& runs) {
     const char* key = kQuantiles[q];
     row(std::string("unmap latency ") + kQuantileNames[q] + " (ns)",
         [key](const json& r) { return r["latency"]["unmap"][key].get<double>(); }, "%.0f");
+  }
+  if (runs.front()["counters"].value("dma_requests", 0) > 0) {
+    for (const char* key : {"p50_ns", "p99_ns"})
+      row(std::string("dma latency ") + (key[1] == '5' ? "p50" : "p99") + " (ns)",
+          [key](const json& r) { return r["latency"]["dma"][key].get<double>(); }, "%.0f");
+    for (const char* c : {"page_faults", "atc_misses", "iotlb_misses"})
+      row(std::string(c) + " (total)", [c](const json& r) { return r["counters"][c].get<double>(); }, "%.0f");
   }
   return o.str();
 }

@@ -54,7 +54,7 @@ void device_ats_responder(World& w, int device) {
         --dev.invalidations_waiting;
       }
     }
-    dev.answered.push_back({r->pasid, r->start, r->end, r->whole, sg4::Engine::get_clock()});
+    dev.answered.push_back({r->pasid, r->start, r->end, r->whole, arrived, sg4::Engine::get_clock()});
     if (dev.answered.size() > kAnsweredMemory) dev.answered.pop_front();
     w.send(q.ats_done, r, w.timing.ats_msg_bytes);
   }

@@ -224,10 +224,11 @@ private:
 
   void complete(Request& r) {
     r.transfer = nullptr;
-    // A completion must never rest on a translation whose invalidation the device already answered.
+    // A completion must never rest on a translation obtained before an invalidation reached the
+    // device when that invalidation was answered (completed) before this completion.
     for (const AnsweredInvalidation& a : dev_.answered)
-      if (r.info.used_atc && a.pasid == r.info.pasid && a.at > r.info.translated_at + kEpsilon && a.at < now() - kEpsilon &&
-          (a.whole || (a.start < r.info.end && r.info.start < a.end)))
+      if (r.info.used_atc && a.pasid == r.info.pasid && r.info.translated_at < a.arrived - kEpsilon &&
+          a.answered < now() - kEpsilon && (a.whole || (a.start < r.info.end && r.info.start < a.end)))
         ++stats_.dma.stale_translation_uses;
     ++stats_.dma.dma_completed;
     stats_.dma.dma_bytes += st_.request_bytes;

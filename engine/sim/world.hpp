@@ -80,7 +80,8 @@ struct AnsweredInvalidation {
   std::uint32_t pasid = 0;
   std::uint64_t start = 0, end = 0;
   bool whole = false;
-  double at = 0;
+  double arrived = 0;   // the ATC entries were dropped: translations obtained later are fresh
+  double answered = 0;  // the Invalidate Completion left: the invalidation is complete
 };
 
 struct PageRequest {
