@@ -214,6 +214,28 @@ TEST_CASE("run is deterministic for a seed and changes with --seed", "[cli][run]
   CHECK(json::parse(a)["counters"] != json::parse(c)["counters"]);
 }
 
+TEST_CASE("a DMA run is deterministic and reports the translation path", "[cli][run][dma]") {
+  TempDir tmp;
+  const std::string scenario = source_path("scenarios/accelerator-4dsa.json");
+  auto run_to = [&](const fs::path& out) {
+    const RunResult r = run_svasim({"run", scenario, "--set", "duration_us=300", "-o", out.string(), "--quiet"}, tmp / "capture");
+    INFO(r.describe());
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(fs::exists(out));
+    return read_file(out);
+  };
+  const std::string a = run_to(tmp / "a.json");
+  CHECK(a == run_to(tmp / "b.json"));
+  const json r = json::parse(a);
+  for (const char* k : {"page_translations", "atc_hits", "atc_misses", "iotlb_hits", "iotlb_misses", "page_walks",
+                        "walk_memory_reads", "page_faults", "dma_requests", "dma_completed", "stale_translation_uses"})
+    CHECK(r["counters"].contains(k));
+  CHECK(r["counters"]["dma_completed"].get<std::uint64_t>() > 0);
+  CHECK(r["counters"]["stale_translation_uses"] == 0);
+  for (const char* k : {"dma", "translation", "page_fault"}) CHECK(r["latency"].contains(k));
+  CHECK(r["per_device"]["dev0"]["throughput_bytes_per_s"].get<double>() > 0);
+}
+
 namespace {
 
 // The comparison table printed after runs under several profiles:
