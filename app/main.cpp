@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
   auto* bench_cmd = app.add_subcommand("bench", "Measure simulation speed against a raw SimGrid loop, and memory");
   bench_cmd->add_option("--unmaps", unmaps, "Unmaps to simulate (the memory check runs 10x as many)")->check(CLI::Range(1, 100000000));
   bench_cmd->add_option("--devices", devices, "ATS devices behind the IOMMU")->check(CLI::Range(1, 1024));
-  bench_cmd->add_option("--phase", phase, "One measurement only (svasim|raw|dma|dma64); the default runs all")
-      ->check(CLI::IsMember({"all", "svasim", "raw", "dma", "dma64"}));
+  bench_cmd->add_option("--phase", phase, "One measurement only (svasim|raw|dma|dma-cold|dma64); the default runs all")
+      ->check(CLI::IsMember({"all", "svasim", "raw", "dma", "dma-cold", "dma64"}));
   bench_cmd->add_option("--sleeps", sleeps, "Internal: sleeps of the raw phase");
   bench_cmd->add_option("--comms", comms, "Internal: transfers of the raw phase");
 

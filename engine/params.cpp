@@ -73,12 +73,16 @@ std::vector<ParamDecl> declare() {
        "gem5 src/dev/arm/SMMUv3.py main TLB (no public figure for VT-d/AMD)"});
   add({"iommu.iotlb_ways", "ways", 4, 1, 1 << 24, true, "IOTLB associativity",
        "gem5 src/dev/arm/SMMUv3.py main TLB (4-way)"});
-  add({"iommu.pwc_pml4_entries", "entries", 4, 0, 4096, true, "paging-structure cache of PML4 entries (fully associative)",
+  add({"iommu.pwc_pml4_entries", "entries", 4, 0, 4096, true, "paging-structure cache of PML4 entries",
        "gem5 src/dev/arm/SMMUv3.py walk cache S1 L0"});
-  add({"iommu.pwc_pdpt_entries", "entries", 28, 0, 4096, true, "paging-structure cache of PDPT entries (fully associative)",
+  add({"iommu.pwc_pdpt_entries", "entries", 28, 0, 4096, true, "paging-structure cache of PDPT entries",
        "gem5 src/dev/arm/SMMUv3.py walk cache S1 L1"});
-  add({"iommu.pwc_pd_entries", "entries", 348, 0, 4096, true, "paging-structure cache of PD entries (fully associative)",
+  add({"iommu.pwc_pd_entries", "entries", 348, 0, 4096, true, "paging-structure cache of PD entries",
        "gem5 src/dev/arm/SMMUv3.py walk cache S1 L2"});
+  add({"iommu.pwc_ways", "ways", 4, 1, 4096, true,
+       "associativity of each paging-structure cache level (the largest divisor of its size up to this; levels "
+       "as small as this are fully associative)",
+       "gem5 src/dev/arm/SMMUv3.py (walk_assoc 4)"});
   add({"iommu.iotlb_miss_ns", "ns", 40, 0, 1e9, false,
        "fixed cost of an IOTLB miss besides the walk's memory reads; with one read the miss costs ~237 ns",
        "derived from pcie-bench: IOTLB miss +229..297 ns on a 64 B read"});

@@ -51,10 +51,10 @@ public:
         pasid_(static_cast<std::uint32_t>(st_.process)),
         scope_(iotlb_scope(st_.process, mm_.device_domain[device])),
         dev_host_(w.platform.devices[device]),
-        mem_host_(w.platform.iommus[w.scenario.topology.iommu_of_device(device)]) {
+        mem_host_(w.platform.iommus[w.scenario.topology.iommu_of_device(device)]),
+        read_source_(w.platform.device_memory[device]) {
     const Topology& topo = w.scenario.topology;
     const NodeId dn = topo.devices()[device], in = topo.iommus()[topo.iommu_of_device(device)];
-    one_way_ = route_time_ns(topo, dn, in, 0) * 1e-9;
     ats_round_trip_ = route_time_ns(topo, dn, in, static_cast<double>(w.timing.ats_msg_bytes)) * 2e-9;
     PatternSpec spec;
     spec.kind = st_.pattern.kind;
@@ -172,7 +172,7 @@ private:
     r.info.used_atc = dev_.atc != nullptr;
     r.info.retranslate = false;
     r.translated = now() + (atc_missed ? ats_round_trip_ : 0) + iommu_time;
-    r.ready_at = r.translated + (r.read ? one_way_ + w_.timing.memory : 0);
+    r.ready_at = r.translated;  // a read's trip to memory is the first leg of its transfer
   }
 
   // A page that is not present: PRI devices ask the IOMMU for it (one request per page in flight);
@@ -216,7 +216,7 @@ private:
       r.info.translated_at = r.translated;
       ++w_.stats.sim_activities;
       ++w_.stats.sim_comms;
-      r.transfer = r.read ? sg4::Comm::sendto_async(mem_host_, dev_host_, st_.request_bytes)
+      r.transfer = r.read ? sg4::Comm::sendto_async(read_source_, dev_host_, st_.request_bytes)
                           : sg4::Comm::sendto_async(dev_host_, mem_host_, st_.request_bytes);
     }
     return wake;
@@ -261,8 +261,9 @@ private:
   std::uint32_t pasid_;
   std::uint32_t scope_;
   sg4::Host* dev_host_;
-  sg4::Host* mem_host_;
-  double one_way_ = 0, ats_round_trip_ = 0;
+  sg4::Host* mem_host_;     // where writes land
+  sg4::Host* read_source_;  // where reads come from (see Platform::device_memory)
+  double ats_round_trip_ = 0;
   std::unique_ptr<AccessPattern> pattern_;
   std::vector<Request> slots_;
   std::vector<int> free_;

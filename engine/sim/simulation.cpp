@@ -53,6 +53,7 @@ World::World(const Scenario& s, Platform platform_in)
   wc.pwc_entries[0] = static_cast<std::size_t>(p.get_int("iommu.pwc_pml4_entries"));
   wc.pwc_entries[1] = static_cast<std::size_t>(p.get_int("iommu.pwc_pdpt_entries"));
   wc.pwc_entries[2] = static_cast<std::size_t>(p.get_int("iommu.pwc_pd_entries"));
+  wc.pwc_ways = static_cast<std::size_t>(p.get_int("iommu.pwc_ways"));
   iommus.resize(topo.iommus().size());
   for (std::size_t i = 0; i < iommus.size(); ++i) {
     const std::string& name = topo.node(topo.iommus()[i]).name;
@@ -123,7 +124,7 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   }
   sg4::Engine& engine = *engine_ptr;
 
-  World w(s, build_platform(s.topology));
+  World w(s, build_platform(s.topology, s.params.get("dma.memory_ns")));
   for (std::size_t i = 0; i < w.iommus.size(); ++i)
     sg4::Actor::create("qi-engine/" + std::to_string(i), w.platform.iommus[i], [&w, i] {
       iommu_queue_engine(w, static_cast<int>(i));

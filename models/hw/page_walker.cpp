@@ -1,17 +1,27 @@
 #include "models/hw/page_walker.hpp"
 
+#include <algorithm>
+
 namespace svasim {
 
 namespace {
 // The span each paging-structure cache level maps: a cached PML4E covers 512 GiB, a PDPTE 1 GiB, a PDE 2 MiB.
 constexpr unsigned kLevelShift[3] = {39, 30, 21};
+// The largest way count <= `ways` that divides `entries` (a cache with fewer entries is fully associative).
+std::size_t pwc_ways(std::size_t entries, std::size_t ways) {
+  if (entries == 0) return 1;
+  for (std::size_t w = std::min(ways, entries); w > 1; --w)
+    if (entries % w == 0) return w;
+  return 1;
+}
+
 }  // namespace
 
 PageWalker::PageWalker(const WalkerConfig& c)
     : iotlb_(c.iotlb_entries, c.iotlb_ways, Replacement::lru),
-      pwc_{TranslationCache(c.pwc_entries[0], c.pwc_entries[0], Replacement::lru),
-           TranslationCache(c.pwc_entries[1], c.pwc_entries[1], Replacement::lru),
-           TranslationCache(c.pwc_entries[2], c.pwc_entries[2], Replacement::lru)} {}
+      pwc_{TranslationCache(c.pwc_entries[0], pwc_ways(c.pwc_entries[0], c.pwc_ways), Replacement::lru),
+           TranslationCache(c.pwc_entries[1], pwc_ways(c.pwc_entries[1], c.pwc_ways), Replacement::lru),
+           TranslationCache(c.pwc_entries[2], pwc_ways(c.pwc_entries[2], c.pwc_ways), Replacement::lru)} {}
 
 Translation PageWalker::translate(std::uint32_t scope, std::uint64_t addr, unsigned page_shift, bool present) {
   Translation t;

@@ -12,6 +12,7 @@ struct WalkerConfig {
   std::size_t iotlb_entries = 2048, iotlb_ways = 4;
   // Paging-structure caches for the PML4E (512 GiB), PDPTE (1 GiB) and PDE (2 MiB) levels.
   std::size_t pwc_entries[3] = {4, 28, 348};
+  std::size_t pwc_ways = 4;  // at most; a level with fewer entries is fully associative
 };
 
 struct Translation {

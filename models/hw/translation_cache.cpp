@@ -37,10 +37,11 @@ TranslationCache::TranslationCache(std::size_t entries, std::size_t ways, Replac
     throw std::invalid_argument("translation cache: " + std::to_string(entries) + " entries cannot be split into " +
                                 std::to_string(ways) + "-way sets");
   const std::size_t sets = entries / ways;
-  if (!std::has_single_bit(sets))
-    throw std::invalid_argument("translation cache: set count " + std::to_string(sets) + " is not a power of two");
   ways_ = ways;
   sets_ = sets;
+  // Published sizes are not always powers of two (gem5's 348-entry PD walk cache): other set counts
+  // index by multiply-shift range reduction instead of the XOR fold below, still without a division.
+  pow2_sets_ = std::has_single_bit(sets);
   set_mask_ = sets - 1;
   const unsigned bits = static_cast<unsigned>(std::countr_zero(sets));
   set_bits_ = bits;
@@ -50,6 +51,10 @@ TranslationCache::TranslationCache(std::size_t entries, std::size_t ways, Replac
 }
 
 std::size_t TranslationCache::set_base(std::uint32_t scope, std::uint64_t block) const {
+  if (!pow2_sets_) {
+    const std::uint64_t h = (block + std::uint64_t{scope} * kScopeMul) * kBlockMul;
+    return static_cast<std::size_t>(((h >> 32) * sets_) >> 32) * ways_;
+  }
   const std::uint64_t group = block >> set_bits_;
   const std::uint64_t h = (group + std::uint64_t{scope} * kScopeMul) * kBlockMul;
   return static_cast<std::size_t>((block ^ (h >> set_shift_)) & set_mask_) * ways_;

@@ -15,8 +15,8 @@ struct CacheCounters {
 
 class TranslationCache {
 public:
-  // `entries` total, `ways` per set (ways == entries: fully associative). entries % ways == 0 and the
-  // set count a power of two; entries == 0 makes a cache that never hits. `seed` feeds Replacement::random.
+  // `entries` total, `ways` per set (ways == entries: fully associative); entries % ways == 0. Any set
+  // count works (powers of two index best); entries == 0 makes a cache that never hits. `seed` feeds Replacement::random.
   TranslationCache(std::size_t entries, std::size_t ways, Replacement policy, std::uint64_t seed = 1);
 
   // An entry maps the naturally aligned block of 2^page_shift bytes holding `addr` in address space
@@ -63,6 +63,7 @@ private:
   std::vector<std::uint64_t> age_;  // parallel to entries_. LRU: last use tick; FIFO: insertion tick
   std::size_t ways_ = 1;
   std::size_t sets_ = 0;
+  bool pow2_sets_ = true;
   std::uint64_t set_mask_ = 0;
   unsigned set_bits_ = 0;     // log2(sets_)
   unsigned set_shift_ = 63;   // hash >> set_shift_ keeps the top set_bits_ bits
