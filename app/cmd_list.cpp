@@ -18,8 +18,11 @@ void list_text() {
     for (const auto& [k, v] : e->overrides) std::cout << ", " << k << "=" << v;
     std::cout << "\n";
   }
-  for (ModelKind kind : {ModelKind::domain, ModelKind::flush}) {
-    std::cout << "\n" << (kind == ModelKind::domain ? "Domain-sharing models (models.domain):" : "Flush models (models.flush):")
+  for (ModelKind kind : {ModelKind::domain, ModelKind::flush, ModelKind::pattern}) {
+    std::cout << "\n"
+              << (kind == ModelKind::domain  ? "Domain-sharing models (models.domain):"
+                  : kind == ModelKind::flush ? "Flush models (models.flush):"
+                                             : "DMA access patterns (workload.dma[].pattern.kind):")
               << "\n";
     for (const auto* e : reg.list(kind)) {
       std::cout << "  " << e->name << "\n      " << e->description << "\n";
@@ -51,8 +54,11 @@ void list_markdown() {
     std::cout << "| `" << e->name << "` | " << e->domain << " | " << e->flush << " | " << fixed << " | "
               << e->description << " |\n";
   }
-  for (ModelKind kind : {ModelKind::domain, ModelKind::flush}) {
-    std::cout << "\n## " << (kind == ModelKind::domain ? "Domain-sharing models" : "Flush models")
+  for (ModelKind kind : {ModelKind::domain, ModelKind::flush, ModelKind::pattern}) {
+    std::cout << "\n## "
+              << (kind == ModelKind::domain  ? "Domain-sharing models"
+                  : kind == ModelKind::flush ? "Flush models"
+                                             : "DMA access patterns")
               << "\n\n| name | description | parameters |\n|---|---|---|\n";
     for (const auto* e : reg.list(kind)) {
       std::string ps;

@@ -9,6 +9,7 @@ const char* to_string(ModelKind k) {
     case ModelKind::domain: return "domain";
     case ModelKind::flush: return "flush";
     case ModelKind::profile: return "profile";
+    case ModelKind::pattern: return "pattern";
   }
   return "?";
 }

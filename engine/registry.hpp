@@ -8,7 +8,7 @@
 
 namespace svasim {
 
-enum class ModelKind { domain, flush, profile };
+enum class ModelKind { domain, flush, profile, pattern };
 const char* to_string(ModelKind k);
 
 struct ModelEntry {

@@ -42,6 +42,11 @@ void register_builtin_models() {
          "AMD 6.10+: per device-PASID INVALIDATE_IOMMU_PAGES + device IOTLB + completion wait (N waits)",
          with_timing({}), {}, {}, {}});
 
+  r.add({ModelKind::pattern, "sequential", "DMA requests one after another through the working set, wrapping", {}, {}, {}, {}});
+  r.add({ModelKind::pattern, "uniform", "DMA requests at uniformly random request-sized slots of the working set", {}, {}, {}, {}});
+  r.add({ModelKind::pattern, "zipf", "popular slots (zipf_s) scattered over the working set, O(1) sampling", {}, {}, {}, {}});
+  r.add({ModelKind::pattern, "window", "uniform within window_pages sliding by window_step_pages every window_step_requests", {}, {}, {}, {}});
+
   r.add({ModelKind::profile, "linux-6.7-vtd", "Intel VT-d, Linux 6.7: per-device SVA domains, per-device flushes",
          {}, "per-device", "vtd-per-device", {{"vtd.full_range_pasid_selective", 0}}});
   r.add({ModelKind::profile, "linux-6.9-vtd", "Intel VT-d, Linux 6.8-6.9: one SVA domain per mm, still per-device flushes",

@@ -154,3 +154,38 @@ TEST_CASE("dma: open-loop arrivals keep their rate and the devices share a link"
   CHECK(st.dma.dma_requests == Approx(1000).epsilon(0.1));
   CHECK(st.dma.dma_completed == st.dma.dma_requests);
 }
+
+TEST_CASE("dma: with 2 MiB pages one ATC entry covers the whole mapping and a cold walk reads 3 levels", "[sim][dma]") {
+  json dma = {{"devices", "all"}, {"process", "app"}, {"request_bytes", 4096}, {"queue_depth", 1}, {"count", 512},
+              {"pattern", {{"kind", "sequential"}, {"working_set_pages", 512}}}};
+  json doc = dma_doc(true, dma);
+  doc["processes"][0]["memory"] = {{"pages", 1024}, {"page_size_kib", 2048}};
+  const Stats st = simulate(doc);
+  REQUIRE(st.dma.dma_completed == 512);
+  CHECK(st.dma.atc_misses == 1);
+  CHECK(st.dma.atc_hits == 511);
+  CHECK(st.dma.walk_memory_reads == 3);
+}
+
+TEST_CASE("dma: devices behind one switch share its uplink through SimGrid", "[sim][dma]") {
+  // Two devices on 16 GB/s links behind a switch whose uplink carries 8 GB/s: each gets about half.
+  Costs c;
+  json doc = generated_scenario("linux-6.12-vtd", 1, 2, c);
+  doc["topology"] = {{"nodes", json::array({{{"name", "cpu0"}, {"kind", "cpu"}, {"cores", 2}},
+                                            {{"name", "dmar0"}, {"kind", "iommu"}},
+                                            {{"name", "sw0"}, {"kind", "switch"}},
+                                            {{"name", "dev0"}, {"kind", "device"}},
+                                            {{"name", "dev1"}, {"kind", "device"}}})},
+                     {"links", json::array({{{"from", "cpu0"}, {"to", "dmar0"}},
+                                            {{"from", "dmar0"}, {"to", "sw0"}, {"bandwidth_gbps", 8}},
+                                            {{"from", "sw0"}, {"to", "dev0"}, {"bandwidth_gbps", 16}},
+                                            {{"from", "sw0"}, {"to", "dev1"}, {"bandwidth_gbps", 16}}})}};
+  doc["duration_us"] = 200;
+  doc["workload"] = {{"dma", json::array({{{"devices", "all"}, {"process", "app"}, {"request_bytes", 65536},
+                                           {"queue_depth", 4}, {"read_fraction", 0}, {"pattern", {{"kind", "sequential"}}}}})}};
+  const Stats st = simulate(doc);
+  for (const auto& d : st.per_device) {
+    const double gbps = static_cast<double>(d.dma.dma_bytes) / (d.last_completion_ns - d.first_issue_ns);
+    CHECK(gbps == Approx(4.0).epsilon(0.1));
+  }
+}
