@@ -50,7 +50,8 @@ std::string format_run(const json& r) {
   const json& pv = r["provenance"];
   o << "svasim " << pv["svasim_version"].get<std::string>() << " (" << pv["commit"].get<std::string>() << ")  "
     << sc["name"].get<std::string>() << "  profile " << run_label(r) << " (domain " << sc["domain_model"].get<std::string>()
-    << ", flush " << sc["flush_model"].get<std::string>() << ")\n";
+    << ", flush " << sc["flush_model"].get<std::string>() << ") on " << sc.value("environment", std::string("bare-metal"))
+    << "\n";
   o << sc["iommus"].get<int>() << " IOMMU(s), " << sc["devices"].get<int>() << " device(s), seed "
     << pv["seed"].get<std::uint64_t>() << ", simulated " << fmt("%.3f", sc["simulated_ns"].get<double>() / 1e6)
     << " ms, " << r["counters"]["unmaps"].get<std::uint64_t>() << " unmaps\n\n";
@@ -60,7 +61,14 @@ std::string format_run(const json& r) {
     o << pad(c, 24, true) << pad(std::to_string(r["counters"][c].get<std::uint64_t>()), 12)
       << pad(fmt("%.2f", per_unmap(r, c)), 12) << "\n";
   o << pad("queue_lock_wait_ns", 24, true) << pad(fmt("%.0f", r["counters"]["queue_lock_wait_ns"].get<double>()), 12)
-    << pad(fmt("%.1f", per_unmap(r, "queue_lock_wait_ns")), 12) << "\n\n";
+    << pad(fmt("%.1f", per_unmap(r, "queue_lock_wait_ns")), 12) << "\n";
+  if (r["counters"].value("vm_exits", 0) > 0) {
+    o << pad("vm_exits", 24, true) << pad(std::to_string(r["counters"]["vm_exits"].get<std::uint64_t>()), 12)
+      << pad(fmt("%.2f", per_unmap(r, "vm_exits")), 12) << "\n";
+    o << pad("vm_exit_ns", 24, true) << pad(fmt("%.0f", r["counters"]["vm_exit_ns"].get<double>()), 12)
+      << pad(fmt("%.0f", per_unmap(r, "vm_exit_ns")), 12) << "\n";
+  }
+  o << "\n";
 
   o << pad("latency (ns)", 18, true) << pad("count", 9);
   for (const char* q : kQuantileNames) o << pad(q, 10);
@@ -133,6 +141,12 @@ std::string format_comparison(const std::vector<json>& runs) {
   };
   for (const char* c : kCounters) row(c, [c](const json& r) { return per_unmap(r, c); }, "%.2f");
   row("queue_lock_wait_ns", [](const json& r) { return per_unmap(r, "queue_lock_wait_ns"); }, "%.1f");
+  bool guests = false;
+  for (const auto& r : runs) guests |= r["counters"].value("vm_exits", 0) > 0;
+  if (guests) {
+    row("vm_exits", [](const json& r) { return per_unmap(r, "vm_exits"); }, "%.2f");
+    row("vm_exit_ns", [](const json& r) { return per_unmap(r, "vm_exit_ns"); }, "%.0f");
+  }
   for (std::size_t q = 0; q < std::size(kQuantiles); ++q) {
     const char* key = kQuantiles[q];
     row(std::string("unmap latency ") + kQuantileNames[q] + " (ns)",

@@ -18,11 +18,12 @@ void list_text() {
     for (const auto& [k, v] : e->overrides) std::cout << ", " << k << "=" << v;
     std::cout << "\n";
   }
-  for (ModelKind kind : {ModelKind::domain, ModelKind::flush, ModelKind::pattern}) {
+  for (ModelKind kind : {ModelKind::domain, ModelKind::flush, ModelKind::environment, ModelKind::pattern}) {
     std::cout << "\n"
-              << (kind == ModelKind::domain  ? "Domain-sharing models (models.domain):"
-                  : kind == ModelKind::flush ? "Flush models (models.flush):"
-                                             : "DMA access patterns (workload.dma[].pattern.kind):")
+              << (kind == ModelKind::domain        ? "Domain-sharing models (models.domain):"
+                  : kind == ModelKind::flush       ? "Flush models (models.flush):"
+                  : kind == ModelKind::environment ? "Execution environments (\"environment\"):"
+                                                   : "DMA access patterns (workload.dma[].pattern.kind):")
               << "\n";
     for (const auto* e : reg.list(kind)) {
       std::cout << "  " << e->name << "\n      " << e->description << "\n";
@@ -54,11 +55,12 @@ void list_markdown() {
     std::cout << "| `" << e->name << "` | " << e->domain << " | " << e->flush << " | " << fixed << " | "
               << e->description << " |\n";
   }
-  for (ModelKind kind : {ModelKind::domain, ModelKind::flush, ModelKind::pattern}) {
+  for (ModelKind kind : {ModelKind::domain, ModelKind::flush, ModelKind::environment, ModelKind::pattern}) {
     std::cout << "\n## "
-              << (kind == ModelKind::domain  ? "Domain-sharing models"
-                  : kind == ModelKind::flush ? "Flush models"
-                                             : "DMA access patterns")
+              << (kind == ModelKind::domain        ? "Domain-sharing models"
+                  : kind == ModelKind::flush       ? "Flush models"
+                  : kind == ModelKind::environment ? "Execution environments"
+                                                   : "DMA access patterns")
               << "\n\n| name | description | parameters |\n|---|---|---|\n";
     for (const auto* e : reg.list(kind)) {
       std::string ps;

@@ -102,6 +102,17 @@ std::vector<ParamDecl> declare() {
        "derived from Vesely et al., ISPASS 2016: PRI faults 5..140 us, CPU fault 1.7 us"});
   add({"pri.fault_ns", "ns", 1700, 0, 1e12, false, "CPU time to handle one I/O page fault (handle_mm_fault)",
        "Vesely et al., ISPASS 2016 (secondary): CPU fault 1.7 us"});
+  // --- Virtual machines ---
+  add({"vm.exit_ns", "ns", 3200, 0, 1e12, false,
+       "a guest's tail-register write: MMIO exit, handling in the VMM's user space, re-entry (a ~2,550-cycle "
+       "KVM_RUN round trip, x3.3 when handled in user space, at 2.6 GHz)",
+       "derived from LKML Dec 2020 (SVM exit/entry, KVM_RUN ~2,550 cycles) and P. Bonzini, VMX series 2019 (3.3x in user space)"});
+  add({"vm.emulated_desc_ns", "ns", 150, 0, 1e12, false,
+       "VMM time to process one emulated invalidation descriptor (assumption)", "assumption"});
+  add({"vm.iommufd_ns", "ns", 2000, 0, 1e12, false,
+       "VMM to host kernel for a nested invalidation (iommufd cache-invalidate ioctl), besides the physical "
+       "submission itself (assumption)",
+       "assumption"});
   // --- Flush planners ---
   add({"vtd.qi_batch_size", "descriptors", 16, 1, 254, true,
        "descriptors per qi_batch submission (6.12+ planner)", "QI_MAX_BATCHED_DESC_COUNT, intel/iommu.h"});

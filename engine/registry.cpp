@@ -10,6 +10,7 @@ const char* to_string(ModelKind k) {
     case ModelKind::flush: return "flush";
     case ModelKind::profile: return "profile";
     case ModelKind::pattern: return "pattern";
+    case ModelKind::environment: return "environment";
   }
   return "?";
 }

@@ -8,7 +8,7 @@
 
 namespace svasim {
 
-enum class ModelKind { domain, flush, profile, pattern };
+enum class ModelKind { domain, flush, profile, pattern, environment };
 const char* to_string(ModelKind k);
 
 struct ModelEntry {

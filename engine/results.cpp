@@ -19,7 +19,9 @@ json counters_json(const QueueCounters& c) {
           {"iotlb_invalidations", c.iotlb_invalidations},
           {"devtlb_invalidations", c.devtlb_invalidations},
           {"invalidation_waits", c.invalidation_waits},
-          {"queue_lock_wait_ns", c.queue_lock_wait_ns}};
+          {"queue_lock_wait_ns", c.queue_lock_wait_ns},
+          {"vm_exits", c.vm_exits},
+          {"vm_exit_ns", c.vm_exit_ns}};
 }
 
 // Bytes moved over the device's active period (first request issued to last completion).
@@ -53,6 +55,7 @@ json make_results(const Scenario& s, const Stats& st) {
                    {"profile", s.profile},
                    {"domain_model", s.domain_model},
                    {"flush_model", s.flush_model},
+                   {"environment", s.environment},
                    {"iommus", s.topology.iommus().size()},
                    {"devices", s.topology.devices().size()},
                    {"duration_ns", s.duration_ns},

@@ -255,6 +255,13 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     throw InputError("/models/flush", "unknown flush model \"" + s.flush_model + "\"" +
                                           did_you_mean(s.flush_model, reg.name_list(ModelKind::flush)) +
                                           " (expected one of: " + reg.names(ModelKind::flush) + ")");
+  if (doc.contains("environment")) {
+    s.environment = doc["environment"].get<std::string>();
+    if (!reg.find(ModelKind::environment, s.environment))
+      throw InputError("/environment", "unknown environment \"" + s.environment + "\"" +
+                                           did_you_mean(s.environment, reg.name_list(ModelKind::environment)) +
+                                           " (expected one of: " + reg.names(ModelKind::environment) + ")");
+  }
   if (doc.contains("params")) s.params.apply(doc["params"], "/params");
 
   s.topology = Topology::from_json(doc["topology"], "/topology");

@@ -91,6 +91,7 @@ struct Scenario {
   std::string profile;    // may be empty when models are given separately
   std::string domain_model;
   std::string flush_model;
+  std::string environment = "bare-metal";
   Params params;
   Topology topology;
   std::vector<Process> processes;

@@ -42,6 +42,15 @@ void register_builtin_models() {
          "AMD 6.10+: per device-PASID INVALIDATE_IOMMU_PAGES + device IOTLB + completion wait (N waits)",
          with_timing({}), {}, {}, {}});
 
+  r.add({ModelKind::environment, "bare-metal", "the kernel drives the physical IOMMU queues directly", {}, {}, {}, {}});
+  r.add({ModelKind::environment, "guest-emulated-viommu",
+         "a guest with an emulated vIOMMU and emulated devices: each tail write exits to the VMM, which processes the "
+         "queue synchronously; one emulated queue per vIOMMU serialises the vCPUs",
+         {"vm.exit_ns", "vm.emulated_desc_ns"}, {}, {}, {}});
+  r.add({ModelKind::environment, "guest-nested",
+         "a guest with assigned devices and nested translation: each tail write exits, and the VMM has the host issue "
+         "the matching physical invalidation (iommufd) and waits for it before the guest resumes",
+         {"vm.exit_ns", "vm.emulated_desc_ns", "vm.iommufd_ns"}, {}, {}, {}});
   r.add({ModelKind::pattern, "sequential", "DMA requests one after another through the working set, wrapping", {}, {}, {}, {}});
   r.add({ModelKind::pattern, "uniform", "DMA requests at uniformly random request-sized slots of the working set", {}, {}, {}, {}});
   r.add({ModelKind::pattern, "zipf", "popular slots (zipf_s) scattered over the working set, O(1) sampling", {}, {}, {}, {}});

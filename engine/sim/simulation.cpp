@@ -30,7 +30,10 @@ Timing::Timing(const Params& p)
       pri_dispatch(p.get("pri.dispatch_ns") * 1e-9),
       pri_fault(p.get("pri.fault_ns") * 1e-9),
       dma_max_outstanding(static_cast<int>(p.get_int("dma.max_outstanding"))),
-      ats_inv_waits_for_dma(p.get_bool("device.ats_inv_waits_for_dma")) {}
+      ats_inv_waits_for_dma(p.get_bool("device.ats_inv_waits_for_dma")),
+      vm_exit(p.get("vm.exit_ns") * 1e-9),
+      vm_emulated_desc(p.get("vm.emulated_desc_ns") * 1e-9),
+      vm_iommufd(p.get("vm.iommufd_ns") * 1e-9) {}
 
 void MmState::set_present(std::uint64_t start, std::uint64_t end, bool value) {
   if (start >= bytes) return;
@@ -47,6 +50,9 @@ World::World(const Scenario& s, Platform platform_in)
       platform(std::move(platform_in)) {
   const Topology& topo = s.topology;
   const Params& p = s.params;
+  environment = s.environment == "guest-nested"            ? Environment::guest_nested
+                : s.environment == "guest-emulated-viommu" ? Environment::guest_emulated_viommu
+                                                           : Environment::bare_metal;
   WalkerConfig wc;
   wc.iotlb_entries = static_cast<std::size_t>(p.get_int("iommu.iotlb_entries"));
   wc.iotlb_ways = static_cast<std::size_t>(p.get_int("iommu.iotlb_ways"));
@@ -58,6 +64,8 @@ World::World(const Scenario& s, Platform platform_in)
   for (std::size_t i = 0; i < iommus.size(); ++i) {
     const std::string& name = topo.node(topo.iommus()[i]).name;
     iommus[i].q_lock = sg4::Mutex::create();
+    iommus[i].guest_q_lock = sg4::Mutex::create();
+    iommus[i].vmm_queue = sg4::Mutex::create();
     iommus[i].doorbell = sg4::Mailbox::by_name(name + "/tail");
     iommus[i].ats_done = sg4::Mailbox::by_name(name + "/ats-completions");
     iommus[i].prq = sg4::Mailbox::by_name(name + "/page-requests");

@@ -49,14 +49,80 @@ void count(World& w, const Submission& sub) {
   }
 }
 
+// The descriptors' effect on the caches when the VMM emulates the queue itself (emulated devices):
+// what the IOMMU engine and the device would do, applied synchronously during the exit.
+void emulate_invalidations(World& w, const QueueEntry& entry) {
+  const Submission& sub = *entry.sub;
+  for (const Descriptor& d : sub.descs) {
+    const CoveredRange c = covered(d);
+    if (!is_devtlb(d.kind)) {
+      w.iommus[sub.iommu].walker->invalidate(iotlb_scope(entry.process, entry.domain), c.start, c.end, c.whole);
+    } else if (auto& atc = w.devices[d.device].atc) {
+      const auto pasid = static_cast<std::uint32_t>(entry.process);
+      if (c.whole)
+        atc->invalidate_scope(pasid);
+      else
+        atc->invalidate_range(pasid, c.start, c.end);
+    }
+  }
+}
+
+// A guest's submission: the guest driver writes its vIOMMU queue under its own lock; the tail write traps
+// to the VMM, which handles the whole queue before the vCPU resumes (so the wait is already done when the
+// guest starts polling). With nested translation the VMM has the host kernel issue the same invalidation
+// on the physical queue and waits for it.
+void submit_in_guest(World& w, QueueEntry& entry, QueueDiscipline discipline) {
+  const Submission& sub = *entry.sub;
+  IommuState& q = w.iommus[sub.iommu];
+  QueueCounters& c = w.stats.per_iommu[sub.iommu];
+  const std::size_t written = sub.descs.size() + (sub.wait ? 1 : 0);
+  const bool locked = discipline != QueueDiscipline::smmu_cmdq;
+  if (locked) lock_queue(w, sub.iommu, *q.guest_q_lock);
+  w.sleep(w.timing.submit + static_cast<double>(written) * w.timing.desc_write);
+  const double exit_start = now();
+  ++c.vm_exits;
+  q.vmm_queue->lock();  // the one emulated queue: vCPUs exiting at once wait for each other
+  w.sleep(w.timing.vm_exit + static_cast<double>(sub.descs.size()) * w.timing.vm_emulated_desc);
+  if (w.environment == Environment::guest_nested) {
+    w.sleep(w.timing.vm_iommufd);
+    lock_queue(w, sub.iommu, *q.q_lock);
+    write_and_ring(w, q, entry);
+    q.q_lock->unlock();
+    if (sub.wait) entry.reply->get<QueueEntry>();
+  } else {
+    emulate_invalidations(w, entry);
+  }
+  q.vmm_queue->unlock();
+  c.vm_exit_ns += (now() - exit_start) * 1e9;
+  if (locked) q.guest_q_lock->unlock();
+  if (sub.wait) {
+    w.sleep(w.timing.poll);
+    if (discipline == QueueDiscipline::vtd_qi) {
+      lock_queue(w, sub.iommu, *q.guest_q_lock);
+      q.guest_q_lock->unlock();
+    }
+  }
+}
+
 // `entry` must outlive the IOMMU's use of it: a submission without a wait is still in the ring when
 // this returns, so entries live as long as the plan (whose last submission always waits).
+void submit_on_host(World& w, QueueEntry& entry, QueueDiscipline discipline);
+
 void submit(World& w, QueueEntry& entry, QueueDiscipline discipline) {
+  const Submission& sub = *entry.sub;
+  const double start = now();
+  count(w, sub);
+  if (w.environment != Environment::bare_metal)
+    submit_in_guest(w, entry, discipline);
+  else
+    submit_on_host(w, entry, discipline);
+  if (sub.wait) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+}
+
+void submit_on_host(World& w, QueueEntry& entry, QueueDiscipline discipline) {
   const Submission& sub = *entry.sub;
   sg4::Mailbox* reply = entry.reply;
   IommuState& q = w.iommus[sub.iommu];
-  const double start = now();
-  count(w, sub);
   // VT-d qi_submit_sync() writes under q_lock and AMD iommu_queue_command() under iommu->lock; SMMUv3's
   // arm_smmu_cmdq_issue_cmdlist() claims space with cmpxchg on prod and takes no lock.
   const bool locked = discipline != QueueDiscipline::smmu_cmdq;
@@ -73,7 +139,6 @@ void submit(World& w, QueueEntry& entry, QueueDiscipline discipline) {
       q.q_lock->unlock();
     }
   }
-  if (sub.wait) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ struct Timing {
   double pri_dispatch, pri_fault;             // I/O page faults
   int dma_max_outstanding;
   bool ats_inv_waits_for_dma;
+  double vm_exit, vm_emulated_desc, vm_iommufd;  // guests
   explicit Timing(const Params& p);
 };
 
@@ -92,10 +93,15 @@ struct PageRequest {
   double sent = 0;
 };
 
+// Where the kernel whose flushes we model runs.
+enum class Environment { bare_metal, guest_emulated_viommu, guest_nested };
+
 struct IommuState {
   std::deque<QueueEntry*> ring;            // descriptors written, in ring order
   std::uint64_t tail = 0;                  // entries ever written (the tail register, unwrapped)
-  simgrid::s4u::MutexPtr q_lock;           // VT-d q_lock / AMD iommu->lock
+  simgrid::s4u::MutexPtr q_lock;           // VT-d q_lock / AMD iommu->lock (the host's, in a guest)
+  simgrid::s4u::MutexPtr guest_q_lock;     // the guest driver's lock on its vIOMMU queue
+  simgrid::s4u::MutexPtr vmm_queue;        // the VMM emulates one queue per vIOMMU: one exit at a time
   simgrid::s4u::Mailbox* doorbell = nullptr; // tail-register writes
   simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices
   simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI)
@@ -124,6 +130,7 @@ struct World {
   Timing timing;
   std::unique_ptr<DomainSharing> sharing;
   std::unique_ptr<FlushPlanner> planner;
+  Environment environment = Environment::bare_metal;
   Platform platform;
   std::vector<MmState> mms;
   std::vector<IommuState> iommus;
