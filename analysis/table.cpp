@@ -77,6 +77,10 @@ std::string format_run(const json& r) {
   o << latency_row("submission", r["latency"]["submission"]);
   o << latency_row("queue lock wait", r["latency"]["queue_lock_wait"]);
   const json& c = r["counters"];
+  if (c.value("binds", 0) + c.value("unbinds", 0) > 0) {
+    o << latency_row("bind", r["latency"]["bind"]);
+    o << latency_row("unbind", r["latency"]["unbind"]);
+  }
   if (c.value("dma_requests", 0) > 0) {
     o << latency_row("dma", r["latency"]["dma"]);
     o << latency_row("translation", r["latency"]["translation"]);
@@ -106,6 +110,11 @@ std::string format_run(const json& r) {
     }
   }
 
+  if (c.value("binds", 0) + c.value("unbinds", 0) > 0)
+    o << "\nlifecycle: " << c["binds"].get<std::uint64_t>() << " binds, " << c["unbinds"].get<std::uint64_t>()
+      << " unbinds, " << c["domains_allocated"].get<std::uint64_t>() << " domains allocated, "
+      << c["domains_freed"].get<std::uint64_t>() << " freed, at most " << c["max_live_domains"].get<std::uint64_t>()
+      << " live domains and " << c["max_live_pasids"].get<std::uint64_t>() << " live PASIDs\n";
   if (r["per_iommu"].size() > 1) {
     o << "\n" << pad("per IOMMU", 12, true) << pad("submissions", 13) << pad("iotlb", 10) << pad("devtlb", 10)
       << pad("waits", 10) << pad("lock_wait_ns", 14) << "\n";

@@ -33,6 +33,13 @@ std::vector<ParamDecl> declare() {
        "delay between the wait status being written and the spinning CPU seeing it (one cpu_relax() "
        "poll; assumption)",
        "assumption"});
+  add({"cpu.bind_ns", "ns", 2000, 0, 1e12, false,
+       "CPU cost of a bind besides its queue work: domain lookup or allocation, cache tags, PASID-table entry, "
+       "notifier registration (assumption)",
+       "assumption"});
+  add({"cpu.unbind_ns", "ns", 2000, 0, 1e12, false,
+       "CPU cost of an unbind besides its queue work: PASID-entry teardown, tag release, domain put (assumption)",
+       "assumption"});
   // --- IOMMU queue engine ---
   add({"iommu.iotlb_inv_ns", "ns", 300, 0, 1e9, false,
        "IOMMU time to process one IOTLB invalidation descriptor; with cpu.submit_ns and iommu.wait_ns "

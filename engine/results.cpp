@@ -71,6 +71,12 @@ json make_results(const Scenario& s, const Stats& st) {
   for (const auto& d : st.per_device) ats += d.ats_inv_requests;
   c["ats_inv_requests"] = ats;
   c.update(translation_json(st.dma));
+  c["binds"] = st.binds;
+  c["unbinds"] = st.unbinds;
+  c["domains_allocated"] = st.domains_allocated;
+  c["domains_freed"] = st.domains_freed;
+  c["max_live_domains"] = st.max_live_domains;
+  c["max_live_pasids"] = st.max_live_pasids;
   r["counters"] = c;
 
   r["latency"] = {{"unmap", st.unmap_latency.to_json()},
@@ -78,7 +84,9 @@ json make_results(const Scenario& s, const Stats& st) {
                   {"queue_lock_wait", st.queue_lock_wait.to_json()},
                   {"dma", st.dma_latency.to_json()},
                   {"translation", st.translation_latency.to_json()},
-                  {"page_fault", st.page_fault_latency.to_json()}};
+                  {"page_fault", st.page_fault_latency.to_json()},
+                  {"bind", st.bind_latency.to_json()},
+                  {"unbind", st.unbind_latency.to_json()}};
 
   json per_iommu = json::object();
   for (std::size_t i = 0; i < st.per_iommu.size(); ++i)

@@ -40,6 +40,32 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
+// Expands a churn model into bind events now, from its own seeded stream, so the run and its effective
+// scenario hash see plain events.
+void add_churn(Process& p, const json& c, const std::string& path, const Scenario& s) {
+  std::vector<int> devices;
+  const json devs = c.value("devices", json("all"));
+  if (devs.is_string()) {
+    for (std::size_t d = 0; d < s.topology.devices().size(); ++d)
+      if (s.topology.node(s.topology.devices()[d]).caps.pasid) devices.push_back(static_cast<int>(d));
+  } else {
+    for (std::size_t k = 0; k < devs.size(); ++k) {
+      const std::string name = devs[k].get<std::string>();
+      if (!s.topology.has(name) || s.topology.node(s.topology.find(name)).kind != NodeKind::device)
+        throw InputError(path + "/devices/" + std::to_string(k), "unknown device \"" + name + "\"");
+      devices.push_back(s.topology.node(s.topology.find(name)).index);
+    }
+  }
+  if (devices.empty()) throw InputError(path + "/devices", "no device to bind");
+  const Distribution hold = Distribution::from_json(c["hold_us"], path + "/hold_us");
+  RandomStream rng(s.seed, "churn/" + p.name);
+  const double mean_gap_ns = 1e6 / c["rate_per_ms"].get<double>();
+  for (double t = c.contains("start_us") ? us_to_ns(c["start_us"]) : 0.0; t < s.duration_ns; t += rng.exponential(mean_gap_ns)) {
+    const int d = devices[rng.uniform_int(0, devices.size() - 1)];
+    p.binds.push_back({d, t, t + static_cast<double>(hold.sample(rng)) * 1000.0});
+  }
+}
+
 DmaStream dma_stream_from_json(const json& d, const std::string& path, const Scenario& s) {
   DmaStream st;
   const std::string proc = d["process"].get<std::string>();
@@ -296,11 +322,17 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
         if (!n.caps.pasid)
           throw InputError(bpath + "/device", "device \"" + dev + "\" has no PASID capability: SVA cannot bind it");
         for (const auto& e : p.binds)
-          if (e.device == n.index) throw InputError(bpath + "/device", "device \"" + dev + "\" is bound twice");
-        p.binds.push_back({n.index, bind[b].contains("at_us") ? us_to_ns(bind[b]["at_us"]) : 0.0});
+          if (e.device == n.index) throw InputError(bpath + "/device", "device \"" + dev + "\" is listed twice (churn binds a device repeatedly)");
+        BindEvent e{n.index, bind[b].contains("at_us") ? us_to_ns(bind[b]["at_us"]) : 0.0, -1};
+        if (bind[b].contains("unbind_at_us")) {
+          e.unbind_at_ns = us_to_ns(bind[b]["unbind_at_us"]);
+          if (e.unbind_at_ns < e.at_ns) throw InputError(bpath + "/unbind_at_us", "the unbind comes before the bind");
+        }
+        p.binds.push_back(e);
       }
-      std::stable_sort(p.binds.begin(), p.binds.end(), [](const BindEvent& a, const BindEvent& b) { return a.at_ns < b.at_ns; });
     }
+    if (procs[i].contains("churn")) add_churn(p, procs[i]["churn"], path + "/churn", s);
+    std::stable_sort(p.binds.begin(), p.binds.end(), [](const BindEvent& a, const BindEvent& b) { return a.at_ns < b.at_ns; });
     s.processes.push_back(std::move(p));
   }
 

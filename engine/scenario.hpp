@@ -28,6 +28,7 @@ struct Distribution {
 struct BindEvent {
   int device = 0;  // topology device index
   double at_ns = 0;
+  double unbind_at_ns = -1;  // < 0: bound to the end
 };
 
 // The mapped region devices work in. Presence is tracked per mapping (4 KiB or 2 MiB page).

@@ -53,6 +53,9 @@ struct Stats {
   Histogram dma_latency;     // request issued -> data complete
   Histogram translation_latency; // request issued -> translation available (faults included)
   Histogram page_fault_latency;  // page request sent -> page response received
+  Histogram bind_latency, unbind_latency;
+  std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0;
+  std::uint64_t max_live_domains = 0, max_live_pasids = 0;
   double simulated_ns = 0;   // clock at the end of the run
   std::uint64_t sim_activities = 0; // SimGrid activities started (comms + sleeps), for the bench
   std::uint64_t sim_comms = 0;      // of which communications

@@ -33,6 +33,7 @@ struct Request {
   bool read = true;
   bool active = false;
   bool waiting_fault = false;
+  bool error = false;  // completes with an error at ready_at, moving no data
   sg4::CommPtr transfer;
 };
 
@@ -49,7 +50,6 @@ public:
         caps_(w.scenario.topology.node(w.scenario.topology.devices()[device]).caps),
         rng_(w.scenario.seed, "dma/" + std::to_string(stream) + "/" + w.scenario.topology.node(w.scenario.topology.devices()[device]).name),
         pasid_(static_cast<std::uint32_t>(st_.process)),
-        scope_(iotlb_scope(st_.process, mm_.device_domain[device])),
         dev_host_(w.platform.devices[device]),
         mem_host_(w.platform.iommus[w.scenario.topology.iommu_of_device(device)]),
         read_source_(w.platform.device_memory[device]) {
@@ -141,6 +141,13 @@ private:
   void translate(Request& r) {
     TranslationCounters& c = stats_.dma;
     const unsigned shift = mm_.page_shift;
+    // The device's current domain tags its IOTLB entries; a device no longer bound has no PASID entry.
+    const int domain = mm_.device_domain[static_cast<std::size_t>(device_)];
+    if (domain < 0) {
+      fail(r, ats_round_trip_);
+      return;
+    }
+    const std::uint32_t scope = iotlb_scope(st_.process, domain);
     const std::uint64_t size = 1ULL << shift;
     bool atc_missed = false;
     double iommu_time = 0;
@@ -154,7 +161,7 @@ private:
         ++c.atc_misses;
         atc_missed = true;
       }
-      const Translation t = iommu_.walker->translate(scope_, page, shift, mm_.is_present(page));
+      const Translation t = iommu_.walker->translate(scope, page, shift, mm_.is_present(page));
       if (t.iotlb_hit) {
         ++c.iotlb_hits;
       } else {
@@ -179,8 +186,7 @@ private:
   // others get an error completion, as a DMA remapping fault.
   void fault(Request& r, std::uint64_t page, double translation_time) {
     if (!caps_.pri) {
-      ++stats_.dma.dma_errors;
-      finish(r, now() + translation_time, false);
+      fail(r, translation_time);
       return;
     }
     r.waiting_fault = true;
@@ -189,6 +195,15 @@ private:
       if (&other != &r && other.active && other.waiting_fault && other.page_request.addr == page) return;
     ++stats_.dma.page_faults;
     w_.send(iommu_.prq, &r.page_request, w_.timing.ats_msg_bytes);
+  }
+
+  // The request ends in an error once its translation attempt is answered; the slot stays busy until
+  // then (at least a nanosecond), so a device hammering an unmapped page cannot spin at one instant.
+  void fail(Request& r, double after) {
+    r.error = true;
+    r.info.retranslate = false;
+    r.translated = now() + std::max(after, 1e-9);
+    r.ready_at = r.translated;
   }
 
   void fault_resolved(const PageRequest& answer) {
@@ -206,10 +221,16 @@ private:
     double wake = st_.rate_per_ns > 0 && more() && !free_.empty() ? next_arrival_ : kInf;
     for (Request& r : slots_) {
       if (!r.active || r.waiting_fault || r.transfer) continue;
-      if (r.info.retranslate && r.ready_at <= now() + kEpsilon) translate(r);  // invalidated meanwhile
+      if (r.info.retranslate && !r.error && r.ready_at <= now() + kEpsilon) translate(r);  // invalidated meanwhile
       if (r.waiting_fault || !r.active) continue;
       if (r.ready_at > now() + kEpsilon) {
         wake = std::min(wake, r.ready_at);
+        continue;
+      }
+      if (r.error) {
+        ++stats_.dma.dma_errors;
+        finish(r, now(), false);
+        wake = now();  // a slot freed: admit again before waiting
         continue;
       }
       r.info.transferring = true;
@@ -259,7 +280,6 @@ private:
   const DeviceCaps& caps_;
   RandomStream rng_;
   std::uint32_t pasid_;
-  std::uint32_t scope_;
   sg4::Host* dev_host_;
   sg4::Host* mem_host_;     // where writes land
   sg4::Host* read_source_;  // where reads come from (see Platform::device_memory)

@@ -39,8 +39,9 @@ void iommu_queue_engine(World& w, int iommu) {
       for (const Descriptor& d : e->sub->descs) {
         const CoveredRange c = covered(d);
         if (!is_devtlb(d.kind)) {
-          // IOTLB and paging-structure entries go when the descriptor is processed (IH=0 in SVA flushes).
-          q.walker->invalidate(iotlb_scope(e->process, e->domain), c.start, c.end, c.whole);
+          // IOTLB and paging-structure entries go when the descriptor is processed (IH=0 in SVA flushes);
+          // configuration-cache invalidations cost the same engine time and touch no translation.
+          if (is_iotlb(d.kind)) q.walker->invalidate(iotlb_scope(e->process, e->domain), c.start, c.end, c.whole);
           busy += w.timing.iotlb_inv;
           continue;
         }

@@ -33,7 +33,16 @@ Timing::Timing(const Params& p)
       ats_inv_waits_for_dma(p.get_bool("device.ats_inv_waits_for_dma")),
       vm_exit(p.get("vm.exit_ns") * 1e-9),
       vm_emulated_desc(p.get("vm.emulated_desc_ns") * 1e-9),
-      vm_iommufd(p.get("vm.iommufd_ns") * 1e-9) {}
+      vm_iommufd(p.get("vm.iommufd_ns") * 1e-9),
+      bind(p.get("cpu.bind_ns") * 1e-9),
+      unbind(p.get("cpu.unbind_ns") * 1e-9) {}
+
+Attachment attachment_of(const Topology& topo, int device) {
+  const DeviceCaps& c = topo.node(topo.devices()[device]).caps;
+  Attachment a{device, topo.iommu_of_device(device), c.ats, c.extra_devtlb_quirk, c.streams};
+  a.pri = c.pri;
+  return a;
+}
 
 void MmState::set_present(std::uint64_t start, std::uint64_t end, bool value) {
   if (start >= bytes) return;
@@ -79,10 +88,13 @@ World::World(const Scenario& s, Platform platform_in)
     mm.bytes = proc.memory.pages << 12;
     mm.present.assign(static_cast<std::size_t>(mm.bytes >> mm.page_shift), 1);
     mm.device_domain.assign(topo.devices().size(), -1);
-    std::vector<Attachment> bound;
-    for (const BindEvent& b : proc.binds) bound.push_back({b.device, topo.iommu_of_device(b.device), true, false, 1});
-    for (const SvaDomain& dom : sharing->domains(bound))
-      for (const Attachment& a : dom.attachments) mm.device_domain[static_cast<std::size_t>(a.device)] = dom.id;
+    mm.table = std::make_unique<DomainTable>(*sharing);
+    // Binds at time 0 are the state the run starts in; later ones are the bind thread's work.
+    for (const BindEvent& b : proc.binds)
+      if (b.at_ns <= 0) {
+        const AttachResult r = mm.table->attach(attachment_of(topo, b.device));
+        mm.device_domain[static_cast<std::size_t>(b.device)] = r.domain;
+      }
     mms.push_back(std::move(mm));
   }
   const std::size_t atc_entries = static_cast<std::size_t>(p.get_int("device.atc_entries"));
@@ -150,6 +162,14 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
       sg4::Actor::create("dma/" + std::to_string(k) + "/" + std::to_string(d), w.platform.devices[d], [&w, k, d] {
         dma_engine(w, static_cast<int>(k), d);
       });
+  for (std::size_t p = 0; p < s.processes.size(); ++p) {
+    bool work = false;
+    for (const BindEvent& b : s.processes[p].binds) work |= b.at_ns > 0 || b.unbind_at_ns >= 0;
+    if (work)
+      sg4::Actor::create("bind/" + s.processes[p].name, w.platform.cores[p % w.platform.cores.size()], [&w, p] {
+        bind_thread(w, static_cast<int>(p));
+      });
+  }
   for (std::size_t u = 0; u < s.unmaps.size(); ++u)
     sg4::Actor::create("unmap/" + std::to_string(u), w.platform.cores[s.unmaps[u].cpu], [&w, u] {
       unmap_thread(w, static_cast<int>(u));
@@ -157,6 +177,7 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   engine.run();
 
   w.stats.simulated_ns = sg4::Engine::get_clock() * 1e9;
+  for (const MmState& mm : w.mms) w.stats.domains_allocated += static_cast<std::uint64_t>(mm.table->allocated());
   for (const auto& c : w.stats.per_iommu) w.stats.total.add(c);
   for (const auto& d : w.stats.per_device) {
     w.stats.dma.add(d.dma);

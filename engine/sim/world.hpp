@@ -11,6 +11,7 @@
 #include "engine/sim/platform.hpp"
 #include "engine/stats.hpp"
 #include "models/domain/domain_sharing.hpp"
+#include "models/domain/domain_table.hpp"
 #include "models/flush/planner.hpp"
 #include "models/hw/page_walker.hpp"
 #include "models/hw/translation_cache.hpp"
@@ -30,6 +31,7 @@ struct Timing {
   int dma_max_outstanding;
   bool ats_inv_waits_for_dma;
   double vm_exit, vm_emulated_desc, vm_iommufd;  // guests
+  double bind, unbind;                           // CPU work of bind / unbind besides the queues
   explicit Timing(const Params& p);
 };
 
@@ -38,7 +40,8 @@ struct MmState {
   std::vector<std::uint8_t> present;
   unsigned page_shift = 12;
   std::uint64_t bytes = 0;
-  std::vector<int> device_domain;  // per device index: the SVA domain id the device is attached through
+  std::vector<int> device_domain;  // per device index: the SVA domain id it is attached through, -1 unbound
+  std::unique_ptr<DomainTable> table;  // live domains and handles
   bool is_present(std::uint64_t addr) const { return addr < bytes && present[addr >> page_shift]; }
   // Marks the mappings overlapping [start, end) (bytes; clipped to the region).
   void set_present(std::uint64_t start, std::uint64_t end, bool value);
@@ -151,11 +154,19 @@ struct World {
   }
 };
 
+// The attachment a bind of `device` creates, with the device's capabilities.
+Attachment attachment_of(const Topology& topo, int device);
+
+// Issues one planned submission from the calling CPU actor (locks, copies, tail write, wait); `entry` must
+// outlive the queue's use of it (a submission without a wait is still in the ring when this returns).
+void submit(World& w, QueueEntry& entry, QueueDiscipline discipline);
+
 // The actors. Each reads top to bottom like the protocol it models.
 void unmap_thread(World& w, int stream_index);
 void iommu_queue_engine(World& w, int iommu);
 void device_ats_responder(World& w, int device);
 void dma_engine(World& w, int stream_index, int device);
 void page_request_handler(World& w, int iommu);
+void bind_thread(World& w, int process);
 
 }  // namespace svasim

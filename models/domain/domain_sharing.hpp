@@ -11,9 +11,12 @@ namespace svasim {
 class DomainSharing {
 public:
   virtual ~DomainSharing() = default;
+  // The bind path: which of the mm's live domains a new attachment joins (an index into `live`), or -1
+  // when every one refuses and a new domain is allocated (iommu_sva_bind_device()).
+  virtual int join(const std::vector<SvaDomain>& live, const Attachment& a) const = 0;
   // `bound` is the mm's attachments in bind order; returns its domains, each with its attachments in
-  // attach order, domains in creation order, ids 0..n-1.
-  virtual std::vector<SvaDomain> domains(const std::vector<Attachment>& bound) const = 0;
+  // attach order, domains in creation order, ids 0..n-1 (binding them one by one through join()).
+  std::vector<SvaDomain> domains(const std::vector<Attachment>& bound) const;
 };
 
 // core before 6.8: one SVA domain per bound device.

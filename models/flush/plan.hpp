@@ -19,6 +19,10 @@ enum class DescKind {
   smmu_atc_inv,        // SMMUv3 CMD_ATC_INV for one stream -> one ATS Invalidate Request
   amd_inv_iommu_pages, // AMD INVALIDATE_IOMMU_PAGES
   amd_inv_iotlb_pages, // AMD INVALIDATE_IOTLB_PAGES (device IOTLB) -> one ATS Invalidate Request
+  // Configuration caches, touched by bind and unbind:
+  vtd_pasid_cache,     // VT-d PASID-cache invalidation (PASID-table entry changed)
+  smmu_cfgi_cd,        // SMMUv3 CMD_CFGI_CD (context descriptor changed)
+  amd_inv_dte,         // AMD INVALIDATE_DEVTAB_ENTRY (device table entry / GCR3 changed)
 };
 
 const char* to_string(DescKind k);
@@ -71,6 +75,7 @@ struct Attachment {
   bool ats = true; // ATS enabled: the device has an ATC that must be invalidated
   bool extra_devtlb_quirk = false; // Intel QAT 0x4940-0x4943: one more devTLB flush per chunk
   int streams = 1; // SMMUv3 stream IDs of the master (one ATC_INV each)
+  bool pri = false; // PRI enabled: unbind drains its page requests
   bool operator==(const Attachment&) const = default;
 };
 

@@ -1,0 +1,105 @@
+// Domain lifetimes and the queue work of bind and unbind, without SimGrid.
+#include <catch2/catch.hpp>
+
+#include "models/domain/domain_table.hpp"
+#include "models/flush/lifecycle.hpp"
+
+using namespace svasim;
+
+namespace {
+Attachment dev(int d, int iommu, bool ats = true, bool pri = true) {
+  Attachment a{d, iommu, ats, false, 1};
+  a.pri = pri;
+  return a;
+}
+}  // namespace
+
+TEST_CASE("lifecycle: a shared per-mm domain lives exactly while it has attachments", "[lifecycle]") {
+  auto sharing = make_per_mm_domain();
+  DomainTable t(*sharing);
+  const AttachResult a = t.attach(dev(0, 0));
+  CHECK(a.allocated);
+  CHECK(a.first_of_mm);
+  const AttachResult b = t.attach(dev(1, 0));
+  CHECK_FALSE(b.allocated);
+  CHECK(b.domain == a.domain);
+  CHECK(t.live().size() == 1);
+  const AttachResult again = t.attach(dev(1, 0));  // a second queue on the same device: one more user
+  CHECK_FALSE(again.new_handle);
+  CHECK_FALSE(t.detach(1).last_user);
+  CHECK(t.detach(1).last_user);
+  CHECK(t.live().size() == 1);
+  const DetachResult last = t.detach(0);
+  CHECK(last.freed);
+  CHECK(t.live().empty());
+  const AttachResult fresh = t.attach(dev(0, 0));
+  CHECK(fresh.allocated);
+  CHECK(fresh.domain != a.domain);  // a new DID/ASID, never a reused id
+  CHECK_THROWS_AS(t.detach(7), std::logic_error);
+}
+
+TEST_CASE("lifecycle: per-device domains die with their device and per-IOMMU ones with their last device", "[lifecycle]") {
+  auto per_device = make_per_device_domains();
+  DomainTable d(*per_device);
+  d.attach(dev(0, 0));
+  d.attach(dev(1, 0));
+  CHECK(d.live().size() == 2);
+  CHECK(d.detach(0).freed);
+  CHECK(d.live().size() == 1);
+
+  auto per_iommu = make_per_mm_iommu_domains();
+  DomainTable s(*per_iommu);
+  const int x = s.attach(dev(0, 0)).domain;
+  const int y = s.attach(dev(1, 1)).domain;
+  CHECK(s.attach(dev(2, 0)).domain == x);
+  CHECK(x != y);
+  CHECK_FALSE(s.detach(0).freed);
+  CHECK(s.detach(2).freed);
+  CHECK(s.live().size() == 1);
+  CHECK(s.domain_of(1) == y);
+  CHECK(s.domain_of(0) == -1);
+}
+
+TEST_CASE("lifecycle: VT-d bind costs two submissions only in caching mode; unbind three plus the PRI drain", "[lifecycle]") {
+  auto sharing = make_per_mm_domain();
+  DomainTable t(*sharing);
+  FlushPlan bare, guest, unbind;
+  const Attachment a = dev(0, 0);
+  const AttachResult r = t.attach(a);
+  plan_bind(QueueDiscipline::vtd_qi, a, r, false, bare);
+  plan_bind(QueueDiscipline::vtd_qi, a, r, true, guest);
+  CHECK(bare.submissions.empty());
+  CHECK(guest.submissions.size() == 2);
+  plan_unbind(QueueDiscipline::vtd_qi, a, t.detach(0), unbind);
+  CHECK(unbind.submissions.size() == 4);
+  CHECK(unbind.iotlb_count() == 2);
+  CHECK(unbind.devtlb_count() == 2);
+
+  FlushPlan no_pri;
+  const Attachment b = dev(1, 0, true, false);
+  t.attach(b);
+  plan_unbind(QueueDiscipline::vtd_qi, b, t.detach(1), no_pri);
+  CHECK(no_pri.submissions.size() == 3);
+}
+
+TEST_CASE("lifecycle: SMMUv3 and AMD bind and unbind submissions", "[lifecycle]") {
+  auto sharing = make_per_mm_iommu_domains();
+  DomainTable t(*sharing);
+  const Attachment a = dev(0, 0), b = dev(1, 0);
+  FlushPlan bind, detach_shared, detach_last;
+  plan_bind(QueueDiscipline::smmu_cmdq, a, t.attach(a), false, bind);
+  t.attach(b);
+  CHECK(bind.submissions.size() == 1);  // CFGI_CD + SYNC
+  plan_unbind(QueueDiscipline::smmu_cmdq, a, t.detach(0), detach_shared);
+  CHECK(detach_shared.submissions.size() == 1);  // the domain lives on: no TLBI by ASID
+  plan_unbind(QueueDiscipline::smmu_cmdq, b, t.detach(1), detach_last);
+  CHECK(detach_last.submissions.size() == 2);
+  CHECK(detach_last.iotlb_count() == 1);
+
+  FlushPlan amd_bind, amd_unbind;
+  plan_bind(QueueDiscipline::amd_cmdbuf, a, t.attach(a), false, amd_bind);
+  plan_unbind(QueueDiscipline::amd_cmdbuf, a, t.detach(0), amd_unbind);
+  CHECK(amd_bind.submissions.size() == 1);
+  CHECK(amd_unbind.submissions.size() == 2);
+  CHECK(amd_unbind.devtlb_count() == 1);
+}
