@@ -52,6 +52,9 @@ std::vector<ParamDecl> declare() {
        "IOMMU time to retire a wait descriptor / CMD_SYNC once everything before it completed: the "
        "status write to memory (assumption, part of the rIOMMU total)",
        "assumption within Malka et al., rIOMMU, ASPLOS 2015"});
+  add({"vtd.qi_ring_entries", "descriptors", 256, 4, 65536, true,
+       "VT-d invalidation queue ring size; a submission of n descriptors waits for n + 2 free slots",
+       "QI_LENGTH, intel/dmar.c qi_submit_sync()"});
   add({"queue.desc_bytes", "bytes", 32, 1, 4096, true,
        "bytes per descriptor moved from memory to the IOMMU (VT-d scalable-mode descriptors are 256-bit)",
        "Intel VT-d specification 6.5.2 (256-bit descriptors in scalable mode)"});

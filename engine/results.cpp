@@ -20,6 +20,8 @@ json counters_json(const QueueCounters& c) {
           {"devtlb_invalidations", c.devtlb_invalidations},
           {"invalidation_waits", c.invalidation_waits},
           {"queue_lock_wait_ns", c.queue_lock_wait_ns},
+          {"ring_full_waits", c.ring_full_waits},
+          {"ring_wait_ns", c.ring_wait_ns},
           {"vm_exits", c.vm_exits},
           {"vm_exit_ns", c.vm_exit_ns}};
 }

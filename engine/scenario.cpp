@@ -290,6 +290,8 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   }
   if (doc.contains("params")) s.params.apply(doc["params"], "/params");
 
+  if (s.params.get_int("vtd.qi_ring_entries") < s.params.get_int("vtd.qi_batch_size") + 3)
+    throw InputError("/params/vtd/qi_ring_entries", "the ring must hold a full batch, its wait and a spare slot (at least vtd.qi_batch_size + 3)");
   s.topology = Topology::from_json(doc["topology"], "/topology");
   const int cores = s.topology.node(s.topology.cpu()).cores;
 

@@ -9,6 +9,8 @@ void QueueCounters::add(const QueueCounters& o) {
   devtlb_invalidations += o.devtlb_invalidations;
   invalidation_waits += o.invalidation_waits;
   queue_lock_wait_ns += o.queue_lock_wait_ns;
+  ring_full_waits += o.ring_full_waits;
+  ring_wait_ns += o.ring_wait_ns;
   vm_exits += o.vm_exits;
   vm_exit_ns += o.vm_exit_ns;
 }

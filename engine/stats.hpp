@@ -15,6 +15,8 @@ struct QueueCounters {
   std::uint64_t devtlb_invalidations = 0; // devTLB / ATC_INV / INVALIDATE_IOTLB_PAGES
   std::uint64_t invalidation_waits = 0;   // wait descriptors / CMD_SYNCs / COMPLETION_WAITs
   double queue_lock_wait_ns = 0;          // time CPUs spent waiting for the queue lock
+  std::uint64_t ring_full_waits = 0;      // submissions that waited for free ring slots
+  double ring_wait_ns = 0;                // time spent waiting for them
   std::uint64_t vm_exits = 0;             // guest tail writes trapped to the VMM
   double vm_exit_ns = 0;                  // time the vCPUs spent in those exits (incl. waiting for the VMM)
   void add(const QueueCounters& o);

@@ -3,6 +3,8 @@
 // (unmap threads, bind/unbind).
 #include <simgrid/s4u.hpp>
 
+#include <mutex>
+
 #include "engine/sim/world.hpp"
 
 namespace svasim {
@@ -102,6 +104,23 @@ void submit_in_guest(World& w, QueueEntry& entry, QueueDiscipline discipline) {
   }
 }
 
+// qi_submit_sync() with q_lock held: wait until `needed` slots are free (the descriptors, their wait,
+// and one kept empty so a full ring is told from an empty one), dropping the lock meanwhile; then take
+// all but the spare.
+void take_ring_slots(World& w, int iommu, int needed) {
+  IommuState& q = w.iommus[iommu];
+  if (q.free_slots < needed) {
+    QueueCounters& c = w.stats.per_iommu[iommu];
+    ++c.ring_full_waits;
+    const double t = now();
+    std::unique_lock<sg4::Mutex> lock(*q.q_lock, std::adopt_lock);
+    while (q.free_slots < needed) q.slots_freed->wait(lock);
+    lock.release();
+    c.ring_wait_ns += (now() - t) * 1e9;
+  }
+  q.free_slots -= needed - 1;
+}
+
 void submit_on_host(World& w, QueueEntry& entry, QueueDiscipline discipline) {
   const Submission& sub = *entry.sub;
   sg4::Mailbox* reply = entry.reply;
@@ -110,6 +129,8 @@ void submit_on_host(World& w, QueueEntry& entry, QueueDiscipline discipline) {
   // arm_smmu_cmdq_issue_cmdlist() claims space with cmpxchg on prod and takes no lock.
   const bool locked = discipline != QueueDiscipline::smmu_cmdq;
   if (locked) lock_queue(w, sub.iommu, *q.q_lock);
+  const int slots = static_cast<int>(sub.descs.size()) + 1;  // the descriptors and their wait
+  if (discipline == QueueDiscipline::vtd_qi) take_ring_slots(w, sub.iommu, slots + 1);
   write_and_ring(w, q, entry);
   if (locked) q.q_lock->unlock();
   if (sub.wait) {  // an SMMUv3 full batch is issued without CMD_SYNC and not waited for
@@ -119,6 +140,8 @@ void submit_on_host(World& w, QueueEntry& entry, QueueDiscipline discipline) {
     // descriptors, is where other CPUs contend. AMD's wait_on_sem() and SMMUv3's poll take no lock.
     if (discipline == QueueDiscipline::vtd_qi) {
       lock_queue(w, sub.iommu, *q.q_lock);
+      q.free_slots += slots;  // reclaim_free_desc()
+      q.slots_freed->notify_all();
       q.q_lock->unlock();
     }
   }

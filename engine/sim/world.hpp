@@ -105,6 +105,8 @@ struct IommuState {
   simgrid::s4u::MutexPtr q_lock;           // VT-d q_lock / AMD iommu->lock (the host's, in a guest)
   simgrid::s4u::MutexPtr guest_q_lock;     // the guest driver's lock on its vIOMMU queue
   simgrid::s4u::MutexPtr vmm_queue;        // the VMM emulates one queue per vIOMMU: one exit at a time
+  int free_slots = 0;                      // VT-d ring slots not holding a descriptor
+  simgrid::s4u::ConditionVariablePtr slots_freed;
   simgrid::s4u::Mailbox* doorbell = nullptr; // tail-register writes
   simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices
   simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI)

@@ -82,3 +82,14 @@ TEST_CASE("queue: the ITag limit stalls the queue until a device answers", "[sim
   CHECK(static_cast<double>(st.unmap_latency.max()) ==
         Approx(c.notifier + c.post(3) + c.iotlb + c.issue + 2 * c.ats_round_trip() + c.observe()).margin(1));
 }
+
+TEST_CASE("queue: a full VT-d ring makes the next submitter wait until a wait is reclaimed", "[sim][queue]") {
+  Costs c;
+  json doc = with_second_thread(generated_scenario("linux-6.12-vtd", 1, 4, c));
+  // One batch is 1 IOTLB + 4 devTLB + wait = 6 slots and needs 7 free: a 12-slot ring holds one.
+  doc["params"]["vtd"] = {{"qi_ring_entries", 12}, {"qi_batch_size", 5}};
+  const Stats st = simulate(doc);
+  REQUIRE(st.unmaps == 2);
+  CHECK(st.total.ring_full_waits == 1);
+  CHECK(st.total.ring_wait_ns > c.ats_round_trip());
+}
