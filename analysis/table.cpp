@@ -110,6 +110,12 @@ std::string format_run(const json& r) {
     }
   }
 
+  if (c.value("ats_inv_timeouts", 0) + c.value("ring_full_waits", 0) > 0)
+    o << "\nfaults: " << c["ats_inv_timeouts"].get<std::uint64_t>() << " invalidation time-outs, "
+      << c["resubmissions"].get<std::uint64_t>() << " resubmissions, " << c["invalidations_failed"].get<std::uint64_t>()
+      << " failed (device gone or no retry), " << c["invalidations_abandoned"].get<std::uint64_t>()
+      << " abandoned at the end (still spinning); " << c["ring_full_waits"].get<std::uint64_t>()
+      << " waits for ring slots\n";
   if (c.value("binds", 0) + c.value("unbinds", 0) > 0)
     o << "\nlifecycle: " << c["binds"].get<std::uint64_t>() << " binds, " << c["unbinds"].get<std::uint64_t>()
       << " unbinds, " << c["domains_allocated"].get<std::uint64_t>() << " domains allocated, "

@@ -52,6 +52,16 @@ std::vector<ParamDecl> declare() {
        "IOMMU time to retire a wait descriptor / CMD_SYNC once everything before it completed: the "
        "status write to memory (assumption, part of the rIOMMU total)",
        "assumption within Malka et al., rIOMMU, ASPLOS 2015"});
+  add({"vtd.ite_timeout_ns", "ns", 60e9, 1000, 1e13, false,
+       "time after which the VT-d hardware reports an invalidation time-out error (ITE) for an unanswered "
+       "device-TLB invalidation; the driver aborts the pending waits and resubmits (the PCIe deadline for an "
+       "ATS Invalidate Completion is 1 minute)",
+       "PCIe 6.1 sec. 10.3.1 (1 minute); intel/dmar.c qi_check_fault()"});
+  add({"smmu.sync_timeout_ns", "ns", 1e9, 1000, 1e13, false,
+       "SMMUv3 CMD_SYNC poll time-out; the driver reports it and retries the sync once",
+       "ARM_SMMU_POLL_TIMEOUT_US, arm-smmu-v3.h"});
+  add({"amd.completion_timeout_ns", "ns", 1e8, 1000, 1e13, false,
+       "AMD completion-wait time-out; the driver reports it and goes on", "wait_on_sem(), Linux amd iommu"});
   add({"vtd.qi_ring_entries", "descriptors", 256, 4, 65536, true,
        "VT-d invalidation queue ring size; a submission of n descriptors waits for n + 2 free slots",
        "QI_LENGTH, intel/dmar.c qi_submit_sync()"});

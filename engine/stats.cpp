@@ -9,6 +9,10 @@ void QueueCounters::add(const QueueCounters& o) {
   devtlb_invalidations += o.devtlb_invalidations;
   invalidation_waits += o.invalidation_waits;
   queue_lock_wait_ns += o.queue_lock_wait_ns;
+  ats_inv_timeouts += o.ats_inv_timeouts;
+  resubmissions += o.resubmissions;
+  invalidations_failed += o.invalidations_failed;
+  invalidations_abandoned += o.invalidations_abandoned;
   ring_full_waits += o.ring_full_waits;
   ring_wait_ns += o.ring_wait_ns;
   vm_exits += o.vm_exits;

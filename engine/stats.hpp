@@ -15,6 +15,10 @@ struct QueueCounters {
   std::uint64_t devtlb_invalidations = 0; // devTLB / ATC_INV / INVALIDATE_IOTLB_PAGES
   std::uint64_t invalidation_waits = 0;   // wait descriptors / CMD_SYNCs / COMPLETION_WAITs
   double queue_lock_wait_ns = 0;          // time CPUs spent waiting for the queue lock
+  std::uint64_t ats_inv_timeouts = 0;     // ITE / CMD_SYNC / completion-wait time-outs
+  std::uint64_t resubmissions = 0;        // submissions the driver retried after a time-out
+  std::uint64_t invalidations_failed = 0; // given up: device gone (-ETIMEDOUT), or no retry in the driver
+  std::uint64_t invalidations_abandoned = 0; // still being retried when the run ended (the CPU spins on)
   std::uint64_t ring_full_waits = 0;      // submissions that waited for free ring slots
   double ring_wait_ns = 0;                // time spent waiting for them
   std::uint64_t vm_exits = 0;             // guest tail writes trapped to the VMM

@@ -136,10 +136,23 @@ DeviceCaps parse_caps(const nlohmann::json& obj, const std::string& ptr, DeviceC
       fail(ptr + "/ats_inv_ns", "must be a number >= 0 (omit it to use the device.ats_inv_ns parameter)");
     caps.ats_inv_ns = v->get<double>();
   }
+  auto time_us = [&](const char* key, double& out_ns) {
+    if (auto* v = member(obj, key)) {
+      if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0)
+        fail(ptr + "/" + key, "must be a time in us >= 0");
+      out_ns = v->get<double>() * 1000.0;
+    }
+  };
+  time_us("stuck_from_us", caps.stuck_from_ns);
+  time_us("stuck_until_us", caps.stuck_until_ns);
+  time_us("removed_at_us", caps.removed_at_ns);
+  if (caps.stuck_until_ns >= 0 && caps.stuck_until_ns < caps.stuck_from_ns)
+    fail(ptr + "/stuck_until_us", "the device gets unstuck before it gets stuck");
   return caps;
 }
 
-constexpr const char* kDeviceKeys[] = {"ats", "pri", "pasid", "extra_devtlb_quirk", "streams", "ats_inv_ns"};
+constexpr const char* kDeviceKeys[] = {"ats", "pri", "pasid", "extra_devtlb_quirk", "streams", "ats_inv_ns",
+                                       "stuck_from_us", "stuck_until_us", "removed_at_us"};
 
 // latency_ns / bandwidth_gbps of a link object over `base`.
 Link parse_link_values(const nlohmann::json& obj, const std::string& ptr, Link base) {
@@ -595,6 +608,9 @@ nlohmann::json Topology::to_json() const {
       o["streams"] = n.caps.streams;
       o["extra_devtlb_quirk"] = n.caps.extra_devtlb_quirk;
       if (n.caps.ats_inv_ns >= 0) o["ats_inv_ns"] = n.caps.ats_inv_ns;  // absent: the parameter applies
+      if (n.caps.stuck_from_ns >= 0) o["stuck_from_us"] = n.caps.stuck_from_ns / 1000.0;
+      if (n.caps.stuck_until_ns >= 0) o["stuck_until_us"] = n.caps.stuck_until_ns / 1000.0;
+      if (n.caps.removed_at_ns >= 0) o["removed_at_us"] = n.caps.removed_at_ns / 1000.0;
     }
     nodes.push_back(std::move(o));
   }

@@ -22,6 +22,16 @@ struct DeviceCaps {
   bool extra_devtlb_quirk = false; // Intel QAT 0x4940-0x4943 needs one more devTLB flush per chunk
   int streams = 1;                 // SMMUv3 stream IDs
   double ats_inv_ns = -1;          // < 0: the device.ats_inv_ns parameter
+  // Faults of the simulated hardware (times in ns; < 0: never). A stuck device drops ATS Invalidate
+  // Requests arriving in [stuck_from, stuck_until); a removed device drops everything from then on and
+  // is no longer present on the bus.
+  double stuck_from_ns = -1, stuck_until_ns = -1;
+  double removed_at_ns = -1;
+  bool answers_at(double t_ns) const {
+    if (removed_at_ns >= 0 && t_ns >= removed_at_ns) return false;
+    return !(stuck_from_ns >= 0 && t_ns >= stuck_from_ns && (stuck_until_ns < 0 || t_ns < stuck_until_ns));
+  }
+  bool present_at(double t_ns) const { return removed_at_ns < 0 || t_ns < removed_at_ns; }
 };
 
 struct Node {

@@ -27,9 +27,16 @@ void device_ats_responder(World& w, int device) {
   DeviceState& dev = w.devices[device];
   dev.ats_inbox->set_receiver(sg4::Actor::self());
   IommuState& q = w.iommus[w.scenario.topology.iommu_of_device(device)];
+  const DeviceCaps& caps = w.scenario.topology.node(w.scenario.topology.devices()[device]).caps;
   for (;;) {
     AtsRequest* r = dev.ats_inbox->get<AtsRequest>();
     const double arrived = sg4::Engine::get_clock();
+    if (!caps.answers_at(arrived * 1e9)) {  // stuck or removed: the request is never answered
+      r->dropped = true;
+      // Aborted before it got here: nobody else will give its ITag back.
+      if (r->aborted) dev.free_itags.push_back(static_cast<int>(r - dev.itags.data()));
+      continue;
+    }
     if (dev.atc) {
       if (r->whole)
         dev.atc->invalidate_scope(r->pasid);

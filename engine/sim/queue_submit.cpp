@@ -121,6 +121,32 @@ void take_ring_slots(World& w, int iommu, int needed) {
   q.free_slots -= needed - 1;
 }
 
+// After a time-out (the wait came back aborted), what the driver does: VT-d resubmits (-EAGAIN) unless
+// a device the submission targets is gone (6.9+: -ETIMEDOUT); SMMUv3 retries the CMD_SYNC once; AMD
+// reports the completion-wait time-out and goes on. A retry still pending when the run is over is
+// abandoned: the CPU would go on spinning.
+bool retry_after_timeout(World& w, const Submission& sub, QueueDiscipline discipline, int attempts) {
+  QueueCounters& c = w.stats.per_iommu[sub.iommu];
+  bool gone = false;
+  for (const Descriptor& d : sub.descs)
+    if (is_devtlb(d.kind) &&
+        !w.scenario.topology.node(w.scenario.topology.devices()[d.device]).caps.present_at(now() * 1e9))
+      gone = true;
+  const bool retry = discipline == QueueDiscipline::vtd_qi      ? !gone
+                     : discipline == QueueDiscipline::smmu_cmdq ? attempts == 0 && !gone
+                                                                : false;
+  if (!retry) {
+    ++c.invalidations_failed;
+    return false;
+  }
+  if (now() >= w.scenario.duration_ns * 1e-9) {
+    ++c.invalidations_abandoned;
+    return false;
+  }
+  ++c.resubmissions;
+  return true;
+}
+
 void submit_on_host(World& w, QueueEntry& entry, QueueDiscipline discipline) {
   const Submission& sub = *entry.sub;
   sg4::Mailbox* reply = entry.reply;
@@ -128,12 +154,13 @@ void submit_on_host(World& w, QueueEntry& entry, QueueDiscipline discipline) {
   // VT-d qi_submit_sync() writes under q_lock and AMD iommu_queue_command() under iommu->lock; SMMUv3's
   // arm_smmu_cmdq_issue_cmdlist() claims space with cmpxchg on prod and takes no lock.
   const bool locked = discipline != QueueDiscipline::smmu_cmdq;
-  if (locked) lock_queue(w, sub.iommu, *q.q_lock);
   const int slots = static_cast<int>(sub.descs.size()) + 1;  // the descriptors and their wait
-  if (discipline == QueueDiscipline::vtd_qi) take_ring_slots(w, sub.iommu, slots + 1);
-  write_and_ring(w, q, entry);
-  if (locked) q.q_lock->unlock();
-  if (sub.wait) {  // an SMMUv3 full batch is issued without CMD_SYNC and not waited for
+  for (int attempts = 0;; ++attempts) {
+    if (locked) lock_queue(w, sub.iommu, *q.q_lock);
+    if (discipline == QueueDiscipline::vtd_qi) take_ring_slots(w, sub.iommu, slots + 1);
+    write_and_ring(w, q, entry);
+    if (locked) q.q_lock->unlock();
+    if (!sub.wait) return;  // an SMMUv3 full batch is issued without CMD_SYNC and not waited for
     reply->get<QueueEntry>();
     w.sleep(w.timing.poll);
     // VT-d spins dropping and retaking q_lock between polls; the final retake, to reclaim the
@@ -144,6 +171,9 @@ void submit_on_host(World& w, QueueEntry& entry, QueueDiscipline discipline) {
       q.slots_freed->notify_all();
       q.q_lock->unlock();
     }
+    if (!entry.aborted) return;
+    entry.aborted = false;
+    if (!retry_after_timeout(w, sub, discipline, attempts)) return;
   }
 }
 

@@ -59,6 +59,11 @@ World::World(const Scenario& s, Platform platform_in)
       platform(std::move(platform_in)) {
   const Topology& topo = s.topology;
   const Params& p = s.params;
+  switch (planner->discipline()) {
+    case QueueDiscipline::vtd_qi: timing.ats_timeout = p.get("vtd.ite_timeout_ns") * 1e-9; break;
+    case QueueDiscipline::smmu_cmdq: timing.ats_timeout = p.get("smmu.sync_timeout_ns") * 1e-9; break;
+    case QueueDiscipline::amd_cmdbuf: timing.ats_timeout = p.get("amd.completion_timeout_ns") * 1e-9; break;
+  }
   environment = s.environment == "guest-nested"            ? Environment::guest_nested
                 : s.environment == "guest-emulated-viommu" ? Environment::guest_emulated_viommu
                                                            : Environment::bare_metal;

@@ -32,6 +32,7 @@ struct Timing {
   bool ats_inv_waits_for_dma;
   double vm_exit, vm_emulated_desc, vm_iommufd;  // guests
   double bind, unbind;                           // CPU work of bind / unbind besides the queues
+  double ats_timeout = 0;                        // the driver family's time-out (set by World)
   explicit Timing(const Params& p);
 };
 
@@ -58,6 +59,7 @@ struct QueueEntry {
   simgrid::s4u::Mailbox* reply = nullptr;  // where the wait's completion (status write) goes
   int process = 0;                         // whose PASID the descriptors name
   int domain = 0;                          // the SVA domain (its DID / ASID)
+  bool aborted = false;                    // its wait completed with an invalidation time-out
 };
 
 // An ATS Invalidate Request in flight; its ITag is its index in the device's tag array.
@@ -67,6 +69,8 @@ struct AtsRequest {
   std::uint32_t pasid = 0;
   std::uint64_t start = 0, end = 0;  // bytes; end exclusive
   bool whole = false;
+  bool aborted = false;  // the IOMMU gave up on it (time-out)
+  bool dropped = false;  // the device will never answer it (stuck or removed)
 };
 
 // A DMA request between its translation and its completion, visible to the device's ATS responder.

@@ -1,0 +1,85 @@
+// Faults of the simulated hardware: devices that do not answer ATS invalidations, and devices that are
+// removed. The run reports what the kernel would (time-outs, retries, failures) and always ends.
+#include <catch2/catch.hpp>
+
+#include "simulate.hpp"
+
+using namespace svasim;
+using namespace svasim::test;
+using nlohmann::json;
+
+namespace {
+// One ATS device, one unmap at 5 us; the device's fault and the time-outs are set by each test.
+json faulty(const char* profile, json device_faults) {
+  Costs c;
+  json doc = generated_scenario(profile, 1, 1, c, json::array({5}));
+  doc["duration_us"] = 200;
+  for (auto& [k, v] : device_faults.items()) doc["topology"]["generate"]["device"][k] = v;
+  doc["params"]["vtd"] = {{"ite_timeout_ns", 10000}};
+  doc["params"]["smmu"] = {{"sync_timeout_ns", 10000}};
+  doc["params"]["amd"] = {{"completion_timeout_ns", 10000}};
+  return doc;
+}
+}  // namespace
+
+TEST_CASE("faults: VT-d resubmits after each invalidation time-out until the stuck device answers", "[sim][faults]") {
+  const Stats st = simulate(faulty("linux-6.12-vtd", {{"stuck_from_us", 0}, {"stuck_until_us", 50}}));
+  REQUIRE(st.unmaps == 1);
+  // Each attempt is a 10 us time-out plus ~1.4 us of resubmission: the devTLB request leaves at ~6,
+  // 17, 29 and 40 us (all dropped) and at ~51 us, after the device recovered, when it is answered.
+  CHECK(st.total.ats_inv_timeouts == 4);
+  CHECK(st.total.resubmissions == 4);
+  CHECK(st.total.invalidations_failed == 0);
+  CHECK(static_cast<double>(st.unmap_latency.max()) > 45000);
+}
+
+TEST_CASE("faults: VT-d gives up with -ETIMEDOUT on a device that is gone", "[sim][faults]") {
+  const Stats st = simulate(faulty("linux-6.12-vtd", {{"removed_at_us", 1}}));
+  CHECK(st.total.ats_inv_timeouts == 1);
+  CHECK(st.total.resubmissions == 0);
+  CHECK(st.total.invalidations_failed == 1);
+}
+
+TEST_CASE("faults: a device stuck for ever leaves the CPU retrying and the run still ends", "[sim][faults]") {
+  const Stats st = simulate(faulty("linux-6.9-vtd", {{"stuck_from_us", 0}}));
+  CHECK(st.total.invalidations_abandoned == 1);
+  CHECK(st.total.ats_inv_timeouts >= 19);  // every 10 us for the 200 us of the run
+  CHECK(st.unmaps == 1);
+}
+
+TEST_CASE("faults: SMMUv3 retries the CMD_SYNC once and AMD reports and goes on", "[sim][faults]") {
+  // One simulation per process: SMMUv3 here, AMD below.
+  const Stats st = simulate(faulty("linux-6.11-smmuv3", {{"stuck_from_us", 0}}));
+  CHECK(st.total.ats_inv_timeouts == 2);
+  CHECK(st.total.resubmissions == 1);
+  CHECK(st.total.invalidations_failed == 1);
+}
+
+TEST_CASE("faults: AMD reports the completion-wait time-out and goes on", "[sim][faults]") {
+  const Stats st = simulate(faulty("linux-6.10-amd", {{"stuck_from_us", 0}}));
+  CHECK(st.total.ats_inv_timeouts == 1);
+  CHECK(st.total.resubmissions == 0);
+  CHECK(st.total.invalidations_failed == 1);
+}
+
+TEST_CASE("faults: a removed device stops its DMA and the rest of the run goes on", "[sim][faults]") {
+  Costs c;
+  json doc = generated_scenario("linux-6.12-vtd", 1, 2, c, json::array({10, 60}));
+  doc["duration_us"] = 100;
+  doc["params"]["vtd"] = {{"ite_timeout_ns", 5000}};
+  doc["workload"]["dma"] = json::array({{{"devices", "all"}, {"process", "app"}, {"request_bytes", 4096}, {"queue_depth", 2}}});
+  // dev1 disappears at 30 us: its DMA stops; the unmap at 60 us times out on it and fails.
+  json explicit_doc = doc;
+  explicit_doc["topology"] = {{"nodes", json::array({{{"name", "cpu0"}, {"kind", "cpu"}, {"cores", 2}},
+                                                     {{"name", "dmar0"}, {"kind", "iommu"}},
+                                                     {{"name", "dev0"}, {"kind", "device"}},
+                                                     {{"name", "dev1"}, {"kind", "device"}, {"removed_at_us", 30}}})},
+                              {"links", json::array({{{"from", "cpu0"}, {"to", "dmar0"}},
+                                                     {{"from", "dmar0"}, {"to", "dev0"}},
+                                                     {{"from", "dmar0"}, {"to", "dev1"}}})}};
+  const Stats st = simulate(explicit_doc);
+  CHECK(st.unmaps == 2);
+  CHECK(st.total.invalidations_failed == 1);
+  CHECK(st.per_device[1].last_completion_ns < 40000);
+  CHECK(st.per_device[0].last_completion_ns > 90000);
+}
