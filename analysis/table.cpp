@@ -76,6 +76,8 @@ std::string format_run(const json& r) {
   o << latency_row("unmap", r["latency"]["unmap"]);
   o << latency_row("submission", r["latency"]["submission"]);
   o << latency_row("queue lock wait", r["latency"]["queue_lock_wait"]);
+  if (r["latency"].contains("domain_lock_wait") && r["latency"]["domain_lock_wait"]["count"].get<std::uint64_t>() > 0)
+    o << latency_row("domain lock wait", r["latency"]["domain_lock_wait"]);
   const json& c = r["counters"];
   if (c.value("binds", 0) + c.value("unbinds", 0) > 0) {
     o << latency_row("bind", r["latency"]["bind"]);

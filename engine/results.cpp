@@ -88,6 +88,7 @@ json make_results(const Scenario& s, const Stats& st) {
   r["latency"] = {{"unmap", st.unmap_latency.to_json()},
                   {"submission", st.submission_latency.to_json()},
                   {"queue_lock_wait", st.queue_lock_wait.to_json()},
+                  {"domain_lock_wait", st.domain_lock_wait.to_json()},
                   {"dma", st.dma_latency.to_json()},
                   {"translation", st.translation_latency.to_json()},
                   {"page_fault", st.page_fault_latency.to_json()},

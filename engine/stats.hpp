@@ -55,6 +55,7 @@ struct Stats {
   Histogram unmap_latency;   // mmu_notifier entry -> last wait observed, per unmap
   Histogram submission_latency; // one submission: before the lock -> wait observed
   Histogram queue_lock_wait; // per acquisition
+  Histogram domain_lock_wait; // per flush that takes the domain's lock (cache_lock / sva_pdom->lock)
   TranslationCounters dma;   // totals over devices
   Histogram dma_latency;     // request issued -> data complete
   Histogram translation_latency; // request issued -> translation available (faults included)

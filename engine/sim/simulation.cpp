@@ -123,6 +123,12 @@ World::World(const Scenario& s, Platform platform_in)
   stats.per_device.resize(devices.size());
 }
 
+sg4::Mutex& World::domain_lock(int process, int domain) {
+  auto& m = domain_locks[{process, domain}];
+  if (!m) m = sg4::Mutex::create();
+  return *m;
+}
+
 Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args) {
   // SimGrid announces every configuration change at INFO level; that is noise in a results table
   // unless the user asked for logs.

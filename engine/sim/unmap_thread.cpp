@@ -75,11 +75,19 @@ void unmap_thread(World& w, int stream_index) {
       if (!plan.submissions.empty() && !plan.submissions.back().wait)
         throw std::logic_error("flush plan does not end with a wait: its descriptors would outlive it");
       w.sleep(w.timing.notifier);
+      sg4::Mutex* domain_lock = nullptr;
+      if (w.planner->flush_under_domain_lock()) {
+        domain_lock = &w.domain_lock(st.process, dom.id);
+        const double t = now();
+        domain_lock->lock();
+        w.stats.domain_lock_wait.record(static_cast<std::uint64_t>((now() - t) * 1e9 + 0.5));
+      }
       entries.assign(plan.submissions.size(), QueueEntry{});
       for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
         entries[i] = {&plan.submissions[i], reply, st.process, dom.id};
         submit(w, entries[i], discipline);
       }
+      if (domain_lock) domain_lock->unlock();
     }
     ++w.stats.unmaps;
     w.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));

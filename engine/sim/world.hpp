@@ -4,6 +4,7 @@
 // device's ITags, ATC and in-flight DMA. Lives for one run.
 #include <simgrid/s4u.hpp>
 #include <deque>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -145,6 +146,8 @@ struct World {
   std::vector<IommuState> iommus;
   std::vector<DeviceState> devices;
   Stats stats;
+  std::map<std::pair<int, int>, simgrid::s4u::MutexPtr> domain_locks;  // (process, domain id), made on use
+  simgrid::s4u::Mutex& domain_lock(int process, int domain);
   World(const Scenario& s, Platform p);
   // Activities are counted where they are started, for the bench's events-per-second figure.
   void sleep(double seconds) {

@@ -45,6 +45,8 @@ public:
       out.submissions.push_back(std::move(s));
     }
   }
+  // sva_arch_invalidate_secondary_tlbs() flushes every device under sva_pdom->lock.
+  bool flush_under_domain_lock() const override { return true; }
   QueueDiscipline discipline() const override { return QueueDiscipline::amd_cmdbuf; }
 };
 

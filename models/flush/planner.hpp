@@ -15,6 +15,10 @@ public:
   // Appends the submissions for `range` on `domain` to `out` (a domain's notifier fires once per unmap).
   virtual void plan(const SvaDomain& domain, const UnmapRange& range, FlushPlan& out) const = 0;
   virtual QueueDiscipline discipline() const = 0;
+  // Whether the driver holds a per-domain lock across the whole flush, submissions and waits included
+  // (VT-d 6.10+ domain->cache_lock in cache_tag_flush_range(), AMD sva_pdom->lock), which serialises
+  // CPUs flushing the same domain.
+  virtual bool flush_under_domain_lock() const { return false; }
 };
 
 // Linux <= 6.9 VT-d (intel_flush_svm_range_dev): per device, per power-of-two chunk, one PIOTLB

@@ -24,6 +24,8 @@ public:
         out.submissions.push_back(Submission{tag.iommu, {d}, true});
     }
   }
+  // cache_tag_flush_range() walks and submits under domain->cache_lock.
+  bool flush_under_domain_lock() const override { return true; }
   QueueDiscipline discipline() const override { return QueueDiscipline::vtd_qi; }
 
 private:

@@ -38,6 +38,8 @@ public:
     }
     flush();  // the final qi_batch_flush_descs() after the walk
   }
+  // cache_tag_flush_range() batches and submits under domain->cache_lock.
+  bool flush_under_domain_lock() const override { return true; }
   QueueDiscipline discipline() const override { return QueueDiscipline::vtd_qi; }
 
 private:
