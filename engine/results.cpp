@@ -83,6 +83,8 @@ json make_results(const Scenario& s, const Stats& st) {
   c["domains_freed"] = st.domains_freed;
   c["max_live_domains"] = st.max_live_domains;
   c["max_live_pasids"] = st.max_live_pasids;
+  c["flushes_of_freed_domains"] = st.flushes_of_freed_domains;
+  c["domain_free_wait_ns"] = st.domain_free_wait_ns;
   r["counters"] = c;
 
   r["latency"] = {{"unmap", st.unmap_latency.to_json()},

@@ -63,6 +63,8 @@ struct Stats {
   Histogram bind_latency, unbind_latency;
   std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0;
   std::uint64_t max_live_domains = 0, max_live_pasids = 0;
+  std::uint64_t flushes_of_freed_domains = 0;  // must stay 0: a flush submitted for a domain already freed
+  double domain_free_wait_ns = 0;              // unbinds waiting for running flushes (grace period)
   double simulated_ns = 0;   // clock at the end of the run
   std::uint64_t sim_activities = 0; // SimGrid activities started (comms + sleeps), for the bench
   std::uint64_t sim_comms = 0;      // of which communications

@@ -4,6 +4,7 @@
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
+#include <mutex>
 
 #include "engine/sim/world.hpp"
 #include "models/flush/lifecycle.hpp"
@@ -73,6 +74,15 @@ void bind_thread(World& w, int process) {
       const DetachResult r = mm.table->detach(e.device);
       domain = r.domain;
       w.sleep(w.timing.unbind);
+      if (r.freed) {
+        // mmu_notifier_put(): the domain goes only after flushes already inside its notifier are done.
+        World::DomainUse& use = w.use_of(process, domain);
+        const double t = now();
+        std::unique_lock<sg4::Mutex> lock(*use.mutex);
+        while (use.flushing > 0) use.idle->wait(lock);
+        use.freed = true;
+        w.stats.domain_free_wait_ns += (now() - t) * 1e9;
+      }
       plan_unbind(discipline, a, r, plan);
       ++w.stats.unbinds;
       w.stats.domains_freed += r.freed ? 1 : 0;

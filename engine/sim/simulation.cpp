@@ -129,6 +129,15 @@ sg4::Mutex& World::domain_lock(int process, int domain) {
   return *m;
 }
 
+World::DomainUse& World::use_of(int process, int domain) {
+  DomainUse& u = domain_use[{process, domain}];
+  if (!u.idle) {
+    u.idle = sg4::ConditionVariable::create();
+    u.mutex = sg4::Mutex::create();
+  }
+  return u;
+}
+
 Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args) {
   // SimGrid announces every configuration change at INFO level; that is noise in a results table
   // unless the user asked for logs.

@@ -74,6 +74,9 @@ void unmap_thread(World& w, int stream_index) {
       w.planner->plan(dom, range, plan);
       if (!plan.submissions.empty() && !plan.submissions.back().wait)
         throw std::logic_error("flush plan does not end with a wait: its descriptors would outlive it");
+      World::DomainUse& use = w.use_of(st.process, dom.id);
+      if (use.freed) continue;  // unbound since our copy: its notifier is gone
+      ++use.flushing;
       w.sleep(w.timing.notifier);
       sg4::Mutex* domain_lock = nullptr;
       if (w.planner->flush_under_domain_lock()) {
@@ -85,9 +88,11 @@ void unmap_thread(World& w, int stream_index) {
       entries.assign(plan.submissions.size(), QueueEntry{});
       for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
         entries[i] = {&plan.submissions[i], reply, st.process, dom.id};
+        if (use.freed) ++w.stats.flushes_of_freed_domains;
         submit(w, entries[i], discipline);
       }
       if (domain_lock) domain_lock->unlock();
+      if (--use.flushing == 0) use.idle->notify_all();
     }
     ++w.stats.unmaps;
     w.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));

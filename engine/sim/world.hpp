@@ -148,6 +148,16 @@ struct World {
   Stats stats;
   std::map<std::pair<int, int>, simgrid::s4u::MutexPtr> domain_locks;  // (process, domain id), made on use
   simgrid::s4u::Mutex& domain_lock(int process, int domain);
+  // Flushes running per (process, domain): a domain is freed only once none runs (the mmu_notifier's
+  // SRCU grace period), so no flush ever targets a freed domain.
+  struct DomainUse {
+    int flushing = 0;
+    bool freed = false;
+    simgrid::s4u::ConditionVariablePtr idle;
+    simgrid::s4u::MutexPtr mutex;
+  };
+  std::map<std::pair<int, int>, DomainUse> domain_use;
+  DomainUse& use_of(int process, int domain);
   World(const Scenario& s, Platform p);
   // Activities are counted where they are started, for the bench's events-per-second figure.
   void sleep(double seconds) {
