@@ -142,18 +142,15 @@ std::string format_comparison(const std::vector<json>& runs) {
   const std::size_t w = 20;
   o << pad("per unmap", 26, true);
   for (const auto& r : runs) o << pad(run_label(r), w);
-  if (runs.size() > 1) o << pad("ratio to first", 16);
+  for (std::size_t i = 1; i < runs.size(); ++i) o << pad(i == 1 ? "ratio to first" : "", i == 1 ? 16 : 10);
   o << "\n";
   auto row = [&](const std::string& name, auto value, const char* f) {
     o << pad(name, 26, true);
     for (const auto& r : runs) o << pad(fmt(f, value(r)), w);
-    if (runs.size() > 1) {
-      const double first = value(runs.front());
-      std::string ratios;
-      for (std::size_t i = 1; i < runs.size(); ++i)
-        ratios += (i > 1 ? " " : "") + (first > 0 ? fmt("%.2fx", value(runs[i]) / first) : std::string("-"));
-      o << pad(ratios, 16);
-    }
+    // One ratio column per run after the first, so any number of profiles stays aligned.
+    const double first = value(runs.front());
+    for (std::size_t i = 1; i < runs.size(); ++i)
+      o << pad(first > 0 ? fmt("%.2fx", value(runs[i]) / first) : std::string("-"), i == 1 ? 16 : 10);
     o << "\n";
   };
   for (const char* c : kCounters) row(c, [c](const json& r) { return per_unmap(r, c); }, "%.2f");

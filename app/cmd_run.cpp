@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -6,6 +7,7 @@
 #include "analysis/table.hpp"
 #include "app/child_process.hpp"
 #include "app/commands.hpp"
+#include "engine/error.hpp"
 #include "engine/results.hpp"
 #include "engine/sim/simulation.hpp"
 
@@ -18,7 +20,16 @@ namespace {
 
 int run_one(const Scenario& s, const RunOptions& o, const std::vector<std::string>& simgrid_args) {
   const Stats st = run_simulation(s, simgrid_args);
-  const json r = make_results(s, st);
+  json r = make_results(s, st);
+  // SimGrid flags change what is simulated: they are part of the provenance and of the hash.
+  if (!simgrid_args.empty()) {
+    r["provenance"]["simgrid_args"] = simgrid_args;
+    std::string all = s.effective.dump();
+    for (const auto& a : simgrid_args) all += "\n" + a;
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a64(all)));
+    r["provenance"]["scenario_hash"] = std::string("fnv1a64:") + buf;
+  }
   if (!o.output.empty()) write_json_atomically(o.output, r);
   if (!o.quiet) std::cout << format_run(r) << std::flush;
   return kExitOk;
@@ -67,6 +78,17 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args) {
     auto s = load_or_report(o.scenario, p);
     if (!s) return kExitBadInput;
     variants.push_back(std::move(*s));
+  }
+  if (!o.output.empty()) {
+    try {
+      if (variants.size() == 1)
+        check_output_file(o.output);
+      else
+        check_output_directory(o.output);
+    } catch (const InputError& e) {
+      std::cerr << "svasim: error: " << e.path() << ": " << e.what() << "\n";
+      return kExitBadInput;
+    }
   }
   if (variants.size() == 1) return run_one(variants.front(), o, simgrid_args);
   return run_profiles(o, simgrid_args);

@@ -87,8 +87,9 @@ int main(int argc, char** argv) {
                 << " (commands: run, validate, list, bench; svasim --help)\n";
       return kExitBadInput;
     }
-    const int rc = app.exit(e);
-    return rc == 0 ? kExitOk : kExitBadInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "svasim: error: " << e.what() << " (svasim --help)\n";
+    return kExitBadInput;
   }
 
   try {

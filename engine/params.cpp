@@ -209,8 +209,11 @@ void Params::apply_group(const nlohmann::json& obj, const std::string& prefix, c
     const std::string p = path + "/" + key;
     if (value.is_object())
       apply_group(value, name, p);
-    else if (value.is_boolean())
+    else if (value.is_boolean()) {
+      const ParamDecl* d = find_param(name);
+      if (d && d->unit != "bool") throw InputError(p, "parameter \"" + name + "\" expects " + (d->integer ? "an integer" : "a number") + " (" + d->unit + "), not true/false");
       set(name, value.get<bool>() ? 1.0 : 0.0, p);
+    }
     else if (value.is_number())
       set(name, value.get<double>(), p);
     else

@@ -5,7 +5,10 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "engine/error.hpp"
 #include "svasim/version.hpp"
+
+#include <unistd.h>
 
 namespace svasim {
 
@@ -111,24 +114,51 @@ json make_results(const Scenario& s, const Stats& st) {
                           {"counters", translation_json(st.per_device[d].dma)},
                           {"dma_latency", st.per_device[d].dma_latency.to_json()},
                           {"translation_latency", st.per_device[d].translation_latency.to_json()},
+                          {"page_fault_latency", st.per_device[d].page_fault_latency.to_json()},
                           {"throughput_bytes_per_s", throughput(st.per_device[d])}};
   }
   r["per_device"] = per_device;
   return r;
 }
 
+void check_output_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec)) throw InputError("-o", path + ": no directory " + dir.string());
+  if (access(dir.c_str(), W_OK) != 0) throw InputError("-o", path + ": directory " + dir.string() + " is not writable");
+  const auto st = fs::status(target, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    throw InputError("-o", path + ": exists and is not a regular file");
+}
+
+void check_output_directory(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (fs::exists(st) && !fs::is_directory(st))
+    throw InputError("-o", path + ": with several profiles -o names a directory, and this is a file");
+  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+  if (!fs::exists(st) && !fs::is_directory(parent, ec)) throw InputError("-o", path + ": no directory " + parent.string());
+}
+
 void write_json_atomically(const std::string& path, const json& j) {
   namespace fs = std::filesystem;
   const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const fs::path tmp = target.string() + ".tmp";
+  const fs::path tmp = target.string() + ".tmp." + std::to_string(getpid());
   {
     std::ofstream out(tmp);
     if (!out) throw std::runtime_error("cannot write " + tmp.string());
     out << j.dump(2) << '\n';
     if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
   }
-  fs::rename(tmp, target);
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error("cannot write " + path);
+  }
 }
 
 }  // namespace svasim

@@ -13,7 +13,14 @@ inline constexpr int kResultsFormatVersion = 1;
 
 nlohmann::json make_results(const Scenario& s, const Stats& st);
 
-// Writes via a temporary file and rename, so a reader never sees half a result. Throws std::runtime_error.
+// Checks, before any simulation, that `path` can receive a results file: its directory exists and is
+// writable, and it is not a directory or a device. Throws InputError("-o", ...).
+void check_output_file(const std::string& path);
+// Checks that `path` can be (or is) a directory receiving results files. Throws InputError("-o", ...).
+void check_output_directory(const std::string& path);
+
+// Writes via a temporary file private to this process and a rename, so a reader never sees half a
+// result and concurrent writers never share a temporary. Throws std::runtime_error.
 void write_json_atomically(const std::string& path, const nlohmann::json& j);
 
 }  // namespace svasim

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -115,6 +116,15 @@ DmaStream dma_stream_from_json(const json& d, const std::string& path, const Sce
                                                               std::to_string(it->memory.pages) + " pages)");
   if (st.request_bytes > st.pattern.working_set_bytes)
     throw InputError(path + "/request_bytes", "a request is larger than the working set");
+  static const std::map<std::string, std::vector<std::string>> kKeysOf = {
+      {"sequential", {}}, {"uniform", {}}, {"zipf", {"zipf_s"}},
+      {"window", {"window_pages", "window_step_pages", "window_step_requests"}}};
+  for (const char* key : {"zipf_s", "window_pages", "window_step_pages", "window_step_requests"}) {
+    const auto& allowed = kKeysOf.at(st.pattern.kind);
+    if (pat.contains(key) && std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      throw InputError(path + "/pattern/" + key, "does not apply to a \"" + st.pattern.kind + "\" pattern" +
+                                                     (pat.contains("kind") ? "" : " (the default kind)"));
+  }
   st.pattern.zipf_s = pat.value("zipf_s", st.pattern.zipf_s);
   st.pattern.window_bytes = pat.value("window_pages", std::uint64_t{0}) << 12;
   st.pattern.window_step_bytes = pat.value("window_step_pages", std::uint64_t{0}) << 12;
@@ -290,6 +300,16 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   }
   if (doc.contains("params")) s.params.apply(doc["params"], "/params");
 
+  for (const char* cache : {"iommu.iotlb", "device.atc"}) {
+    const std::string e = std::string(cache) + "_entries", w = std::string(cache) + "_ways";
+    const auto entries = s.params.get_int(e), ways = s.params.get_int(w);
+    if (entries > 0 && (ways > entries || entries % ways != 0)) {
+      std::string ptr = "/params/" + e;
+      ptr[ptr.find('.')] = '/';
+      throw InputError(ptr, std::to_string(entries) + " entries cannot be split into " + std::to_string(ways) +
+                                "-way sets (" + w + ")");
+    }
+  }
   if (s.params.get_int("vtd.qi_ring_entries") < s.params.get_int("vtd.qi_batch_size") + 3)
     throw InputError("/params/vtd/qi_ring_entries", "the ring must hold a full batch, its wait and a spare slot (at least vtd.qi_batch_size + 3)");
   s.topology = Topology::from_json(doc["topology"], "/topology");
@@ -310,8 +330,9 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     for (const auto& other : s.processes)
       if (other.name == p.name) throw InputError(path + "/name", "duplicate process name \"" + p.name + "\"");
     const json& bind = procs[i]["bind"];
-    if (bind.is_string()) {
-      for (std::size_t d = 0; d < s.topology.devices().size(); ++d) p.binds.push_back({static_cast<int>(d), 0.0});
+    if (bind.is_string()) {  // "all": every device SVA can bind, i.e. with PASID
+      for (std::size_t d = 0; d < s.topology.devices().size(); ++d)
+        if (s.topology.node(s.topology.devices()[d]).caps.pasid) p.binds.push_back({static_cast<int>(d), 0.0, -1});
     } else {
       for (std::size_t b = 0; b < bind.size(); ++b) {
         const std::string dev = bind[b]["device"].get<std::string>();
@@ -376,6 +397,9 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     st.start_page = u.contains("start_page") ? Distribution::from_json(u["start_page"], path + "/start_page")
                                              : Distribution::from_json(json{{"uniform", {0, mem_pages - 1}}}, path);
     st.full_range = u.value("full_range", false);
+    if (st.full_range && (u.contains("pages") || u.contains("start_page")))
+      throw InputError(path + (u.contains("pages") ? "/pages" : "/start_page"),
+                       "a full-range invalidation covers everything: pages and start_page do not apply");
     if (u.contains("retouch_after_us")) st.retouch_after_ns = us_to_ns(u["retouch_after_us"]);
     s.unmaps.push_back(std::move(st));
   }

@@ -42,7 +42,7 @@ struct DeviceStats {
   std::uint64_t ats_inv_requests = 0;
   Histogram ats_inv_latency;  // IOMMU sends the request -> completion back at the IOMMU
   TranslationCounters dma;
-  Histogram dma_latency, translation_latency;
+  Histogram dma_latency, translation_latency, page_fault_latency;
   double first_issue_ns = -1, last_completion_ns = 0;
 };
 

@@ -146,6 +146,7 @@ DeviceCaps parse_caps(const nlohmann::json& obj, const std::string& ptr, DeviceC
   time_us("stuck_from_us", caps.stuck_from_ns);
   time_us("stuck_until_us", caps.stuck_until_ns);
   time_us("removed_at_us", caps.removed_at_ns);
+  if (caps.pri && !caps.ats) fail(ptr + "/pri", "PRI needs ATS: a device without ATS cannot send page requests");
   if (caps.stuck_until_ns >= 0 && caps.stuck_until_ns < caps.stuck_from_ns)
     fail(ptr + "/stuck_until_us", "the device gets unstuck before it gets stuck");
   return caps;

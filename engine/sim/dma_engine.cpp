@@ -70,6 +70,8 @@ public:
     for (int i = slots - 1; i >= 0; --i) free_.push_back(i);
     responses_ = sg4::Mailbox::by_name(topo.node(dn).name + "/page-responses/" + std::to_string(stream));
     next_arrival_ = st_.start_ns * 1e-9;
+    // Poisson arrivals: the first one too comes after a random gap.
+    if (st_.rate_per_ns > 0) next_arrival_ += rng_.exponential(1.0 / st_.rate_per_ns) * 1e-9;
   }
 
   void run() {
@@ -208,13 +210,17 @@ private:
   }
 
   void fault_resolved(const PageRequest& answer) {
-    w_.stats.page_fault_latency.record(static_cast<std::uint64_t>((now() - answer.sent) * 1e9 + 0.5));
+    stats_.page_fault_latency.record(static_cast<std::uint64_t>((now() - answer.sent) * 1e9 + 0.5));
     const std::uint64_t page = answer.addr;
+    // Release every waiter first: a retry that faults again must see no stale waiter on this page, or it
+    // would count on a page request nobody sends.
+    std::vector<Request*> retry;
     for (Request& r : slots_)
       if (r.active && r.waiting_fault && r.page_request.addr == page) {
         r.waiting_fault = false;
-        translate(r);  // the retry: a fresh ATS translation request
+        retry.push_back(&r);
       }
+    for (Request* r : retry) translate(*r);  // the retry: a fresh ATS translation request
   }
 
   // Starts the transfers whose translation is done; returns when the next one will be.

@@ -182,21 +182,35 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   for (std::size_t k = 0; k < s.dma.size(); ++k)
     for (int d : s.dma[k].devices)
       sg4::Actor::create("dma/" + std::to_string(k) + "/" + std::to_string(d), w.platform.devices[d], [&w, k, d] {
+        ++w.running;
         dma_engine(w, static_cast<int>(k), d);
+        --w.running;
       });
   for (std::size_t p = 0; p < s.processes.size(); ++p) {
     bool work = false;
     for (const BindEvent& b : s.processes[p].binds) work |= b.at_ns > 0 || b.unbind_at_ns >= 0;
     if (work)
       sg4::Actor::create("bind/" + s.processes[p].name, w.platform.cores[p % w.platform.cores.size()], [&w, p] {
+        ++w.running;
         bind_thread(w, static_cast<int>(p));
+        --w.running;
       });
   }
   for (std::size_t u = 0; u < s.unmaps.size(); ++u)
     sg4::Actor::create("unmap/" + std::to_string(u), w.platform.cores[s.unmaps[u].cpu], [&w, u] {
+      ++w.running;
       unmap_thread(w, static_cast<int>(u));
+      --w.running;
     });
   engine.run();
+  // SimGrid ends a run whose actors all wait for each other ("Deadlock detected"); results from such a
+  // run would silently miss work, so it is a failure of the run.
+  if (w.running > 0)
+    throw std::runtime_error("the simulation deadlocked with " + std::to_string(w.running) +
+                             " CPU thread(s) or DMA engine(s) still waiting (a model bug: please report it)");
+  for (const auto& d : w.stats.per_device)
+    if (d.dma.dma_requests != d.dma.dma_completed + d.dma.dma_errors)
+      throw std::runtime_error("DMA requests were lost (a model bug: please report it)");
 
   w.stats.simulated_ns = sg4::Engine::get_clock() * 1e9;
   for (const MmState& mm : w.mms) w.stats.domains_allocated += static_cast<std::uint64_t>(mm.table->allocated());
@@ -205,6 +219,7 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
     w.stats.dma.add(d.dma);
     w.stats.dma_latency.merge(d.dma_latency);
     w.stats.translation_latency.merge(d.translation_latency);
+    w.stats.page_fault_latency.merge(d.page_fault_latency);
   }
   return std::move(w.stats);
 }

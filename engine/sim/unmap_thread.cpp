@@ -36,8 +36,10 @@ void unmap_thread(World& w, int stream_index) {
   std::deque<std::pair<double, UnmapRange>> retouches;
   double next = st.arrival == UnmapStream::Arrival::times ? st.at_ns.front() * 1e-9 : st.start_ns * 1e-9;
   std::size_t index = 0;
+  if (st.arrival == UnmapStream::Arrival::poisson) next += rng.exponential(st.interval_ns) * 1e-9;
+  // No unmap starts after the duration, even one that arrived earlier but found the thread busy.
   auto more_unmaps = [&] {
-    return next < duration && (st.count < 0 || static_cast<std::int64_t>(index) < st.count) &&
+    return next < duration && now() < duration && (st.count < 0 || static_cast<std::int64_t>(index) < st.count) &&
            (st.arrival != UnmapStream::Arrival::times || index < st.at_ns.size());
   };
 

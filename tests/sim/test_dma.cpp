@@ -20,7 +20,7 @@ json dma_doc(bool ats, json dma, json unmaps = json::array()) {
               {"topology",
                {{"nodes", json::array({{{"name", "cpu0"}, {"kind", "cpu"}, {"cores", 2}},
                                        {{"name", "dmar0"}, {"kind", "iommu"}},
-                                       {{"name", "dev0"}, {"kind", "device"}, {"ats", ats}, {"pri", true}}})},
+                                       {{"name", "dev0"}, {"kind", "device"}, {"ats", ats}, {"pri", ats}}})},
                 {"links", json::array({{{"from", "cpu0"}, {"to", "dmar0"}, {"latency_ns", 100}, {"bandwidth_gbps", 32}},
                                        {{"from", "dmar0"}, {"to", "dev0"}, {"latency_ns", 250}, {"bandwidth_gbps", 7.88}}})}}},
               {"processes", json::array({{{"name", "app"}, {"bind", "all"}, {"memory", {{"pages", 1024}}}}})},
