@@ -108,7 +108,14 @@ struct Broken {
   X("uniform-lo-above-hi",          "/workload/unmaps/0/pages/uniform",    "lo <= hi")                    \
   X("invalid-json-trailing-comma",  "(document)",                          "line 91")                     \
   X("missing-workload",             "(document)",                          "missing required key \"workload\"") \
-  X("number-overflow",              "(document)",                          "1e400")
+  X("number-overflow",              "(document)",                          "1e400")                       \
+  X("pri-without-ats",              "/topology/nodes/3/pri",               "PRI needs ATS")               \
+  X("full-range-with-pages",        "/workload/unmaps/0/pages",            "full-range")                  \
+  X("cache-geometry",               "/params/iommu/iotlb_entries",         "3-way")                       \
+  X("pattern-key-wrong-kind",       "/workload/dma/0/pattern/zipf_s",      "does not apply")              \
+  X("period-too-short",             "/workload/unmaps/0/arrival/periodic_us", ">= 0.001")                 \
+  X("unknown-environment",          "/environment",                        "did you mean \"guest-nested\"") \
+  X("unbind-before-bind",           "/processes/0/bind/0/unbind_at_us",    "before the bind")
 // clang-format on
 
 #define SVASIM_BROKEN_ENTRY(file, pointer, word) Broken{file, pointer, word},
@@ -443,6 +450,28 @@ TEST_CASE("an unknown --profile on the command line exits 2 and writes nothing",
   check_option_error(r, "--profile", "linux-6.99-vtd");
   CHECK_THAT(r.err, Contains("did you mean \"linux-6.9-vtd\""));
   CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("an -o that cannot receive results exits 2 before simulating", "[cli]") {
+  TempDir tmp;
+  SECTION("a directory") {
+    const RunResult r = run_svasim({"run", kSeed, "-o", tmp.path().string()}, tmp / "capture");
+    check_option_error(r, "-o", "not a regular file");
+  }
+  SECTION("a missing directory") {
+    const RunResult r = run_svasim({"run", kSeed, "-o", (tmp / "no" / "such" / "r.json").string()}, tmp / "capture");
+    check_option_error(r, "-o", "no directory");
+  }
+  SECTION("a device") {
+    const RunResult r = run_svasim({"run", kSeed, "-o", "/dev/null"}, tmp / "capture");
+    check_option_error(r, "-o", "not a regular file");
+  }
+  SECTION("a file where several profiles need a directory") {
+    const fs::path f = tmp / "file";
+    std::ofstream(f) << "x";
+    const RunResult r = run_svasim({"run", kSeed, "--profile", "linux-6.9-vtd,linux-6.12-vtd", "-o", f.string()}, tmp / "capture");
+    check_option_error(r, "-o", "directory");
+  }
 }
 
 TEST_CASE("a scenario file that cannot be read exits 2", "[cli]") {
