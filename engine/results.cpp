@@ -104,6 +104,7 @@ json make_results(const Scenario& s, const Stats& st) {
   for (std::size_t i = 0; i < st.per_iommu.size(); ++i)
     per_iommu[s.topology.node(s.topology.iommus()[i]).name] = counters_json(st.per_iommu[i]);
   r["per_iommu"] = per_iommu;
+  r["timelines"] = {{"live_domains", st.live_domains.to_json()}, {"live_pasids", st.live_pasids.to_json()}};
   json per_device = json::object();
   for (std::size_t d = 0; d < st.per_device.size(); ++d) {
     const Node& n = s.topology.node(s.topology.devices()[d]);

@@ -35,4 +35,26 @@ void TranslationCounters::add(const TranslationCounters& o) {
   stale_translation_uses += o.stale_translation_uses;
 }
 
+void Timeline::set(double t_ns, double value) {
+  // Spread value_ over [last_, t_ns) across the buckets it covers; time past the last bucket (work
+  // finishing after the duration) counts in the last one.
+  double a = last_;
+  while (a < t_ns) {
+    const std::size_t b = std::min<std::size_t>(static_cast<std::size_t>(a / span_), kBuckets - 1);
+    const double bucket_end = b == kBuckets - 1 ? t_ns : std::min(t_ns, (static_cast<double>(b) + 1) * span_);
+    area_[b] += value_ * (bucket_end - a);
+    if (bucket_end <= a) break;
+    a = bucket_end;
+  }
+  last_ = std::max(last_, t_ns);
+  value_ = value;
+}
+
+nlohmann::json Timeline::to_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t b = 0; b < kBuckets; ++b)
+    out.push_back({{"t_us", static_cast<double>(b) * span_ / 1000.0}, {"mean", area_[b] / span_}});
+  return out;
+}
+
 }  // namespace svasim

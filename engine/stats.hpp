@@ -6,6 +6,9 @@
 
 #include "engine/histogram.hpp"
 
+#include <array>
+#include <nlohmann/json.hpp>
+
 namespace svasim {
 
 struct QueueCounters {
@@ -46,6 +49,21 @@ struct DeviceStats {
   double first_issue_ns = -1, last_completion_ns = 0;
 };
 
+// A quantity over simulated time in a fixed number of buckets (bounded memory whatever the duration):
+// each bucket holds the time-weighted mean of the value over its span.
+class Timeline {
+public:
+  static constexpr std::size_t kBuckets = 64;
+  void start(double end_ns) { span_ = end_ns > 0 ? end_ns / kBuckets : 1; }
+  void set(double t_ns, double value);  // the value changes at t_ns (non-decreasing)
+  void finish(double t_ns) { set(t_ns, value_); }
+  nlohmann::json to_json() const;       // [{"t_us": bucket start, "mean": m}, ...]
+
+private:
+  std::array<double, kBuckets> area_{};
+  double span_ = 1, last_ = 0, value_ = 0;
+};
+
 struct Stats {
   std::uint64_t unmaps = 0;
   std::uint64_t unmaps_started_late = 0;  // arrived while the thread was still busy with the previous one
@@ -63,6 +81,7 @@ struct Stats {
   Histogram bind_latency, unbind_latency;
   std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0;
   std::uint64_t max_live_domains = 0, max_live_pasids = 0;
+  Timeline live_domains, live_pasids;
   std::uint64_t flushes_of_freed_domains = 0;  // must stay 0: a flush submitted for a domain already freed
   double domain_free_wait_ns = 0;              // unbinds waiting for running flushes (grace period)
   double simulated_ns = 0;   // clock at the end of the run

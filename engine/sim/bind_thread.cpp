@@ -25,6 +25,8 @@ struct LifecycleEvent {
 
 double now() { return sg4::Engine::get_clock(); }
 
+}  // namespace
+
 void count_live(World& w) {
   std::uint64_t domains = 0, pasids = 0;
   for (const MmState& mm : w.mms) {
@@ -33,9 +35,9 @@ void count_live(World& w) {
   }
   w.stats.max_live_domains = std::max(w.stats.max_live_domains, domains);
   w.stats.max_live_pasids = std::max(w.stats.max_live_pasids, pasids);
+  w.stats.live_domains.set(now() * 1e9, static_cast<double>(domains));
+  w.stats.live_pasids.set(now() * 1e9, static_cast<double>(pasids));
 }
-
-}  // namespace
 
 void bind_thread(World& w, int process) {
   const Scenario& s = w.scenario;
@@ -55,7 +57,6 @@ void bind_thread(World& w, int process) {
   const bool caching_mode = w.environment != Environment::bare_metal;
   FlushPlan plan;
   std::vector<QueueEntry> entries;
-  count_live(w);
 
   for (const LifecycleEvent& e : events) {
     if (e.at >= s.duration_ns * 1e-9) break;

@@ -202,7 +202,12 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
       unmap_thread(w, static_cast<int>(u));
       --w.running;
     });
+  w.stats.live_domains.start(s.duration_ns);
+  w.stats.live_pasids.start(s.duration_ns);
+  count_live(w);  // the state the run starts in
   engine.run();
+  w.stats.live_domains.finish(sg4::Engine::get_clock() * 1e9);
+  w.stats.live_pasids.finish(sg4::Engine::get_clock() * 1e9);
   // SimGrid ends a run whose actors all wait for each other ("Deadlock detected"); results from such a
   // run would silently miss work, so it is a failure of the run.
   if (w.running > 0)

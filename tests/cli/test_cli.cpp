@@ -221,6 +221,23 @@ TEST_CASE("run is deterministic for a seed and changes with --seed", "[cli][run]
   CHECK(json::parse(a)["counters"] != json::parse(c)["counters"]);
 }
 
+TEST_CASE("concurrent runs with churn are deterministic", "[cli][run][lifecycle]") {
+  TempDir tmp;
+  const std::string scenario = source_path("scenarios/multi-process-contention.json");
+  auto run_to = [&](const fs::path& out) {
+    const RunResult r = run_svasim({"run", scenario, "--set", "duration_us=1000", "-o", out.string(), "--quiet"}, tmp / "capture");
+    INFO(r.describe());
+    REQUIRE(r.exit_code == 0);
+    return read_file(out);
+  };
+  const std::string a = run_to(tmp / "a.json");
+  CHECK(a == run_to(tmp / "b.json"));
+  const json r = json::parse(a);
+  CHECK(r["counters"]["binds"].get<std::uint64_t>() > 0);
+  CHECK(r["counters"]["flushes_of_freed_domains"] == 0);
+  CHECK(r["latency"]["bind"]["count"].get<std::uint64_t>() == r["counters"]["binds"].get<std::uint64_t>());
+}
+
 TEST_CASE("a DMA run is deterministic and reports the translation path", "[cli][run][dma]") {
   TempDir tmp;
   const std::string scenario = source_path("scenarios/accelerator-4dsa.json");

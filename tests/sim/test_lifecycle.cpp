@@ -60,6 +60,16 @@ TEST_CASE("lifecycle: churn keeps domains alive exactly while devices are bound 
   CHECK(st.max_live_domains <= 4);
   CHECK(st.max_live_pasids == 1);
   CHECK(st.unmaps > 20);
+  // The timeline stays within [0, max] and shows domains alive most of the time.
+  const auto timeline = st.live_domains.to_json();
+  REQUIRE(timeline.size() == Timeline::kBuckets);
+  double sum = 0;
+  for (const auto& b : timeline) {
+    CHECK(b["mean"].get<double>() >= 0);
+    CHECK(b["mean"].get<double>() <= static_cast<double>(st.max_live_domains) + 1e-9);
+    sum += b["mean"].get<double>();
+  }
+  CHECK(sum / Timeline::kBuckets > 0.5);
 }
 
 TEST_CASE("lifecycle: DMA from a device after its unbind ends in errors and never hangs", "[sim][lifecycle]") {
