@@ -120,6 +120,10 @@ std::vector<ParamDecl> declare() {
        "page request to fault handler: PRQ interrupt, IOPF work queue wake-up (so that the fastest fault "
        "costs ~5 us end to end)",
        "derived from Vesely et al., ISPASS 2016: PRI faults 5..140 us, CPU fault 1.7 us"});
+  add({"pri.prq_entries", "requests", 2048, 1, 1 << 20, true,
+       "page requests the IOMMU's page-request queue holds; more in flight overflow it (the request fails and "
+       "an unbind's drain is retried)",
+       "PRQ_ORDER 4 (64 KiB of 32-byte descriptors), intel/prq.c"});
   add({"pri.fault_ns", "ns", 1700, 0, 1e12, false, "CPU time to handle one I/O page fault (handle_mm_fault)",
        "Vesely et al., ISPASS 2016 (secondary): CPU fault 1.7 us"});
   // --- Virtual machines ---

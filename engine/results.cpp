@@ -87,6 +87,8 @@ json make_results(const Scenario& s, const Stats& st) {
   c["max_live_domains"] = st.max_live_domains;
   c["max_live_pasids"] = st.max_live_pasids;
   c["flushes_of_freed_domains"] = st.flushes_of_freed_domains;
+  c["page_request_overflows"] = st.page_request_overflows;
+  c["prq_drain_retries"] = st.prq_drain_retries;
   c["domain_free_wait_ns"] = st.domain_free_wait_ns;
   r["counters"] = c;
 

@@ -82,6 +82,8 @@ struct Stats {
   std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0;
   std::uint64_t max_live_domains = 0, max_live_pasids = 0;
   Timeline live_domains, live_pasids;
+  std::uint64_t page_request_overflows = 0;  // page requests that found the PRQ full (they fail)
+  std::uint64_t prq_drain_retries = 0;       // unbind drains repeated because the PRQ had overflowed
   std::uint64_t flushes_of_freed_domains = 0;  // must stay 0: a flush submitted for a domain already freed
   double domain_free_wait_ns = 0;              // unbinds waiting for running flushes (grace period)
   double simulated_ns = 0;   // clock at the end of the run

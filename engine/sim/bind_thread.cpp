@@ -92,10 +92,24 @@ void bind_thread(World& w, int process) {
     count_live(w);
     XBT_VERB("%s of device %d: domain %d, %zu submissions", e.bind ? "bind" : "unbind", e.device, domain,
              plan.submissions.size());
+    const bool drain = !e.bind && a.pri && discipline == QueueDiscipline::vtd_qi && !plan.submissions.empty();
+    if (drain) {
+      // intel_drain_pasid_prq(): first wait for the fault thread to finish this device's page requests.
+      IommuState& q = w.iommus[a.iommu];
+      std::unique_lock<sg4::Mutex> lock(*q.prq_mutex);
+      while (q.prq_pending[e.device] > 0) q.prq_drained->wait(lock);
+    }
     entries.assign(plan.submissions.size(), QueueEntry{});
     for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
       entries[i] = {&plan.submissions[i], reply, process, domain};
       submit(w, entries[i], discipline);
+    }
+    // ... then the fenced drain submission (the last one), repeated while the queue had overflowed (the
+    // kernel would go on for ever under a constant overflow; the run stops retrying at its end).
+    for (IommuState& q = w.iommus[a.iommu]; drain && q.prq_overflowed && now() < s.duration_ns * 1e-9;) {
+      q.prq_overflowed = false;
+      ++w.stats.prq_drain_retries;
+      submit(w, entries.back(), discipline);
     }
     (e.bind ? w.stats.bind_latency : w.stats.unbind_latency)
         .record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));

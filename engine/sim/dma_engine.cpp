@@ -197,6 +197,19 @@ private:
     for (const Request& other : slots_)
       if (&other != &r && other.active && other.waiting_fault && other.page_request.addr == page) return;
     ++stats_.dma.page_faults;
+    if (iommu_.prq_total >= iommu_.prq_capacity) {
+      // The page-request queue is full: the IOMMU sets its overflow bit and answers with a failure.
+      iommu_.prq_overflowed = true;
+      ++w_.stats.page_request_overflows;
+      for (Request& other : slots_)
+        if (other.active && other.waiting_fault && other.page_request.addr == page) {
+          other.waiting_fault = false;
+          fail(other, translation_time + ats_round_trip_);
+        }
+      return;
+    }
+    ++iommu_.prq_total;
+    ++iommu_.prq_pending[device_];
     w_.send(iommu_.prq, &r.page_request, w_.timing.ats_msg_bytes);
   }
 

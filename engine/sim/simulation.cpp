@@ -29,6 +29,7 @@ Timing::Timing(const Params& p)
       walk_read(p.get("iommu.walk_read_ns") * 1e-9),
       pri_dispatch(p.get("pri.dispatch_ns") * 1e-9),
       pri_fault(p.get("pri.fault_ns") * 1e-9),
+      prq_entries(static_cast<int>(p.get_int("pri.prq_entries"))),
       dma_max_outstanding(static_cast<int>(p.get_int("dma.max_outstanding"))),
       ats_inv_waits_for_dma(p.get_bool("device.ats_inv_waits_for_dma")),
       vm_exit(p.get("vm.exit_ns") * 1e-9),
@@ -86,6 +87,9 @@ World::World(const Scenario& s, Platform platform_in)
     iommus[i].ats_done = sg4::Mailbox::by_name(name + "/ats-completions");
     iommus[i].prq = sg4::Mailbox::by_name(name + "/page-requests");
     iommus[i].walker = std::make_unique<PageWalker>(wc);
+    iommus[i].prq_capacity = timing.prq_entries;
+    iommus[i].prq_drained = sg4::ConditionVariable::create();
+    iommus[i].prq_mutex = sg4::Mutex::create();
   }
   // Page tables start fully present; each device is attached to the domain the sharing model gives it
   // once every bind has happened (domain ids are stable as binds are appended).

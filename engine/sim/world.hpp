@@ -29,6 +29,7 @@ struct Timing {
   int max_ats_outstanding;
   double memory, iotlb_miss, walk_read;       // translation path
   double pri_dispatch, pri_fault;             // I/O page faults
+  int prq_entries;
   int dma_max_outstanding;
   bool ats_inv_waits_for_dma;
   double vm_exit, vm_emulated_desc, vm_iommufd;  // guests
@@ -115,6 +116,12 @@ struct IommuState {
   simgrid::s4u::Mailbox* doorbell = nullptr; // tail-register writes
   simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices
   simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI)
+  int prq_capacity = 0;
+  std::map<int, int> prq_pending;            // page requests in flight or queued, per device
+  int prq_total = 0;
+  bool prq_overflowed = false;               // the PRO bit: cleared by the drain that sees it
+  simgrid::s4u::ConditionVariablePtr prq_drained;
+  simgrid::s4u::MutexPtr prq_mutex;
   std::unique_ptr<PageWalker> walker;
 };
 

@@ -83,3 +83,23 @@ TEST_CASE("lifecycle: DMA from a device after its unbind ends in errors and neve
   CHECK(st.dma.dma_errors > 0);
   CHECK(st.dma.dma_requests == st.dma.dma_completed + st.dma.dma_errors);
 }
+
+TEST_CASE("lifecycle: a full page-request queue fails requests and makes the unbind drain again", "[sim][lifecycle]") {
+  Costs c;
+  json doc = generated_scenario("linux-6.12-vtd", 1, 2, c, json::array({0}));
+  doc["duration_us"] = 1000;
+  doc["topology"]["generate"]["device"]["pri"] = true;
+  doc["params"]["pri"] = {{"prq_entries", 1}};
+  doc["processes"][0]["memory"] = {{"pages", 64}};
+  doc["processes"][0]["bind"] = json::array({{{"device", "dev0"}, {"at_us", 0}},
+                                             {{"device", "dev1"}, {"at_us", 0}, {"unbind_at_us", 500}}});
+  // Unmap everything every 20 us so the devices keep faulting pages back in.
+  doc["workload"]["unmaps"] = json::array({{{"process", "app"}, {"arrival", {{"periodic_us", 20}}}, {"pages", 64}, {"start_page", 0}}});
+  doc["workload"]["dma"] = json::array({{{"devices", "all"}, {"process", "app"}, {"request_bytes", 4096},
+                                         {"queue_depth", 8}, {"pattern", {{"kind", "uniform"}}}}});
+  const Stats st = simulate(doc);
+  CHECK(st.page_request_overflows > 0);
+  CHECK(st.prq_drain_retries >= 1);  // dev0 keeps overflowing the queue while dev1 drains
+  CHECK(st.unbinds == 1);
+  CHECK(st.dma.dma_requests == st.dma.dma_completed + st.dma.dma_errors);
+}
