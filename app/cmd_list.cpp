@@ -9,22 +9,31 @@ namespace svasim {
 
 namespace {
 
+constexpr ModelKind kListed[] = {ModelKind::domain, ModelKind::flush, ModelKind::environment, ModelKind::pattern};
+
+// The heading of a kind of model, and (for the text form) where a scenario names it.
+std::string heading(ModelKind kind, bool with_key) {
+  switch (kind) {
+    case ModelKind::domain: return with_key ? "Domain-sharing models (models.domain):" : "Domain-sharing models";
+    case ModelKind::flush: return with_key ? "Flush models (models.flush):" : "Flush models";
+    case ModelKind::environment: return with_key ? "Execution environments (\"environment\"):" : "Execution environments";
+    case ModelKind::pattern: return with_key ? "DMA access patterns (workload.dma[].pattern.kind):" : "DMA access patterns";
+    case ModelKind::profile: return with_key ? "Profiles (--profile NAME, or \"profile\" in a scenario):" : "Profiles";
+  }
+  return "";
+}
+
 void list_text() {
   const auto& reg = Registry::instance();
-  std::cout << "Profiles (--profile NAME, or \"profile\" in a scenario):\n";
+  std::cout << heading(ModelKind::profile, true) << "\n";
   for (const auto* e : reg.list(ModelKind::profile)) {
     std::cout << "  " << e->name << "\n      " << e->description << "\n      domain " << e->domain << ", flush "
               << e->flush;
     for (const auto& [k, v] : e->overrides) std::cout << ", " << k << "=" << v;
     std::cout << "\n";
   }
-  for (ModelKind kind : {ModelKind::domain, ModelKind::flush, ModelKind::environment, ModelKind::pattern}) {
-    std::cout << "\n"
-              << (kind == ModelKind::domain        ? "Domain-sharing models (models.domain):"
-                  : kind == ModelKind::flush       ? "Flush models (models.flush):"
-                  : kind == ModelKind::environment ? "Execution environments (\"environment\"):"
-                                                   : "DMA access patterns (workload.dma[].pattern.kind):")
-              << "\n";
+  for (ModelKind kind : kListed) {
+    std::cout << "\n" << heading(kind, true) << "\n";
     for (const auto* e : reg.list(kind)) {
       std::cout << "  " << e->name << "\n      " << e->description << "\n";
       if (!e->params.empty()) {
@@ -55,12 +64,8 @@ void list_markdown() {
     std::cout << "| `" << e->name << "` | " << e->domain << " | " << e->flush << " | " << fixed << " | "
               << e->description << " |\n";
   }
-  for (ModelKind kind : {ModelKind::domain, ModelKind::flush, ModelKind::environment, ModelKind::pattern}) {
-    std::cout << "\n## "
-              << (kind == ModelKind::domain        ? "Domain-sharing models"
-                  : kind == ModelKind::flush       ? "Flush models"
-                  : kind == ModelKind::environment ? "Execution environments"
-                                                   : "DMA access patterns")
+  for (ModelKind kind : kListed) {
+    std::cout << "\n## " << heading(kind, false)
               << "\n\n| name | description | parameters |\n|---|---|---|\n";
     for (const auto* e : reg.list(kind)) {
       std::string ps;
