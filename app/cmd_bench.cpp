@@ -29,7 +29,7 @@ long max_rss_kb() {
 json bench_scenario(std::uint64_t unmaps, int devices) {
   return {{"name", "bench"},
           {"seed", 1},
-          {"duration_us", 1e12},
+          {"duration_us", 1e9},
           {"profile", "linux-6.9-vtd"},
           {"topology", {{"generate", {{"iommus", 1}, {"devices_per_iommu", devices}, {"device", {{"ats", true}}}}}}},
           {"processes", json::array({{{"name", "app"}, {"bind", "all"}}})},

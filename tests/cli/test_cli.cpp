@@ -674,3 +674,18 @@ TEST_CASE("an unknown SimGrid --cfg key is bad input: exit 2 and nothing written
   CHECK_FALSE(fs::exists(out));
   CHECK(fs::is_empty(out_dir));
 }
+
+TEST_CASE("bench phases run and print their figures", "[cli][bench]") {
+  TempDir tmp;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"bench", "--phase", "svasim", "--unmaps", "200"},
+        std::vector<std::string>{"bench", "--phase", "raw", "--sleeps", "100", "--comms", "50"},
+        std::vector<std::string>{"bench", "--phase", "dma"}}) {
+    const RunResult r = run_svasim(args, tmp.path());
+    INFO(r.describe());
+    REQUIRE(r.exit_code == 0);
+    const json j = json::parse(r.out);
+    CHECK(j["wall_s"].get<double>() > 0);  // figures are printed, never judged here
+    CHECK(j["activities"].get<std::uint64_t>() > 0);
+  }
+}
