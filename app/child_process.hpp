@@ -13,4 +13,7 @@ struct ChildResult {
 // Runs this same executable with `args` (argv[1..]); stderr passes through; stdout is captured if asked.
 ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout);
 
+// Starts this executable with `args`, its stdout and stderr going to `log_file`; returns the pid at once.
+int spawn_self(const std::vector<std::string>& args, const std::string& log_file);
+
 }  // namespace svasim

@@ -29,12 +29,20 @@ struct RunOptions {
   bool quiet = false;  // no table on stdout
 };
 
+struct SweepOptions {
+  std::string spec;
+  std::string output;
+  int jobs = 1;
+  bool resume = false;
+};
+
 // Loads with the options' overrides; on InputError prints "svasim: FILE: PATH: MESSAGE" and returns nullopt.
 std::optional<Scenario> load_or_report(const ScenarioOptions& o, const std::optional<std::string>& profile);
 
 int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args);
 int cmd_validate(const ScenarioOptions& o);
 int cmd_list(bool markdown);
+int cmd_sweep(const SweepOptions& o);
 int cmd_bench(const std::string& phase, std::uint64_t unmaps, int devices, std::uint64_t sleeps, std::uint64_t comms);
 
 }  // namespace svasim

@@ -2,7 +2,9 @@
 // handed to the simulation engine untouched.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "app/commands.hpp"
 #include "engine/error.hpp"
@@ -66,6 +68,15 @@ int main(int argc, char** argv) {
   auto* list_cmd = app.add_subcommand("list", "List profiles, models and parameters with defaults and sources");
   list_cmd->add_flag("--markdown", markdown, "Print as Markdown (docs/PARAMETERS.md is this output)");
 
+  SweepOptions sweep;
+  sweep.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto* sweep_cmd = app.add_subcommand("sweep", "Run a grid of scenario variants, each point its own process, into a directory");
+  sweep_cmd->add_option("spec", sweep.spec, "Sweep spec JSON: base scenario, axes, replications, time_limit_s (see scenarios/sweeps/)")->required();
+  sweep_cmd->add_option("-o,--output", sweep.output, "Directory for points/, logs/, results.csv and results.jsonl")->required();
+  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "Points run at once (default: the machine's cores)")->check(CLI::Range(1, 1024));
+  sweep_cmd->add_flag("--resume", sweep.resume, "Continue a sweep in -o: points whose stored results match (commit, scenario hash, seed) are kept");
+  sweep_cmd->footer("Exit codes: 0 every point done, 1 some point failed or timed out (the others are kept), 2 bad input.");
+
   std::string phase = "all";
   std::uint64_t unmaps = 10000, sleeps = 0, comms = 0;
   int devices = 4;
@@ -84,7 +95,7 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty() && args.size() > 1 && dynamic_cast<const CLI::RequiredError*>(&e)) {
       const std::string first = args[1];
       std::cerr << "svasim: error: " << (first.rfind('-', 0) == 0 ? "unknown option " : "unknown command ") << first
-                << " (commands: run, validate, list, bench; svasim --help)\n";
+                << " (commands: run, validate, list, bench, sweep; svasim --help)\n";
       return kExitBadInput;
     }
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
@@ -97,6 +108,7 @@ int main(int argc, char** argv) {
     if (validate_cmd->parsed()) return cmd_validate(validate);
     if (list_cmd->parsed()) return cmd_list(markdown);
     if (bench_cmd->parsed()) return cmd_bench(phase, unmaps, devices, sleeps, comms);
+    if (sweep_cmd->parsed()) return cmd_sweep(sweep);
   } catch (const InputError& e) {
     std::cerr << "svasim: error: " << (e.path().empty() ? "" : e.path() + ": ") << e.what() << "\n";
     return kExitBadInput;

@@ -1,0 +1,148 @@
+// `svasim sweep` end to end: grid runs, CSV/JSONL agree with the points, resume after an interrupted
+// sweep runs every point exactly once, and a point over its time limit does not stop the others.
+#include <catch2/catch.hpp>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "run_svasim.hpp"
+
+extern char** environ;
+
+using namespace svasim::cli_test;
+using nlohmann::json;
+
+namespace {
+
+// A base scenario of `duration_us` and a 2 x 2 spec over it, written into `dir`.
+fs::path write_sweep(const fs::path& dir, double duration_us, double time_limit_s = 600) {
+  std::ifstream in(source_path("scenarios/sweep-base-1iommu.json"));
+  json base = json::parse(in);
+  base["duration_us"] = duration_us;
+  std::ofstream(dir / "base.json") << base.dump(2);
+  const json spec = {{"base", "base.json"},
+                     {"axes", json::array({{{"path", "profile"}, {"values", {"linux-6.9-vtd", "linux-6.12-vtd"}}},
+                                           {{"path", "topology.generate.devices_per_iommu"}, {"values", {2, 8}}}})},
+                     {"time_limit_s", time_limit_s}};
+  std::ofstream(dir / "spec.json") << spec.dump(2);
+  return dir / "spec.json";
+}
+
+std::vector<std::string> lines_of(const fs::path& f) {
+  std::ifstream in(f);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> cells(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream s(line);
+  for (std::string c; std::getline(s, c, ',');) out.push_back(c);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sweep runs every point and its CSV and JSONL agree with the point results", "[cli][sweep]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 500);
+  const fs::path out = tmp / "out";
+  const RunResult r = run_svasim({"sweep", spec.string(), "-o", out.string(), "-j", "2"}, tmp / "capture");
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  const auto csv = lines_of(out / "results.csv");
+  const auto jsonl = lines_of(out / "results.jsonl");
+  REQUIRE(csv.size() == 5);  // header + 4 points
+  REQUIRE(jsonl.size() == 4);
+  const auto header = cells(csv[0]);
+  const auto p50_col = std::find(header.begin(), header.end(), "unmap_p50_ns") - header.begin();
+  const auto waits_col = std::find(header.begin(), header.end(), "waits_per_unmap") - header.begin();
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    const auto row = cells(csv[i]);
+    CHECK(row[3] == "ok");
+    std::ifstream in(out / "points" / (row[0] + ".json"));
+    const json point = json::parse(in);
+    CHECK(std::stod(row[static_cast<std::size_t>(p50_col)]) == point["latency"]["unmap"]["p50_ns"].get<double>());
+    const json line = json::parse(jsonl[i - 1]);
+    CHECK(line["point"] == row[0]);
+    CHECK(line["results"] == point);
+    CHECK(std::stod(row[static_cast<std::size_t>(waits_col)]) ==
+          Approx(point["counters"]["invalidation_waits"].get<double>() / point["counters"]["unmaps"].get<double>()));
+  }
+  // The same directory again without --resume is refused; with it nothing runs again.
+  CHECK(run_svasim({"sweep", spec.string(), "-o", out.string()}, tmp / "capture2").exit_code == 2);
+  const RunResult again = run_svasim({"sweep", spec.string(), "-o", out.string(), "--resume"}, tmp / "capture3");
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.err, Catch::Contains("(4 already done)"));
+}
+
+TEST_CASE("sweep resumes after being killed and runs every point exactly once", "[cli][sweep]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 200000);  // points of a few tenths of a second
+  const fs::path out = tmp / "out";
+  std::vector<std::string> args{SVASIM_BINARY, "sweep", spec.string(), "-o", out.string(), "-j", "1"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, (tmp / "first.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // Kill the sweep once the first point is stored.
+  for (int i = 0; i < 600 && !(fs::exists(out / "points" / "p00000.json")); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // an orphaned point may still finish
+  std::size_t stored = 0;
+  for (const auto& e : fs::directory_iterator(out / "points")) stored += e.path().extension() == ".json" ? 1 : 0;
+  REQUIRE(stored >= 1);
+  REQUIRE(stored < 4);
+
+  const RunResult r = run_svasim({"sweep", spec.string(), "-o", out.string(), "--resume"}, tmp / "capture");
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("(" + std::to_string(stored) + " already done)"));
+  const auto csv = lines_of(out / "results.csv");
+  REQUIRE(csv.size() == 5);
+  std::set<std::string> ids;
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    ids.insert(cells(csv[i])[0]);
+    CHECK(cells(csv[i])[3] == "ok");
+  }
+  CHECK(ids.size() == 4);
+}
+
+TEST_CASE("sweep isolates a point that exceeds the time limit", "[cli][sweep]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 300, 2);
+  // One point simulates 1000 s of unmaps: far over the 2 s limit.
+  std::ifstream in(spec);
+  json j = json::parse(in);
+  j["axes"] = json::array({{{"path", "duration_us"}, {"values", {300, 1e9}}}});
+  std::ofstream(spec) << j.dump(2);
+  const fs::path out = tmp / "out";
+  const RunResult r = run_svasim({"sweep", spec.string(), "-o", out.string(), "-j", "2"}, tmp / "capture");
+  INFO(r.describe());
+  CHECK(r.exit_code == 1);
+  const auto csv = lines_of(out / "results.csv");
+  REQUIRE(csv.size() == 3);
+  CHECK(cells(csv[1])[3] == "ok");
+  CHECK(cells(csv[2])[3] == "timeout");
+  CHECK_THAT(r.err, Catch::Contains("TIMEOUT"));
+}
