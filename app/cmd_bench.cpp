@@ -143,7 +143,7 @@ int cmd_bench(const std::string& phase, std::uint64_t unmaps, int devices, std::
   if (phase == "raw") return phase_raw(sleeps, comms);
   // Hot: GPU-like devices (512-entry ATC) reusing a 1 MiB buffer: translation is the inline hit path.
   // Cold: a 64 MiB working set far beyond ATC and IOTLB, nearly every page walked.
-  if (phase == "dma") return phase_dma(4, 1024 * 1024, 2, 256, 100000, 512);
+  if (phase == "dma") return phase_dma(4, 1024 * 1024, 2, 256, 500000, 512);
   if (phase == "dma-cold") return phase_dma(4, 256 * 1024, 2, 16384, 100000);
   if (phase == "dma64") return phase_dma(64, 4096, 16, 16384, 10000);
 
