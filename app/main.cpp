@@ -77,6 +77,11 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("--resume", sweep.resume, "Continue a sweep in -o: points whose stored results match (commit, scenario hash, seed) are kept");
   sweep_cmd->footer("Exit codes: 0 every point done, 1 some point failed or timed out (the others are kept), 2 bad input.");
 
+  std::string report_dir, report_out;
+  auto* report_cmd = app.add_subcommand("report", "Markdown tables of a sweep: means with 95 % CIs over replications, ratios between profiles");
+  report_cmd->add_option("dir", report_dir, "Sweep directory (or its results.jsonl)")->required();
+  report_cmd->add_option("-o,--output", report_out, "Write the report to this file instead of stdout");
+
   std::string phase = "all";
   std::uint64_t unmaps = 10000, sleeps = 0, comms = 0;
   int devices = 4;
@@ -95,7 +100,7 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty() && args.size() > 1 && dynamic_cast<const CLI::RequiredError*>(&e)) {
       const std::string first = args[1];
       std::cerr << "svasim: error: " << (first.rfind('-', 0) == 0 ? "unknown option " : "unknown command ") << first
-                << " (commands: run, validate, list, bench, sweep; svasim --help)\n";
+                << " (commands: run, validate, list, bench, sweep, report; svasim --help)\n";
       return kExitBadInput;
     }
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
@@ -109,6 +114,7 @@ int main(int argc, char** argv) {
     if (list_cmd->parsed()) return cmd_list(markdown);
     if (bench_cmd->parsed()) return cmd_bench(phase, unmaps, devices, sleeps, comms);
     if (sweep_cmd->parsed()) return cmd_sweep(sweep);
+    if (report_cmd->parsed()) return cmd_report(report_dir, report_out);
   } catch (const InputError& e) {
     std::cerr << "svasim: error: " << (e.path().empty() ? "" : e.path() + ": ") << e.what() << "\n";
     return kExitBadInput;

@@ -146,3 +146,16 @@ TEST_CASE("sweep isolates a point that exceeds the time limit", "[cli][sweep]") 
   CHECK(cells(csv[2])[3] == "timeout");
   CHECK_THAT(r.err, Catch::Contains("TIMEOUT"));
 }
+
+TEST_CASE("report turns a sweep into Markdown tables", "[cli][sweep][report]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 300);
+  const fs::path out = tmp / "out";
+  REQUIRE(run_svasim({"sweep", spec.string(), "-o", out.string()}, tmp / "capture").exit_code == 0);
+  const RunResult r = run_svasim({"report", out.string()}, tmp / "capture2");
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("| profile | topology.generate.devices_per_iommu | n | unmap p50 (ns) |"));
+  CHECK_THAT(r.out, Catch::Contains("Unmap p50 relative to linux-6.9-vtd"));
+  CHECK(run_svasim({"report", (tmp / "nothing").string()}, tmp / "capture3").exit_code == 2);
+}

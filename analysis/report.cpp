@@ -1,0 +1,174 @@
+#include "analysis/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+namespace svasim {
+
+using nlohmann::json;
+
+namespace {
+
+// Two-sided 95 % Student t quantiles for 1..30 degrees of freedom; 1.96 beyond.
+constexpr double kT95[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                           2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                           2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+
+struct Metric {
+  const char* name;
+  double (*value)(const json& r);
+};
+
+double per_unmap(const json& r, const char* c) {
+  const double u = r["counters"].value("unmaps", 0.0);
+  return u > 0 ? r["counters"].value(c, 0.0) / u : 0.0;
+}
+
+const Metric kMetrics[] = {
+    {"unmap p50 (ns)", [](const json& r) { return r["latency"]["unmap"]["p50_ns"].get<double>(); }},
+    {"unmap p99 (ns)", [](const json& r) { return r["latency"]["unmap"]["p99_ns"].get<double>(); }},
+    {"IOTLB inv/unmap", [](const json& r) { return per_unmap(r, "iotlb_invalidations"); }},
+    {"waits/unmap", [](const json& r) { return per_unmap(r, "invalidation_waits"); }},
+    {"VM exits/unmap", [](const json& r) { return per_unmap(r, "vm_exits"); }},
+    {"DMA p50 (ns)", [](const json& r) { return r["latency"].contains("dma") ? r["latency"]["dma"]["p50_ns"].get<double>() : 0.0; }},
+};
+
+std::string num(double v) {
+  char buf[48];
+  if (std::fabs(v) >= 100 || v == 0)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+}  // namespace
+
+std::pair<double, double> mean_ci95(const std::vector<double>& xs) {
+  if (xs.empty()) return {0, 0};
+  double mean = 0;
+  for (double x : xs) mean += x;
+  mean /= static_cast<double>(xs.size());
+  if (xs.size() < 2) return {mean, 0};
+  double ss = 0;
+  for (double x : xs) ss += (x - mean) * (x - mean);
+  const double sd = std::sqrt(ss / static_cast<double>(xs.size() - 1));
+  const std::size_t dof = xs.size() - 1;
+  const double t = dof <= 30 ? kT95[dof - 1] : 1.96;
+  return {mean, t * sd / std::sqrt(static_cast<double>(xs.size()))};
+}
+
+std::string sweep_report_markdown(const std::vector<json>& points, const std::string& title) {
+  std::ostringstream o;
+  std::vector<std::string> axes;
+  if (!points.empty())
+    for (const auto& [k, v] : points.front()["sets"].items()) axes.push_back(k);
+  // Grid points in first-seen order, each with its replications' results.
+  std::vector<std::string> order;
+  std::map<std::string, std::pair<json, std::vector<json>>> groups;
+  std::vector<std::string> failed;
+  for (const json& p : points) {
+    const std::string key = p["sets"].dump();
+    if (!groups.count(key)) order.push_back(key);
+    auto& g = groups[key];
+    g.first = p["sets"];
+    if (p.value("status", "") == "ok")
+      g.second.push_back(p["results"]);
+    else
+      failed.push_back(p.value("point", "?") + " (" + p.value("status", "?") + ")");
+  }
+  bool has_dma = false, has_vm = false;
+  for (const auto& [k, g] : groups)
+    for (const json& r : g.second) {
+      has_dma |= r["counters"].value("dma_requests", 0) > 0;
+      has_vm |= r["counters"].value("vm_exits", 0) > 0;
+    }
+
+  o << "## " << title << "\n\n" << points.size() << " runs, " << order.size()
+    << " grid points; mean ± 95 % confidence interval over replications (n).\n\n|";
+  for (const auto& a : axes) o << " " << a << " |";
+  o << " n |";
+  std::vector<const Metric*> shown;
+  for (const Metric& m : kMetrics) {
+    const std::string n = m.name;
+    if ((n.rfind("VM", 0) == 0 && !has_vm) || (n.rfind("DMA", 0) == 0 && !has_dma)) continue;
+    shown.push_back(&m);
+    o << " " << m.name << " |";
+  }
+  o << "\n|";
+  for (std::size_t i = 0; i < axes.size() + 1 + shown.size(); ++i) o << "---|";
+  o << "\n";
+  std::map<std::string, std::vector<double>> p50_by_group;
+  for (const auto& key : order) {
+    const auto& [sets, results] = groups[key];
+    o << "|";
+    for (const auto& a : axes) o << " " << value_text(sets[a]) << " |";
+    o << " " << results.size() << " |";
+    for (const Metric* m : shown) {
+      std::vector<double> xs;
+      for (const json& r : results) xs.push_back(m->value(r));
+      const auto [mean, ci] = mean_ci95(xs);
+      o << " " << (xs.empty() ? "-" : num(mean) + (ci > 0 ? " ± " + num(ci) : "")) << " |";
+    }
+    o << "\n";
+  }
+
+  // Ratios between profiles at equal other axes: how a kernel change moves the unmap latency.
+  if (std::find(axes.begin(), axes.end(), "profile") != axes.end()) {
+    std::vector<std::string> profiles;
+    std::map<std::string, std::map<std::string, double>> p50;  // other axes -> profile -> mean p50
+    std::vector<std::string> rows;
+    for (const auto& key : order) {
+      const auto& [sets, results] = groups[key];
+      if (results.empty()) continue;
+      const std::string profile = value_text(sets["profile"]);
+      if (std::find(profiles.begin(), profiles.end(), profile) == profiles.end()) profiles.push_back(profile);
+      json rest = sets;
+      rest.erase("profile");
+      const std::string row = rest.dump();
+      if (!p50.count(row)) rows.push_back(row);
+      std::vector<double> xs;
+      for (const json& r : results) xs.push_back(r["latency"]["unmap"]["p50_ns"].get<double>());
+      p50[row][profile] = mean_ci95(xs).first;
+    }
+    if (profiles.size() > 1) {
+      o << "\nUnmap p50 relative to " << profiles.front() << ":\n\n|";
+      for (const auto& a : axes)
+        if (a != "profile") o << " " << a << " |";
+      for (std::size_t i = 1; i < profiles.size(); ++i) o << " " << profiles[i] << " |";
+      o << "\n|";
+      for (std::size_t i = 0; i < (axes.size() - 1) + (profiles.size() - 1); ++i) o << "---|";
+      o << "\n";
+      for (const auto& row : rows) {
+        const json rest = json::parse(row);
+        o << "|";
+        for (const auto& a : axes)
+          if (a != "profile") o << " " << value_text(rest[a]) << " |";
+        const auto& byp = p50[row];
+        const double base = byp.count(profiles.front()) ? byp.at(profiles.front()) : 0;
+        for (std::size_t i = 1; i < profiles.size(); ++i) {
+          char buf[32];
+          if (base > 0 && byp.count(profiles[i]))
+            std::snprintf(buf, sizeof buf, "%.2fx", byp.at(profiles[i]) / base);
+          else
+            std::snprintf(buf, sizeof buf, "-");
+          o << " " << buf << " |";
+        }
+        o << "\n";
+      }
+    }
+  }
+  if (!failed.empty()) {
+    o << "\nNot in the tables (failed or timed out):";
+    for (const auto& f : failed) o << " " << f;
+    o << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace svasim
