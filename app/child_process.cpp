@@ -21,15 +21,23 @@ std::string self_path() {
   if (n <= 0) throw std::runtime_error("cannot find the svasim executable (/proc/self/exe)");
   return std::string(buf, static_cast<std::size_t>(n));
 }
+// This executable and an argv for it; owns the strings argv points into.
+struct SelfCommand {
+  std::string exe;
+  std::vector<std::string> all;
+  std::vector<char*> argv;
+  explicit SelfCommand(const std::vector<std::string>& args) : exe(self_path()), all{exe} {
+    all.insert(all.end(), args.begin(), args.end());
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+  }
+};
 }  // namespace
 
 ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout) {
-  const std::string exe = self_path();
-  std::vector<std::string> all{exe};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  SelfCommand cmd(args);
+  const std::string& exe = cmd.exe;
+  std::vector<char*>& argv = cmd.argv;
 
   int pipefd[2] = {-1, -1};
   posix_spawn_file_actions_t actions;
@@ -62,12 +70,9 @@ ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout) 
 }
 
 int spawn_self(const std::vector<std::string>& args, const std::string& log_file) {
-  const std::string exe = self_path();
-  std::vector<std::string> all{exe};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  SelfCommand cmd(args);
+  const std::string& exe = cmd.exe;
+  std::vector<char*>& argv = cmd.argv;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
