@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
   report_cmd->add_option("dir", report_dir, "Sweep directory (or its results.jsonl)")->required();
   report_cmd->add_option("-o,--output", report_out, "Write the report to this file instead of stdout");
 
+  std::vector<std::string> compare_files;
+  auto* compare_cmd = app.add_subcommand("compare", "Two results files side by side, B relative to A");
+  compare_cmd->add_option("files", compare_files, "A.json B.json (svasim run -o)")->required()->expected(2);
+
   std::string phase = "all";
   std::uint64_t unmaps = 10000, sleeps = 0, comms = 0;
   int devices = 4;
@@ -100,7 +104,7 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty() && args.size() > 1 && dynamic_cast<const CLI::RequiredError*>(&e)) {
       const std::string first = args[1];
       std::cerr << "svasim: error: " << (first.rfind('-', 0) == 0 ? "unknown option " : "unknown command ") << first
-                << " (commands: run, validate, list, bench, sweep, report; svasim --help)\n";
+                << " (commands: run, validate, list, bench, sweep, report, compare; svasim --help)\n";
       return kExitBadInput;
     }
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
@@ -115,6 +119,7 @@ int main(int argc, char** argv) {
     if (bench_cmd->parsed()) return cmd_bench(phase, unmaps, devices, sleeps, comms);
     if (sweep_cmd->parsed()) return cmd_sweep(sweep);
     if (report_cmd->parsed()) return cmd_report(report_dir, report_out);
+    if (compare_cmd->parsed()) return cmd_compare(compare_files);
   } catch (const InputError& e) {
     std::cerr << "svasim: error: " << (e.path().empty() ? "" : e.path() + ": ") << e.what() << "\n";
     return kExitBadInput;

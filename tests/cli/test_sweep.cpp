@@ -159,3 +159,18 @@ TEST_CASE("report turns a sweep into Markdown tables", "[cli][sweep][report]") {
   CHECK_THAT(r.out, Catch::Contains("Unmap p50 relative to linux-6.9-vtd"));
   CHECK(run_svasim({"report", (tmp / "nothing").string()}, tmp / "capture3").exit_code == 2);
 }
+
+TEST_CASE("compare shows two results files side by side", "[cli][compare]") {
+  TempDir tmp;
+  for (const char* p : {"linux-6.9-vtd", "linux-6.12-vtd"})
+    REQUIRE(run_svasim({"run", source_path("scenarios/seed-4dev-1iommu.json"), "--set", "duration_us=500", "--profile", p,
+                        "-o", (tmp / (std::string(p) + ".json")).string(), "-q"},
+                       tmp / "capture")
+                .exit_code == 0);
+  const RunResult r = run_svasim({"compare", (tmp / "linux-6.9-vtd.json").string(), (tmp / "linux-6.12-vtd.json").string()},
+                                 tmp / "capture2");
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("iotlb_invalidations                       4.00                1.00           0.25x"));
+  CHECK(run_svasim({"compare", source_path("README.md"), (tmp / "linux-6.9-vtd.json").string()}, tmp / "c3").exit_code == 2);
+}
