@@ -1,7 +1,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "analysis/plots.hpp"
 #include "analysis/report.hpp"
 #include "app/commands.hpp"
 
@@ -9,7 +11,29 @@ namespace svasim {
 
 namespace fs = std::filesystem;
 
-int cmd_report(const std::string& dir, const std::string& output) {
+namespace {
+
+// Renders every plot with gnuplot (a Debian package the setup script installs) into `work`.
+std::vector<std::string> render_plots(const std::vector<nlohmann::json>& points, const fs::path& work) {
+  std::vector<std::string> svgs;
+  for (const Plot& p : sweep_plots(points)) {
+    const fs::path data = work / (p.name + ".dat"), script = work / (p.name + ".gp"), svg = work / (p.name + ".svg");
+    std::ofstream(data) << gnuplot_data(p);
+    std::ofstream(script) << gnuplot_script(p, data.string(), svg.string());
+    const std::string cmd = "gnuplot '" + script.string() + "' 2>'" + (work / (p.name + ".log")).string() + "'";
+    if (std::system(cmd.c_str()) != 0)
+      throw std::runtime_error("gnuplot failed on " + script.string() + " (is gnuplot installed? scripts/setup installs it)");
+    std::ifstream in(svg);
+    std::stringstream text;
+    text << in.rdbuf();
+    svgs.push_back(text.str());
+  }
+  return svgs;
+}
+
+}  // namespace
+
+int cmd_report(const std::string& dir, const std::string& output, const std::string& html) {
   const fs::path jsonl = fs::is_directory(dir) ? fs::path(dir) / "results.jsonl" : fs::path(dir);
   std::ifstream in(jsonl);
   if (!in) {
@@ -29,6 +53,18 @@ int cmd_report(const std::string& dir, const std::string& output) {
     }
   }
   const std::string text = sweep_report_markdown(points, "svasim sweep " + fs::path(dir).filename().string());
+  if (!html.empty()) {
+    const fs::path work = fs::path(html).string() + ".plots";
+    fs::create_directories(work);
+    const std::string page = html_report("svasim sweep " + fs::path(dir).filename().string(), text, render_plots(points, work));
+    const fs::path tmp = html + ".tmp";
+    if (!(std::ofstream(tmp) << page)) {
+      std::cerr << "svasim: error: --html: cannot write " << html << "\n";
+      return kExitBadInput;
+    }
+    fs::rename(tmp, html);
+    fs::remove_all(work);
+  }
   if (output.empty()) {
     std::cout << text;
   } else {

@@ -43,7 +43,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args);
 int cmd_validate(const ScenarioOptions& o);
 int cmd_list(bool markdown);
 int cmd_sweep(const SweepOptions& o);
-int cmd_report(const std::string& dir, const std::string& output);
+int cmd_report(const std::string& dir, const std::string& output, const std::string& html);
 int cmd_compare(const std::vector<std::string>& files);
 int cmd_bench(const std::string& phase, std::uint64_t unmaps, int devices, std::uint64_t sleeps, std::uint64_t comms);
 

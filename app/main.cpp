@@ -77,10 +77,11 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("--resume", sweep.resume, "Continue a sweep in -o: points whose stored results match (commit, scenario hash, seed) are kept");
   sweep_cmd->footer("Exit codes: 0 every point done, 1 some point failed or timed out (the others are kept), 2 bad input.");
 
-  std::string report_dir, report_out;
+  std::string report_dir, report_out, report_html;
   auto* report_cmd = app.add_subcommand("report", "Markdown tables of a sweep: means with 95 % CIs over replications, ratios between profiles");
   report_cmd->add_option("dir", report_dir, "Sweep directory (or its results.jsonl)")->required();
   report_cmd->add_option("-o,--output", report_out, "Write the report to this file instead of stdout");
+  report_cmd->add_option("--html", report_html, "Also write a self-contained HTML report with gnuplot SVG plots");
 
   std::vector<std::string> compare_files;
   auto* compare_cmd = app.add_subcommand("compare", "Two results files side by side, B relative to A");
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
     if (list_cmd->parsed()) return cmd_list(markdown);
     if (bench_cmd->parsed()) return cmd_bench(phase, unmaps, devices, sleeps, comms);
     if (sweep_cmd->parsed()) return cmd_sweep(sweep);
-    if (report_cmd->parsed()) return cmd_report(report_dir, report_out);
+    if (report_cmd->parsed()) return cmd_report(report_dir, report_out, report_html);
     if (compare_cmd->parsed()) return cmd_compare(compare_files);
   } catch (const InputError& e) {
     std::cerr << "svasim: error: " << (e.path().empty() ? "" : e.path() + ": ") << e.what() << "\n";

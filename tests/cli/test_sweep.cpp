@@ -174,3 +174,25 @@ TEST_CASE("compare shows two results files side by side", "[cli][compare]") {
   CHECK_THAT(r.out, Catch::Contains("iotlb_invalidations                       4.00                1.00           0.25x"));
   CHECK(run_svasim({"compare", source_path("README.md"), (tmp / "linux-6.9-vtd.json").string()}, tmp / "c3").exit_code == 2);
 }
+
+TEST_CASE("report --html writes a self-contained page with a titled SVG plot per metric", "[cli][sweep][report]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 300);
+  const fs::path out = tmp / "out";
+  REQUIRE(run_svasim({"sweep", spec.string(), "-o", out.string()}, tmp / "capture").exit_code == 0);
+  const fs::path html = tmp / "report.html";
+  const RunResult r = run_svasim({"report", out.string(), "--html", html.string()}, tmp / "capture2");
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  const std::string page = read_file(html);
+  CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(page.find("</html>") != std::string::npos);
+  std::size_t svgs = 0;
+  for (auto at = page.find("<svg"); at != std::string::npos; at = page.find("<svg", at + 1)) ++svgs;
+  CHECK(svgs == 4);  // unmap p50, unmap p99, IOTLB invalidations and waits per unmap
+  CHECK(std::count(page.begin(), page.end(), '<') > 100);
+  for (const char* text : {"Unmap latency, median", "unmap latency p50 (ns)", "topology.generate.devices_per_iommu",
+                           "linux-6.12-vtd", "<table>"})
+    CHECK(page.find(text) != std::string::npos);
+  CHECK_FALSE(fs::exists(fs::path(html.string() + ".plots")));  // the work files are cleaned up
+}

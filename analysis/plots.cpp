@@ -1,0 +1,167 @@
+#include "analysis/plots.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "analysis/report.hpp"
+
+namespace svasim {
+
+using nlohmann::json;
+
+namespace {
+
+std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+double per_unmap(const json& r, const char* c) {
+  const double u = r["counters"].value("unmaps", 0.0);
+  return u > 0 ? r["counters"].value(c, 0.0) / u : 0.0;
+}
+
+struct MetricPlot {
+  const char* name;
+  const char* title;
+  const char* ylabel;
+  bool logy;
+  double (*value)(const json&);
+  bool (*shown)(const json&);
+};
+
+bool always(const json&) { return true; }
+
+const MetricPlot kPlots[] = {
+    {"unmap_p50", "Unmap latency, median", "unmap latency p50 (ns)", true,
+     [](const json& r) { return r["latency"]["unmap"]["p50_ns"].get<double>(); }, always},
+    {"unmap_p99", "Unmap latency, 99th percentile", "unmap latency p99 (ns)", true,
+     [](const json& r) { return r["latency"]["unmap"]["p99_ns"].get<double>(); }, always},
+    {"iotlb_per_unmap", "IOTLB invalidations per unmap", "IOTLB invalidations per unmap", false,
+     [](const json& r) { return per_unmap(r, "iotlb_invalidations"); }, always},
+    {"waits_per_unmap", "Invalidation waits per unmap", "waits per unmap", false,
+     [](const json& r) { return per_unmap(r, "invalidation_waits"); }, always},
+    {"vm_exits_per_unmap", "VM exits per unmap", "VM exits per unmap", false,
+     [](const json& r) { return per_unmap(r, "vm_exits"); },
+     [](const json& r) { return r["counters"].value("vm_exits", 0) > 0; }},
+    {"dma_p50", "DMA latency, median", "DMA latency p50 (ns)", true,
+     [](const json& r) { return r["latency"]["dma"]["p50_ns"].get<double>(); },
+     [](const json& r) { return r["counters"].value("dma_completed", 0) > 0; }},
+};
+
+std::string escape_html(const std::string& s) {
+  std::string o;
+  for (char c : s) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  return o;
+}
+
+}  // namespace
+
+std::vector<Plot> sweep_plots(const std::vector<json>& points) {
+  std::vector<const json*> ok;
+  for (const json& p : points)
+    if (p.value("status", "") == "ok") ok.push_back(&p);
+  if (ok.empty()) return {};
+  std::string x;
+  for (const auto& [k, v] : ok.front()->at("sets").items())
+    if (v.is_number()) {
+      x = k;
+      break;
+    }
+  if (x.empty()) return {};
+  std::vector<Plot> out;
+  for (const MetricPlot& m : kPlots) {
+    if (std::none_of(ok.begin(), ok.end(), [&](const json* p) { return m.shown(p->at("results")); })) continue;
+    Plot plot{m.name, m.title, x, m.ylabel, m.logy, {}};
+    std::map<std::string, std::map<double, std::vector<double>>> acc;  // series -> x -> replications
+    for (const json* p : ok) {
+      std::string label;
+      for (const auto& [k, v] : p->at("sets").items())
+        if (k != x) label += (label.empty() ? "" : ", ") + text_of(v);
+      acc[label.empty() ? "all" : label][p->at("sets")[x].get<double>()].push_back(m.value(p->at("results")));
+    }
+    for (const auto& [label, byx] : acc)
+      for (const auto& [xv, ys] : byx) plot.series[label].emplace_back(xv, mean_ci95(ys).first);
+    out.push_back(std::move(plot));
+  }
+  return out;
+}
+
+std::string gnuplot_data(const Plot& p) {
+  std::ostringstream o;
+  for (const auto& [label, pts] : p.series) {
+    o << "# " << label << "\n";
+    for (const auto& [xv, y] : pts) o << xv << " " << y << "\n";
+    o << "\n\n";
+  }
+  return o.str();
+}
+
+std::string gnuplot_script(const Plot& p, const std::string& data_file, const std::string& svg_file) {
+  std::ostringstream o;
+  auto quoted = [](std::string s) {
+    std::string q;
+    for (char c : s) q += c == '"' ? std::string("\\\"") : std::string(1, c);
+    return "\"" + q + "\"";
+  };
+  // noenhanced: labels such as "devices_per_iommu" are printed as written, not as subscripts.
+  o << "set terminal svg size 760,440 dynamic noenhanced font \"sans,11\"\n"
+    << "set output " << quoted(svg_file) << "\n"
+    << "set title " << quoted(p.title) << "\n"
+    << "set xlabel " << quoted(p.xlabel) << "\n"
+    << "set ylabel " << quoted(p.ylabel) << "\n"
+    << "set grid\nset key outside right\n";
+  if (p.logy) o << "set logscale y\n";
+  o << "plot ";
+  std::size_t i = 0;
+  for (const auto& [label, pts] : p.series) {
+    o << (i ? ", " : "") << quoted(data_file) << " index " << i << " using 1:2 with linespoints title " << quoted(label);
+    ++i;
+  }
+  o << "\n";
+  return o.str();
+}
+
+std::string html_report(const std::string& title, const std::string& markdown, const std::vector<std::string>& svgs) {
+  std::ostringstream o;
+  o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << escape_html(title)
+    << "</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
+       "font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#eee}"
+       "figure{margin:1em 0}</style></head><body>\n";
+  std::istringstream in(markdown);
+  bool in_table = false, header = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("|", 0) == 0) {
+      if (line.rfind("|---", 0) == 0) continue;
+      if (!in_table) {
+        o << "<table>\n";
+        in_table = header = true;
+      }
+      o << "<tr>";
+      std::istringstream cells(line.substr(1));
+      for (std::string c; std::getline(cells, c, '|');) {
+        const auto b = c.find_first_not_of(' '), e = c.find_last_not_of(' ');
+        const std::string cell = b == std::string::npos ? "" : c.substr(b, e - b + 1);
+        o << (header ? "<th>" : "<td>") << escape_html(cell) << (header ? "</th>" : "</td>");
+      }
+      o << "</tr>\n";
+      header = false;
+      continue;
+    }
+    if (in_table) {
+      o << "</table>\n";
+      in_table = false;
+    }
+    if (line.rfind("## ", 0) == 0)
+      o << "<h1>" << escape_html(line.substr(3)) << "</h1>\n";
+    else if (!line.empty())
+      o << "<p>" << escape_html(line) << "</p>\n";
+  }
+  if (in_table) o << "</table>\n";
+  for (const std::string& svg : svgs) {
+    // Inline the SVG element itself (the file starts with an XML declaration and a doctype).
+    const auto at = svg.find("<svg");
+    o << "<figure>" << (at == std::string::npos ? svg : svg.substr(at)) << "</figure>\n";
+  }
+  o << "</body></html>\n";
+  return o.str();
+}
+
+}  // namespace svasim

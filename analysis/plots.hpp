@@ -1,0 +1,30 @@
+#pragma once
+// A sweep's points -> plot data and gnuplot scripts (rendered to SVG by the app), and the
+// self-contained HTML report around them. Pure text generation: no SimGrid, no process spawning.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace svasim {
+
+struct Plot {
+  std::string name;    // file stem
+  std::string title, xlabel, ylabel;
+  bool logy = false;
+  std::map<std::string, std::vector<std::pair<double, double>>> series;  // label -> (x, mean y), x sorted
+};
+
+// One plot per key metric against the first numeric axis (series: the other axes' values, e.g. the
+// profile); empty when the sweep has no numeric axis.
+std::vector<Plot> sweep_plots(const std::vector<nlohmann::json>& points);
+
+// gnuplot data (blocks separated for `index`) and the script that renders `svg`.
+std::string gnuplot_data(const Plot& p);
+std::string gnuplot_script(const Plot& p, const std::string& data_file, const std::string& svg_file);
+
+// The HTML page: the Markdown report's text and tables as HTML, then the SVG plots inline.
+std::string html_report(const std::string& title, const std::string& markdown, const std::vector<std::string>& svgs);
+
+}  // namespace svasim
