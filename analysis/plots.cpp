@@ -44,6 +44,13 @@ const MetricPlot kPlots[] = {
     {"dma_p50", "DMA latency, median", "DMA latency p50 (ns)", true,
      [](const json& r) { return r["latency"]["dma"]["p50_ns"].get<double>(); },
      [](const json& r) { return r["counters"].value("dma_completed", 0) > 0; }},
+    {"dma_throughput", "DMA throughput, all devices", "DMA throughput (GB/s)", false,
+     [](const json& r) {
+       double sum = 0;
+       for (const auto& [name, d] : r["per_device"].items()) sum += d.value("throughput_bytes_per_s", 0.0);
+       return sum / 1e9;
+     },
+     [](const json& r) { return r["counters"].value("dma_completed", 0) > 0; }},
 };
 
 std::string escape_html(const std::string& s) {
@@ -77,9 +84,15 @@ std::vector<Plot> sweep_plots(const std::vector<json>& points) {
         if (k != x) label += (label.empty() ? "" : ", ") + text_of(v);
       acc[label.empty() ? "all" : label][p->at("sets")[x].get<double>()].push_back(m.value(p->at("results")));
     }
+    bool any = false;
     for (const auto& [label, byx] : acc)
-      for (const auto& [xv, ys] : byx) plot.series[label].emplace_back(xv, mean_ci95(ys).first);
-    out.push_back(std::move(plot));
+      for (const auto& [xv, ys] : byx) {
+        const double y = mean_ci95(ys).first;
+        if (m.logy && y <= 0) continue;  // a log axis cannot show it (e.g. no unmaps in a DMA-only sweep)
+        plot.series[label].emplace_back(xv, y);
+        any |= y != 0;
+      }
+    if (any) out.push_back(std::move(plot));
   }
   return out;
 }
