@@ -15,7 +15,13 @@ extern char** environ;
 namespace svasim {
 
 namespace {
+std::string& child_executable() {
+  static std::string path;
+  return path;
+}
+
 std::string self_path() {
+  if (!child_executable().empty()) return child_executable();
   char buf[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) throw std::runtime_error("cannot find the svasim executable (/proc/self/exe)");
@@ -33,6 +39,8 @@ struct SelfCommand {
   }
 };
 }  // namespace
+
+void set_child_executable(const std::string& path) { child_executable() = path; }
 
 ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout) {
   SelfCommand cmd(args);

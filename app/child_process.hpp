@@ -10,6 +10,9 @@ struct ChildResult {
   std::string out;     // captured stdout (only when capture was requested)
 };
 
+// The svasim executable the children run: this one unless set (svasim-mpi sets the svasim it came from).
+void set_child_executable(const std::string& path);
+
 // Runs this same executable with `args` (argv[1..]); stderr passes through; stdout is captured if asked.
 ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout);
 

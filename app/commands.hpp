@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/sweep_plan.hpp"
 #include "engine/scenario.hpp"
 
 namespace svasim {
@@ -32,8 +33,12 @@ struct RunOptions {
 struct SweepOptions {
   std::string spec;
   std::string output;
-  int jobs = 1;
+  int jobs = 1;             // points at once: on this machine (local), or per rank (mpi)
+  bool jobs_given = false;  // -j on the command line; under MPI the default is 1 per rank
   bool resume = false;
+  std::string backend = "local";  // "local" or "mpi"
+  Shard shard;                    // --shard I/N
+  double rank_timeout_s = 60;     // mpi: a rank silent this long while running points is lost
 };
 
 // Loads with the options' overrides; on InputError prints "svasim: FILE: PATH: MESSAGE" and returns nullopt.
@@ -43,6 +48,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args);
 int cmd_validate(const ScenarioOptions& o);
 int cmd_list(bool markdown);
 int cmd_sweep(const SweepOptions& o);
+int cmd_merge(const std::vector<std::string>& dirs, const std::string& output);
 int cmd_report(const std::string& dir, const std::string& output, const std::string& html);
 int cmd_compare(const std::vector<std::string>& files);
 int cmd_bench(const std::string& phase, std::uint64_t unmaps, int devices, std::uint64_t sleeps, std::uint64_t comms);

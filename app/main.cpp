@@ -73,9 +73,34 @@ int main(int argc, char** argv) {
   auto* sweep_cmd = app.add_subcommand("sweep", "Run a grid of scenario variants, each point its own process, into a directory");
   sweep_cmd->add_option("spec", sweep.spec, "Sweep spec JSON: base scenario, axes, replications, time_limit_s (see scenarios/sweeps/)")->required();
   sweep_cmd->add_option("-o,--output", sweep.output, "Directory for points/, logs/, results.csv and results.jsonl")->required();
-  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "Points run at once (default: the machine's cores)")->check(CLI::Range(1, 1024));
+  auto* jobs_opt = sweep_cmd->add_option("-j,--jobs", sweep.jobs,
+                                         "Points run at once: on this machine (default: its cores), or per rank with "
+                                         "--backend mpi (default 1)")->check(CLI::Range(1, 1024));
   sweep_cmd->add_flag("--resume", sweep.resume, "Continue a sweep in -o: points whose stored results match (commit, scenario hash, seed) are kept");
-  sweep_cmd->footer("Exit codes: 0 every point done, 1 some point failed or timed out (the others are kept), 2 bad input.");
+  sweep_cmd->add_option("--backend", sweep.backend,
+                        "local: child processes on this machine; mpi: under mpirun/srun, points spread over the ranks "
+                        "as they free up, results gathered by rank 0 into -o")
+      ->check(CLI::IsMember({"local", "mpi"}));
+  std::string shard_text;
+  sweep_cmd->add_option("--shard", shard_text,
+                        "Run only share I of N (0 <= I < N, point k belongs to share k mod N), e.g. one Slurm array "
+                        "task each; join the directories with svasim merge")
+      ->check([](const std::string& v) {
+        return parse_shard(v) ? std::string() : "expected I/N with 0 <= I < N, e.g. 0/4; got '" + v + "'";
+      });
+  sweep_cmd->add_option("--rank-timeout", sweep.rank_timeout_s,
+                        "mpi: seconds a rank may stay silent while running points before it counts as lost and its "
+                        "points go to other ranks (needs mpirun --enable-recovery to outlive the rank)")
+      ->check(CLI::Range(0.5, 86400.0));
+  sweep_cmd->footer("Exit codes: 0 every point done, 1 some point failed or timed out (the others are kept), 2 bad input.\n"
+                    "MPI: mpirun -n R svasim sweep SPEC --backend mpi -o DIR. Without MPI: --shard I/N per job, then svasim merge.");
+
+  std::vector<std::string> merge_dirs;
+  std::string merge_out;
+  auto* merge_cmd = app.add_subcommand("merge", "Join the directories of a sharded sweep (--shard I/N) into one sweep directory");
+  merge_cmd->add_option("dirs", merge_dirs, "Shard directories (svasim sweep --shard I/N -o DIR)")->required();
+  merge_cmd->add_option("-o,--output", merge_out, "New directory for the merged sweep (points/, logs/, results.csv, results.jsonl)")->required();
+  merge_cmd->footer("Exit codes: 0 every point present, 1 some point failed or is missing (listed; svasim sweep --resume runs them), 2 bad input.");
 
   std::string report_dir, report_out, report_html;
   auto* report_cmd = app.add_subcommand("report", "Markdown tables of a sweep: means with 95 % CIs over replications, ratios between profiles");
@@ -105,7 +130,7 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty() && args.size() > 1 && dynamic_cast<const CLI::RequiredError*>(&e)) {
       const std::string first = args[1];
       std::cerr << "svasim: error: " << (first.rfind('-', 0) == 0 ? "unknown option " : "unknown command ") << first
-                << " (commands: run, validate, list, bench, sweep, report, compare; svasim --help)\n";
+                << " (commands: run, validate, list, bench, sweep, merge, report, compare; svasim --help)\n";
       return kExitBadInput;
     }
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
@@ -118,7 +143,12 @@ int main(int argc, char** argv) {
     if (validate_cmd->parsed()) return cmd_validate(validate);
     if (list_cmd->parsed()) return cmd_list(markdown);
     if (bench_cmd->parsed()) return cmd_bench(phase, unmaps, devices, sleeps, comms);
-    if (sweep_cmd->parsed()) return cmd_sweep(sweep);
+    if (sweep_cmd->parsed()) {
+      sweep.jobs_given = jobs_opt->count() > 0;
+      if (!shard_text.empty()) sweep.shard = *parse_shard(shard_text);
+      return cmd_sweep(sweep);
+    }
+    if (merge_cmd->parsed()) return cmd_merge(merge_dirs, merge_out);
     if (report_cmd->parsed()) return cmd_report(report_dir, report_out, report_html);
     if (compare_cmd->parsed()) return cmd_compare(compare_files);
   } catch (const InputError& e) {

@@ -146,14 +146,14 @@ void check_output_directory(const std::string& path) {
   if (!fs::exists(st) && !fs::is_directory(parent, ec)) throw InputError("-o", path + ": no directory " + parent.string());
 }
 
-void write_json_atomically(const std::string& path, const json& j) {
+void write_text_atomically(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   const fs::path target(path);
   const fs::path tmp = target.string() + ".tmp." + std::to_string(getpid());
   {
-    std::ofstream out(tmp);
+    std::ofstream out(tmp, std::ios::binary);
     if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << j.dump(2) << '\n';
+    out << text;
     if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
   }
   std::error_code ec;
@@ -163,5 +163,7 @@ void write_json_atomically(const std::string& path, const json& j) {
     throw std::runtime_error("cannot write " + path);
   }
 }
+
+void write_json_atomically(const std::string& path, const json& j) { write_text_atomically(path, j.dump(2) + '\n'); }
 
 }  // namespace svasim

@@ -22,5 +22,6 @@ void check_output_directory(const std::string& path);
 // Writes via a temporary file private to this process and a rename, so a reader never sees half a
 // result and concurrent writers never share a temporary. Throws std::runtime_error.
 void write_json_atomically(const std::string& path, const nlohmann::json& j);
+void write_text_atomically(const std::string& path, const std::string& text);
 
 }  // namespace svasim

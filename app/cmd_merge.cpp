@@ -1,0 +1,168 @@
+// `svasim merge -o OUT DIR...`: joins the directories of a sharded sweep (`svasim sweep --shard I/N`, e.g.
+// one Slurm array task each) into one sweep directory, the same bytes a single run would have written.
+// The shards' manifests must describe the same sweep from the same build; a point counts only if its
+// stored results carry that provenance. Points no shard finished are listed as "missing", and
+// `svasim sweep SPEC -o OUT --resume` runs exactly those.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "app/commands.hpp"
+#include "app/sweep_plan.hpp"
+#include "app/sweep_tables.hpp"
+#include "engine/error.hpp"
+#include "engine/results.hpp"
+
+namespace svasim {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct ShardDir {
+  fs::path dir;
+  json manifest;
+  std::map<std::string, json> lines;  // its results.jsonl, by point id: how its failed points ended
+};
+
+// The manifest without the shard: what every shard of one sweep has in common.
+json sweep_identity(json m) {
+  m.erase("shard");
+  return m;
+}
+
+std::optional<ShardDir> load_shard(const fs::path& dir) {
+  const fs::path file = dir / "sweep.json";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    std::cerr << "svasim: error: " << dir.string() << ": not a sweep directory (no sweep.json; svasim sweep -o writes one)\n";
+    return std::nullopt;
+  }
+  ShardDir s{dir, {}, {}};
+  try {
+    s.manifest = json::parse(read_whole_file(file));
+    plan_from_manifest(s.manifest);
+  } catch (const json::exception& e) {
+    std::cerr << "svasim: error: " << file.string() << ": (document): not JSON: " << e.what() << "\n";
+    return std::nullopt;
+  } catch (const InputError& e) {
+    std::cerr << "svasim: error: " << file.string() << ": " << (e.path().empty() ? "(document)" : e.path()) << ": " << e.what() << "\n";
+    return std::nullopt;
+  }
+  std::ifstream in(dir / "results.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    try {
+      json l = json::parse(line);
+      const std::string id = l.value("point", "");
+      s.lines[id] = std::move(l);
+    } catch (const json::exception&) {
+      // A table cut short by a crash: the point files are what counts.
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+int cmd_merge(const std::vector<std::string>& dirs, const std::string& output) {
+  std::vector<ShardDir> shards;
+  std::error_code ec;
+  for (const auto& d : dirs) {
+    auto s = load_shard(d);
+    if (!s) return kExitBadInput;
+    if (fs::exists(output, ec) && fs::equivalent(d, output, ec)) {
+      std::cerr << "svasim: error: -o: " << output << " is one of the directories to merge; name a new one\n";
+      return kExitBadInput;
+    }
+    shards.push_back(std::move(*s));
+  }
+  const json identity = sweep_identity(shards.front().manifest);
+  for (std::size_t k = 1; k < shards.size(); ++k) {
+    const json other = sweep_identity(shards[k].manifest);
+    if (other == identity) continue;
+    const std::string what = other.value("commit", "") != identity.value("commit", "")
+                                 ? "ran on another svasim build (" + other.value("commit", "?") + " vs " + identity.value("commit", "?") + ")"
+                                 : "is another sweep (its spec, base scenario or points differ)";
+    std::cerr << "svasim: error: " << (shards[k].dir / "sweep.json").string() << ": " << what << " than "
+              << (shards.front().dir / "sweep.json").string() << "\n";
+    return kExitBadInput;
+  }
+
+  SweepPlan plan = plan_from_manifest(identity);
+  plan.dir = output;
+  if (fs::exists(plan.dir / "points", ec) && !fs::is_empty(plan.dir / "points", ec)) {
+    std::cerr << "svasim: error: -o: " << output << " already holds a sweep; name a new directory\n";
+    return kExitBadInput;
+  }
+  fs::create_directories(plan.dir / "points", ec);
+  if (!ec) fs::create_directories(plan.dir / "logs", ec);
+  if (ec) {
+    std::cerr << "svasim: error: -o: cannot create " << output << ": " << ec.message() << "\n";
+    return kExitBadInput;
+  }
+
+  std::vector<std::string> missing, conflicting;
+  std::size_t failed = 0;
+  for (PointRun& p : plan.all) {
+    std::string bytes;
+    const ShardDir* from = nullptr;
+    for (const ShardDir& s : shards) {
+      std::string b = read_whole_file(point_file(s.dir, p));
+      if (b.empty() || !results_current(b, plan.commit, p.hash, p.point.seed)) continue;
+      if (!from) {
+        bytes = std::move(b);
+        from = &s;
+      } else if (b != bytes) {
+        conflicting.push_back(p.point.id + " (" + from->dir.string() + " vs " + s.dir.string() + ")");
+      }
+    }
+    if (from) {
+      write_text_atomically(point_file(plan.dir, p).string(), bytes);
+      if (fs::exists(point_log(from->dir, p), ec)) write_text_atomically(point_log(plan.dir, p).string(), read_whole_file(point_log(from->dir, p)));
+      p.state = PointState::done;
+      continue;
+    }
+    // Not stored anywhere: did a shard run it and see it fail?
+    for (const ShardDir& s : shards) {
+      const auto it = s.lines.find(p.point.id);
+      if (it == s.lines.end()) continue;
+      const std::string status = it->second.value("status", "");
+      if (status != "failed" && status != "timeout") continue;
+      p.state = status == "failed" ? PointState::failed : PointState::timed_out;
+      p.detail = it->second.value("error", "");
+      const std::string old_log = ", log " + point_log(s.dir, p).string();
+      if (p.detail.size() >= old_log.size() && p.detail.compare(p.detail.size() - old_log.size(), old_log.size(), old_log) == 0) {
+        p.detail.replace(p.detail.size() - old_log.size(), old_log.size(), ", log " + point_log(plan.dir, p).string());
+        write_text_atomically(point_log(plan.dir, p).string(), read_whole_file(point_log(s.dir, p)));
+      }
+      ++failed;
+      break;
+    }
+    if (p.state == PointState::pending) {
+      p.state = PointState::missing;
+      p.detail = "no directory merged holds it";
+      missing.push_back(p.point.id);
+    }
+  }
+  write_json_atomically((plan.dir / "sweep.json").string(), sweep_manifest(plan));
+  std::vector<std::size_t> rows(plan.all.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+  write_sweep_tables(plan, rows);
+
+  const std::size_t ok = plan.all.size() - failed - missing.size();
+  std::cerr << "svasim merge: " << plan.all.size() << " points from " << shards.size() << " directories: " << ok << " ok, "
+            << failed << " failed or timed out, " << missing.size() << " missing; results in " << output << "\n";
+  if (!missing.empty()) {
+    std::cerr << "svasim merge: missing:";
+    for (std::size_t i = 0; i < missing.size() && i < 20; ++i) std::cerr << " " << missing[i];
+    if (missing.size() > 20) std::cerr << " and " << missing.size() - 20 << " more";
+    std::cerr << "\nsvasim merge: to run them: svasim sweep " << plan.spec.file << " -o " << output << " --resume\n";
+  }
+  for (const auto& c : conflicting)
+    std::cerr << "svasim merge: warning: point " << c << " differs between directories with the same provenance; kept the first\n";
+  return (missing.empty() && failed == 0 && conflicting.empty()) ? kExitOk : kExitFailure;
+}
+
+}  // namespace svasim

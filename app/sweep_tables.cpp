@@ -1,0 +1,69 @@
+#include "app/sweep_tables.hpp"
+
+#include <sstream>
+
+#include "engine/results.hpp"
+
+namespace svasim {
+
+using nlohmann::json;
+
+namespace {
+
+std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::string csv_cell(std::string v) {
+  if (v.find_first_of(",\"\n") == std::string::npos) return v;
+  std::string q = "\"";
+  for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+double per_unmap(const json& r, const char* counter) {
+  const double u = r["counters"].value("unmaps", 0.0);
+  return u > 0 ? r["counters"].value(counter, 0.0) / u : 0.0;
+}
+
+}  // namespace
+
+// The columns users plot: one per axis, then the key metrics.
+void write_sweep_tables(const SweepPlan& plan, const std::vector<std::size_t>& rows) {
+  std::ostringstream csv, jsonl;
+  csv << "point,replication,seed,status";
+  for (const auto& p : plan.axis_paths) csv << "," << p;
+  csv << ",run_profile,run_environment,unmaps,iotlb_per_unmap,devtlb_per_unmap,waits_per_unmap,vm_exits_per_unmap,"
+         "queue_lock_wait_ns_per_unmap,unmap_mean_ns,unmap_p50_ns,unmap_p90_ns,unmap_p99_ns,unmap_max_ns,"
+         "dma_completed,dma_p50_ns,dma_p99_ns,page_faults\n";
+  for (std::size_t i : rows) {
+    const PointRun& p = plan.all[i];
+    const bool ok = p.state == PointState::done;
+    const json r = ok ? json::parse(read_whole_file(point_file(plan.dir, p))) : json();
+    csv << p.point.id << "," << p.point.replication << "," << p.point.seed << "," << status_text(p.state);
+    for (const auto& [path, value] : p.point.sets) csv << "," << csv_cell(value_text(value));
+    if (ok) {
+      const json& l = r["latency"];
+      csv << "," << r["scenario"].value("profile", "") << "," << r["scenario"].value("environment", "") << ","
+          << r["counters"]["unmaps"].get<std::uint64_t>() << "," << per_unmap(r, "iotlb_invalidations") << ","
+          << per_unmap(r, "devtlb_invalidations") << "," << per_unmap(r, "invalidation_waits") << ","
+          << per_unmap(r, "vm_exits") << "," << per_unmap(r, "queue_lock_wait_ns") << ","
+          << l["unmap"]["mean_ns"].get<double>() << "," << l["unmap"]["p50_ns"] << "," << l["unmap"]["p90_ns"] << ","
+          << l["unmap"]["p99_ns"] << "," << l["unmap"]["max_ns"] << "," << r["counters"].value("dma_completed", 0) << ","
+          << l["dma"]["p50_ns"] << "," << l["dma"]["p99_ns"] << "," << r["counters"].value("page_faults", 0) << "\n";
+    } else {
+      csv << std::string(17, ',') << "\n";
+    }
+    json line = {{"point", p.point.id}, {"replication", p.point.replication}, {"seed", p.point.seed}, {"status", status_text(p.state)}};
+    json sets = json::object();
+    for (const auto& [path, value] : p.point.sets) sets[path] = value;
+    line["sets"] = sets;
+    if (ok)
+      line["results"] = r;
+    else
+      line["error"] = p.detail;
+    jsonl << line.dump() << "\n";
+  }
+  write_text_atomically((plan.dir / "results.csv").string(), csv.str());
+  write_text_atomically((plan.dir / "results.jsonl").string(), jsonl.str());
+}
+
+}  // namespace svasim
