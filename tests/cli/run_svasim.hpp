@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,7 @@ struct RunResult {
   int exit_code = -1;    // -1 if the child did not exit normally
   int term_signal = 0;   // the signal that ended it, if one did
   bool timed_out = false;
+  std::string program = "svasim";
   std::vector<std::string> args;
   std::string out;       // everything it wrote to stdout
   std::string err;       // everything it wrote to stderr
@@ -67,7 +69,7 @@ struct RunResult {
   // For failure messages: the command and what it printed.
   std::string describe() const {
     std::ostringstream o;
-    o << "svasim";
+    o << program;
     for (const auto& a : args) o << " '" << a << "'";
     o << "\n  exit code " << exit_code;
     if (term_signal) o << " (killed by signal " << term_signal << " " << strsignal(term_signal) << ")";
@@ -88,19 +90,28 @@ inline std::string read_file(const fs::path& p) {
 
 inline std::string source_path(const std::string& relative) { return std::string(SVASIM_SOURCE_DIR) + "/" + relative; }
 
-// Runs SVASIM_BINARY with `args` (argv[1..]); `capture_dir` receives the stdout/stderr capture files
+// Every file under `dir` (relative path -> bytes): two sweep directories compare equal byte for byte.
+inline std::map<std::string, std::string> tree_of(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) files[fs::relative(e.path(), dir).string()] = read_file(e.path());
+  return files;
+}
+
+// Runs `program` with `args` (argv[1..]); `capture_dir` receives the stdout/stderr capture files
 // (give each call its own directory, or reuse one: the files are overwritten). The child is killed
 // after `timeout`.
-inline RunResult run_svasim(const std::vector<std::string>& args, const fs::path& capture_dir,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+inline RunResult run_program(const std::string& program, const std::vector<std::string>& args, const fs::path& capture_dir,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
   RunResult r;
+  r.program = program == SVASIM_BINARY ? "svasim" : program;
   r.args = args;
   fs::create_directories(capture_dir);
   const fs::path out_file = capture_dir / "svasim.stdout";
   const fs::path err_file = capture_dir / "svasim.stderr";
 
   std::vector<std::string> argv_s;
-  argv_s.push_back(SVASIM_BINARY);
+  argv_s.push_back(program);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -135,6 +146,11 @@ inline RunResult run_svasim(const std::vector<std::string>& args, const fs::path
   r.out = read_file(out_file);
   r.err = read_file(err_file);
   return r;
+}
+
+inline RunResult run_svasim(const std::vector<std::string>& args, const fs::path& capture_dir,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  return run_program(SVASIM_BINARY, args, capture_dir, timeout);
 }
 
 }  // namespace svasim::cli_test

@@ -17,43 +17,13 @@
 #include <nlohmann/json.hpp>
 
 #include "run_svasim.hpp"
+#include "sweep_fixture.hpp"
 
 extern char** environ;
 
 using namespace svasim::cli_test;
 using nlohmann::json;
 
-namespace {
-
-// A base scenario of `duration_us` and a 2 x 2 spec over it, written into `dir`.
-fs::path write_sweep(const fs::path& dir, double duration_us, double time_limit_s = 600) {
-  std::ifstream in(source_path("scenarios/sweep-base-1iommu.json"));
-  json base = json::parse(in);
-  base["duration_us"] = duration_us;
-  std::ofstream(dir / "base.json") << base.dump(2);
-  const json spec = {{"base", "base.json"},
-                     {"axes", json::array({{{"path", "profile"}, {"values", {"linux-6.9-vtd", "linux-6.12-vtd"}}},
-                                           {{"path", "topology.generate.devices_per_iommu"}, {"values", {2, 8}}}})},
-                     {"time_limit_s", time_limit_s}};
-  std::ofstream(dir / "spec.json") << spec.dump(2);
-  return dir / "spec.json";
-}
-
-std::vector<std::string> lines_of(const fs::path& f) {
-  std::ifstream in(f);
-  std::vector<std::string> out;
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-std::vector<std::string> cells(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream s(line);
-  for (std::string c; std::getline(s, c, ',');) out.push_back(c);
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("sweep runs every point and its CSV and JSONL agree with the point results", "[cli][sweep]") {
   TempDir tmp;
