@@ -10,6 +10,13 @@ struct ChildResult {
   std::string out;     // captured stdout (only when capture was requested)
 };
 
+// Names a child's parent in its environment, so that the child can die with it.
+inline constexpr const char* kParentPidVariable = "SVASIM_PARENT_PID";
+
+// In a child: asks the kernel to kill this process when its parent dies (a killed sweep or MPI rank must
+// not leave points running that nobody collects). False if the parent is already gone.
+bool die_with_parent();
+
 // The svasim executable the children run: this one unless set (svasim-mpi sets the svasim it came from).
 void set_child_executable(const std::string& path);
 

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/child_process.hpp"
 #include "app/commands.hpp"
 #include "engine/error.hpp"
 #include "models/catalog.hpp"
@@ -35,6 +36,7 @@ void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool several_profil
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!die_with_parent()) return kExitFailure;
   std::vector<std::string> simgrid_args;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {

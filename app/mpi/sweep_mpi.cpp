@@ -18,6 +18,7 @@
 #include <deque>
 #include <filesystem>
 #include <iostream>
+#include <list>
 #include <map>
 #include <optional>
 #include <set>
@@ -37,7 +38,8 @@ namespace {
 
 enum Tag : int { kHello = 1, kAssign = 2, kResult = 3, kHeartbeat = 4, kStop = 5 };
 
-// Messages are CBOR: compact, and its byte strings carry results and logs unchanged.
+// Messages are CBOR: compact, and its byte strings carry results and logs unchanged. Workers send with
+// MPI_Send: rank 0 never blocks in a send (see Outbox), so each of theirs finds its receive.
 void send(const json& j, int to, Tag tag) {
   const std::vector<std::uint8_t> bytes = json::to_cbor(j);
   MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, to, tag, MPI_COMM_WORLD);
@@ -141,6 +143,37 @@ bool worker(int rank, const SweepOptions& o) {
   return finalize;
 }
 
+// Rank 0's sends. A blocking send of a message over the eager limit would wait for the worker's receive
+// while the worker waits in its own send of a result to rank 0: deadlock. So rank 0 only posts sends and
+// completes them as it goes.
+class Outbox {
+public:
+  void post(const json& j, int to, Tag tag) {
+    auto& m = pending_.emplace_back(Pending{MPI_REQUEST_NULL, to, json::to_cbor(j)});
+    MPI_Isend(m.bytes.data(), static_cast<int>(m.bytes.size()), MPI_BYTE, to, tag, MPI_COMM_WORLD, &m.request);
+  }
+  void progress() {
+    pending_.remove_if([](Pending& m) {
+      int done = 0;
+      MPI_Test(&m.request, &done, MPI_STATUS_IGNORE);
+      return done != 0;
+    });
+  }
+  // Waits for the sends to ranks that are still there; those to lost ranks are left (they may never end).
+  template <class Lost> void drain(Lost lost) {
+    for (auto& m : pending_)
+      if (!lost(m.to)) MPI_Wait(&m.request, MPI_STATUS_IGNORE);
+  }
+
+private:
+  struct Pending {
+    MPI_Request request;
+    int to;
+    std::vector<std::uint8_t> bytes;  // must outlive the send
+  };
+  std::list<Pending> pending_;  // stable addresses: MPI holds pointers into them
+};
+
 struct Rank {
   int free_slots = 0;
   std::set<std::size_t> running;
@@ -173,19 +206,13 @@ public:
       }
       find_lost_ranks();
       busy |= assign();
+      outbox_.progress();
       if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    // Lost ranks are told too: one may only have been slow. Their message is never waited for.
+    // Lost ranks are told too: one may only have been slow. Their sends are never waited for.
     const bool finalize = std::none_of(ranks_.begin(), ranks_.end(), [](const Rank& r) { return r.lost; });
-    const std::vector<std::uint8_t> stop = json::to_cbor(json{{"finalize", finalize}});
-    for (std::size_t r = 1; r < ranks_.size(); ++r) {
-      MPI_Request req;
-      MPI_Isend(stop.data(), static_cast<int>(stop.size()), MPI_BYTE, static_cast<int>(r), kStop, MPI_COMM_WORLD, &req);
-      if (ranks_[r].lost)
-        MPI_Request_free(&req);
-      else
-        MPI_Wait(&req, MPI_STATUS_IGNORE);
-    }
+    for (std::size_t r = 1; r < ranks_.size(); ++r) outbox_.post(json{{"finalize", finalize}}, static_cast<int>(r), kStop);
+    outbox_.drain([&](int r) { return ranks_[static_cast<std::size_t>(r)].lost; });
     return finalize;
   }
 
@@ -273,9 +300,9 @@ private:
         json sets = json::array();
         for (const auto& [path, value] : p.point.sets) sets.push_back({path, value});
         if (rank.running.empty()) rank.last_heard = Clock::now();  // its silence counts from now
-        send({{"index", *i}, {"id", p.point.id}, {"seed", p.point.seed}, {"base", plan_.spec.base}, {"sets", sets},
-              {"time_limit_s", plan_.spec.time_limit_s}},
-             static_cast<int>(r), kAssign);
+        outbox_.post({{"index", *i}, {"id", p.point.id}, {"seed", p.point.seed}, {"base", plan_.spec.base}, {"sets", sets},
+                      {"time_limit_s", plan_.spec.time_limit_s}},
+                     static_cast<int>(r), kAssign);
         ++attempts_[*i];
         --rank.free_slots;
         rank.running.insert(*i);
@@ -291,6 +318,7 @@ private:
   std::vector<Rank> ranks_;
   SweepProgress& progress_;
   PointPool local_;
+  Outbox outbox_;
   std::deque<std::size_t> queue_;
   std::map<std::size_t, int> attempts_;
   std::size_t unresolved_ = 0;

@@ -98,6 +98,26 @@ inline std::map<std::string, std::string> tree_of(const fs::path& dir) {
   return files;
 }
 
+// Live processes whose command line mentions `text` (e.g. a sweep's output directory): what a killed
+// sweep may have left running.
+inline std::vector<int> processes_mentioning(const std::string& text) {
+  std::vector<int> pids;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::ostringstream cmd;
+    cmd << in.rdbuf();
+    std::ifstream st(e.path() / "stat");
+    std::string stat;
+    std::getline(st, stat);
+    const auto close = stat.rfind(')');
+    const bool zombie = close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+    if (!zombie && cmd.str().find(text) != std::string::npos) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
 // Runs `program` with `args` (argv[1..]); `capture_dir` receives the stdout/stderr capture files
 // (give each call its own directory, or reuse one: the files are overwritten). The child is killed
 // after `timeout`.

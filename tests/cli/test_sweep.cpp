@@ -78,7 +78,13 @@ TEST_CASE("sweep resumes after being killed and runs every point exactly once", 
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // an orphaned point may still finish
+  // Its running point dies with it: nothing is left writing into the directory.
+  std::vector<int> left = processes_mentioning(out.string());
+  for (int i = 0; i < 200 && !left.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    left = processes_mentioning(out.string());
+  }
+  CHECK(left.empty());
   std::size_t stored = 0;
   for (const auto& e : fs::directory_iterator(out / "points")) stored += e.path().extension() == ".json" ? 1 : 0;
   REQUIRE(stored >= 1);
@@ -96,6 +102,36 @@ TEST_CASE("sweep resumes after being killed and runs every point exactly once", 
     CHECK(cells(csv[i])[3] == "ok");
   }
   CHECK(ids.size() == 4);
+}
+
+TEST_CASE("a killed sweep leaves none of its points running", "[cli][sweep]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 1e7);  // points of several seconds
+  const fs::path out = tmp / "out";
+  std::vector<std::string> args{SVASIM_BINARY, "sweep", spec.string(), "-o", out.string(), "-j", "2"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, (tmp / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // The sweep and its two running points.
+  for (int i = 0; i < 500 && processes_mentioning(out.string()).size() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(processes_mentioning(out.string()).size() == 3);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::vector<int> left = processes_mentioning(out.string());
+  for (int i = 0; i < 100 && !left.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    left = processes_mentioning(out.string());
+  }
+  CHECK(left.empty());
+  for (int p : left) kill(p, SIGKILL);
 }
 
 TEST_CASE("sweep isolates a point that exceeds the time limit", "[cli][sweep]") {
