@@ -98,6 +98,32 @@ inline std::map<std::string, std::string> tree_of(const fs::path& dir) {
   return files;
 }
 
+// Starts `program` with `args` in the background, stdin from /dev/null, stdout and stderr into the files
+// (stdout left alone if `out_file` is empty); the caller waits for it.
+inline pid_t start_program(const std::string& program, const std::vector<std::string>& args, const fs::path& out_file,
+                           const fs::path& err_file) {
+  std::vector<std::string> all{program};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (!out_file.empty())
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + all[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+inline pid_t start_svasim(const std::vector<std::string>& args, const fs::path& err_file) {
+  return start_program(SVASIM_BINARY, args, {}, err_file);
+}
+
 // Live processes whose command line mentions `text` (e.g. a sweep's output directory): what a killed
 // sweep may have left running.
 inline std::vector<int> processes_mentioning(const std::string& text) {
@@ -130,22 +156,7 @@ inline RunResult run_program(const std::string& program, const std::vector<std::
   const fs::path out_file = capture_dir / "svasim.stdout";
   const fs::path err_file = capture_dir / "svasim.stderr";
 
-  std::vector<std::string> argv_s;
-  argv_s.push_back(program);
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv_s[0].c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv_s[0] + ": " + std::strerror(rc));
+  const pid_t pid = start_program(program, args, out_file, err_file);
 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto pause = std::chrono::microseconds(200);

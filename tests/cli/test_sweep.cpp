@@ -62,16 +62,7 @@ TEST_CASE("sweep resumes after being killed and runs every point exactly once", 
   TempDir tmp;
   const fs::path spec = write_sweep(tmp.path(), 200000);  // points of a few tenths of a second
   const fs::path out = tmp / "out";
-  std::vector<std::string> args{SVASIM_BINARY, "sweep", spec.string(), "-o", out.string(), "-j", "1"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, (tmp / "first.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid = start_svasim({"sweep", spec.string(), "-o", out.string(), "-j", "1"}, tmp / "first.err");
   // Kill the sweep once the first point is stored.
   for (int i = 0; i < 600 && !(fs::exists(out / "points" / "p00000.json")); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -108,16 +99,7 @@ TEST_CASE("a killed sweep leaves none of its points running", "[cli][sweep]") {
   TempDir tmp;
   const fs::path spec = write_sweep(tmp.path(), 1e7);  // points of several seconds
   const fs::path out = tmp / "out";
-  std::vector<std::string> args{SVASIM_BINARY, "sweep", spec.string(), "-o", out.string(), "-j", "2"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, (tmp / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid = start_svasim({"sweep", spec.string(), "-o", out.string(), "-j", "2"}, tmp / "err");
   // The sweep and its two running points.
   for (int i = 0; i < 500 && processes_mentioning(out.string()).size() < 3; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
