@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   sweep.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto* sweep_cmd = app.add_subcommand("sweep", "Run a grid of scenario variants, each point its own process, into a directory");
   sweep_cmd->add_option("spec", sweep.spec, "Sweep spec JSON: base scenario, axes, replications, time_limit_s (see scenarios/sweeps/)")->required();
-  sweep_cmd->add_option("-o,--output", sweep.output, "Directory for points/, logs/, results.csv and results.jsonl")->required();
+  sweep_cmd->add_option("-o,--output", sweep.output, "Directory for points/, logs/, sweep.json (the manifest), results.csv and results.jsonl")->required();
   auto* jobs_opt = sweep_cmd->add_option("-j,--jobs", sweep.jobs,
                                          "Points run at once: on this machine (default: its cores), or per rank with "
                                          "--backend mpi (default 1)")->check(CLI::Range(1, 1024));
