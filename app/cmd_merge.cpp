@@ -27,9 +27,11 @@ struct ShardDir {
   std::map<std::string, json> lines;  // its results.jsonl, by point id: how its failed points ended
 };
 
-// The manifest without the shard: what every shard of one sweep has in common.
+// What every shard of one sweep has in common: the manifest without the shard, and without how the spec
+// and base paths were spelled (shards started from another directory are still the same sweep; the
+// seeds and scenario hashes of the points say so).
 json sweep_identity(json m) {
-  m.erase("shard");
+  for (const char* key : {"shard", "spec_file", "base"}) m.erase(key);
   return m;
 }
 
@@ -51,15 +53,30 @@ std::optional<ShardDir> load_shard(const fs::path& dir) {
     std::cerr << "svasim: error: " << file.string() << ": " << (e.path().empty() ? "(document)" : e.path()) << ": " << e.what() << "\n";
     return std::nullopt;
   }
+  // How its failed points ended. A line cut short by a crash is skipped (the point files are what
+  // counts); a line that parses but has the wrong shape is somebody's edit, and refused.
   std::ifstream in(dir / "results.jsonl");
+  std::size_t n = 0;
   for (std::string line; std::getline(in, line);) {
+    ++n;
+    json l;
     try {
-      json l = json::parse(line);
-      const std::string id = l.value("point", "");
-      s.lines[id] = std::move(l);
+      l = json::parse(line);
     } catch (const json::exception&) {
-      // A table cut short by a crash: the point files are what counts.
+      continue;
     }
+    const char* bad = !l.is_object()                                       ? ""
+                      : !l.contains("point") || !l["point"].is_string()   ? "point"
+                      : !l.contains("status") || !l["status"].is_string() ? "status"
+                      : l.contains("error") && !l["error"].is_string()    ? "error"
+                                                                          : nullptr;
+    if (bad) {
+      std::cerr << "svasim: error: " << (dir / "results.jsonl").string() << ": line " << n << ": /" << bad
+                << ": expected " << (*bad ? "a string" : "an object") << "\n";
+      return std::nullopt;
+    }
+    const std::string id = l["point"].get<std::string>();
+    s.lines[id] = std::move(l);
   }
   return s;
 }
@@ -90,37 +107,33 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& output) {
     return kExitBadInput;
   }
 
-  SweepPlan plan = plan_from_manifest(identity);
+  json whole = shards.front().manifest;  // its paths as the first directory spelled them
+  whole.erase("shard");
+  SweepPlan plan = plan_from_manifest(whole);
   plan.dir = output;
   if (fs::exists(plan.dir / "points", ec) && !fs::is_empty(plan.dir / "points", ec)) {
     std::cerr << "svasim: error: -o: " << output << " already holds a sweep; name a new directory\n";
     return kExitBadInput;
   }
-  fs::create_directories(plan.dir / "points", ec);
-  if (!ec) fs::create_directories(plan.dir / "logs", ec);
-  if (ec) {
-    std::cerr << "svasim: error: -o: cannot create " << output << ": " << ec.message() << "\n";
-    return kExitBadInput;
-  }
 
+  // First decide where every point comes from, then write: bad input leaves no half-merged -o.
+  std::vector<const ShardDir*> from(plan.all.size(), nullptr);
   std::vector<std::string> missing, conflicting;
   std::size_t failed = 0;
-  for (PointRun& p : plan.all) {
-    std::string bytes;
-    const ShardDir* from = nullptr;
+  for (std::size_t i = 0; i < plan.all.size(); ++i) {
+    PointRun& p = plan.all[i];
+    std::string first;
     for (const ShardDir& s : shards) {
       std::string b = read_whole_file(point_file(s.dir, p));
       if (b.empty() || !results_current(b, plan.commit, p.hash, p.point.seed)) continue;
-      if (!from) {
-        bytes = std::move(b);
-        from = &s;
-      } else if (b != bytes) {
-        conflicting.push_back(p.point.id + " (" + from->dir.string() + " vs " + s.dir.string() + ")");
+      if (!from[i]) {
+        first = std::move(b);
+        from[i] = &s;
+      } else if (b != first) {
+        conflicting.push_back(p.point.id + " (" + from[i]->dir.string() + " vs " + s.dir.string() + ")");
       }
     }
-    if (from) {
-      write_text_atomically(point_file(plan.dir, p).string(), bytes);
-      if (fs::exists(point_log(from->dir, p), ec)) write_text_atomically(point_log(plan.dir, p).string(), read_whole_file(point_log(from->dir, p)));
+    if (from[i]) {
       p.state = PointState::done;
       continue;
     }
@@ -128,14 +141,14 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& output) {
     for (const ShardDir& s : shards) {
       const auto it = s.lines.find(p.point.id);
       if (it == s.lines.end()) continue;
-      const std::string status = it->second.value("status", "");
+      const std::string status = it->second["status"].get<std::string>();
       if (status != "failed" && status != "timeout") continue;
       p.state = status == "failed" ? PointState::failed : PointState::timed_out;
       p.detail = it->second.value("error", "");
       const std::string old_log = ", log " + point_log(s.dir, p).string();
       if (p.detail.size() >= old_log.size() && p.detail.compare(p.detail.size() - old_log.size(), old_log.size(), old_log) == 0) {
         p.detail.replace(p.detail.size() - old_log.size(), old_log.size(), ", log " + point_log(plan.dir, p).string());
-        write_text_atomically(point_log(plan.dir, p).string(), read_whole_file(point_log(s.dir, p)));
+        from[i] = &s;  // for its log
       }
       ++failed;
       break;
@@ -145,6 +158,20 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& output) {
       p.detail = "no directory merged holds it";
       missing.push_back(p.point.id);
     }
+  }
+
+  fs::create_directories(plan.dir / "points", ec);
+  if (!ec) fs::create_directories(plan.dir / "logs", ec);
+  if (ec) {
+    std::cerr << "svasim: error: -o: cannot create " << output << ": " << ec.message() << "\n";
+    return kExitBadInput;
+  }
+  for (std::size_t i = 0; i < plan.all.size(); ++i) {
+    const PointRun& p = plan.all[i];
+    if (!from[i]) continue;
+    if (p.state == PointState::done) write_text_atomically(point_file(plan.dir, p).string(), read_whole_file(point_file(from[i]->dir, p)));
+    if (fs::exists(point_log(from[i]->dir, p), ec))
+      write_text_atomically(point_log(plan.dir, p).string(), read_whole_file(point_log(from[i]->dir, p)));
   }
   write_json_atomically((plan.dir / "sweep.json").string(), sweep_manifest(plan));
   std::vector<std::size_t> rows(plan.all.size());

@@ -55,14 +55,17 @@ std::vector<PointOutcome> PointPool::poll() {
   return ended;
 }
 
-void PointPool::kill_all() {
+std::vector<std::pair<std::size_t, int>> PointPool::kill_all() {
+  std::vector<std::pair<std::size_t, int>> killed;
   for (auto& [pid, c] : running_) {
+    killed.emplace_back(c.index, pid);
     kill(pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
   }
   running_.clear();
+  return killed;
 }
 
 }  // namespace svasim

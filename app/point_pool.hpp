@@ -29,7 +29,8 @@ public:
   std::size_t running() const { return running_.size(); }
   // The points that ended since the last call; kills those past the time limit (reported once they end).
   std::vector<PointOutcome> poll();
-  void kill_all();
+  // Kills and reaps every running point; returns their (index, pid).
+  std::vector<std::pair<std::size_t, int>> kill_all();
 
 private:
   struct Child {

@@ -1,6 +1,7 @@
 #include "app/sweep_plan.hpp"
 
 #include <fstream>
+#include <set>
 #include <iostream>
 #include <sstream>
 
@@ -94,7 +95,14 @@ bool results_current(const std::string& bytes, const std::string& commit, const 
   try {
     const json r = json::parse(bytes);
     const json& pv = r.at("provenance");
-    return pv.at("commit") == commit && pv.at("scenario_hash") == hash && pv.at("seed") == seed;
+    if (pv.at("commit") != commit || pv.at("scenario_hash") != hash || pv.at("seed") != seed) return false;
+    // What the tables read must be there: a hand-edited or foreign file is run again, not tabulated.
+    if (!r.at("counters").at("unmaps").is_number_unsigned() || !r.at("scenario").is_object()) return false;
+    for (const char* q : {"mean_ns", "p50_ns", "p90_ns", "p99_ns", "max_ns"})
+      if (!r.at("latency").at("unmap").at(q).is_number()) return false;
+    for (const char* q : {"p50_ns", "p99_ns"})
+      if (!r.at("latency").at("dma").at(q).is_number()) return false;
+    return true;
   } catch (const json::exception&) {
     return false;  // half a file or another format: run it again
   }
@@ -127,7 +135,12 @@ bool open_sweep_dir(SweepPlan& plan, const std::string& dir, bool resume) {
   if (resume)
     for (std::size_t i : plan.mine())
       if (stored_and_current(point_file(plan.dir, plan.all[i]), plan.all[i])) plan.all[i].state = PointState::done;
-  write_json_atomically((plan.dir / "sweep.json").string(), sweep_manifest(plan));
+  try {
+    write_json_atomically((plan.dir / "sweep.json").string(), sweep_manifest(plan));
+  } catch (const std::exception& e) {
+    std::cerr << "svasim: error: -o: " << e.what() << "\n";
+    return false;
+  }
   return true;
 }
 
@@ -173,12 +186,17 @@ SweepPlan plan_from_manifest(const json& m) {
     plan.spec.time_limit_s = need("time_limit_s").get<double>();
     const json& points = need("points");
     if (!points.is_array()) throw InputError("/points", "expected an array");
+    std::set<std::string> ids;
     for (std::size_t i = 0; i < points.size(); ++i) {
       const json& p = points[i];
       const std::string at = "/points/" + std::to_string(i);
       try {
         PointRun r;
         r.point.id = p.at("id").get<std::string>();
+        // Ids name files: nothing that could leave the directory, and each once.
+        if (r.point.id.empty() || r.point.id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+          throw InputError(at + "/id", "expected letters, digits, '_' or '-', got \"" + r.point.id + "\"");
+        if (!ids.insert(r.point.id).second) throw InputError(at + "/id", "\"" + r.point.id + "\" appears twice");
         r.point.replication = p.at("replication").get<int>();
         r.point.seed = p.at("seed").get<std::uint64_t>();
         r.hash = p.at("scenario_hash").get<std::string>();

@@ -19,11 +19,6 @@ std::string csv_cell(std::string v) {
   return q + "\"";
 }
 
-double per_unmap(const json& r, const char* counter) {
-  const double u = r["counters"].value("unmaps", 0.0);
-  return u > 0 ? r["counters"].value(counter, 0.0) / u : 0.0;
-}
-
 }  // namespace
 
 // The columns users plot: one per axis, then the key metrics.
@@ -41,14 +36,28 @@ void write_sweep_tables(const SweepPlan& plan, const std::vector<std::size_t>& r
     csv << p.point.id << "," << p.point.replication << "," << p.point.seed << "," << status_text(p.state);
     for (const auto& [path, value] : p.point.sets) csv << "," << csv_cell(value_text(value));
     if (ok) {
-      const json& l = r["latency"];
-      csv << "," << r["scenario"].value("profile", "") << "," << r["scenario"].value("environment", "") << ","
-          << r["counters"]["unmaps"].get<std::uint64_t>() << "," << per_unmap(r, "iotlb_invalidations") << ","
-          << per_unmap(r, "devtlb_invalidations") << "," << per_unmap(r, "invalidation_waits") << ","
-          << per_unmap(r, "vm_exits") << "," << per_unmap(r, "queue_lock_wait_ns") << ","
-          << l["unmap"]["mean_ns"].get<double>() << "," << l["unmap"]["p50_ns"] << "," << l["unmap"]["p90_ns"] << ","
-          << l["unmap"]["p99_ns"] << "," << l["unmap"]["max_ns"] << "," << r["counters"].value("dma_completed", 0) << ","
-          << l["dma"]["p50_ns"] << "," << l["dma"]["p99_ns"] << "," << r["counters"].value("page_faults", 0) << "\n";
+      // Stored files passed results_current; a counter of the wrong type still reads as 0, not as a crash.
+      auto counter = [&](const char* name) {
+        const json& c = r.at("counters");
+        return c.contains(name) && c[name].is_number() ? c[name].get<double>() : 0.0;
+      };
+      auto per_unmap = [&](const char* name) {
+        const double u = counter("unmaps");
+        return u > 0 ? counter(name) / u : 0.0;
+      };
+      auto text = [&](const char* name) {
+        const json& sc = r.at("scenario");
+        return sc.contains(name) && sc[name].is_string() ? sc[name].get<std::string>() : std::string();
+      };
+      const json& l = r.at("latency");
+      const json &unmap = l.at("unmap"), &dma = l.at("dma");
+      csv << "," << csv_cell(text("profile")) << "," << csv_cell(text("environment")) << ","
+          << r.at("counters").at("unmaps").get<std::uint64_t>() << "," << per_unmap("iotlb_invalidations") << ","
+          << per_unmap("devtlb_invalidations") << "," << per_unmap("invalidation_waits") << "," << per_unmap("vm_exits")
+          << "," << per_unmap("queue_lock_wait_ns") << "," << unmap.at("mean_ns").get<double>() << ","
+          << unmap.at("p50_ns") << "," << unmap.at("p90_ns") << "," << unmap.at("p99_ns") << "," << unmap.at("max_ns")
+          << "," << static_cast<std::uint64_t>(counter("dma_completed")) << "," << dma.at("p50_ns") << ","
+          << dma.at("p99_ns") << "," << static_cast<std::uint64_t>(counter("page_faults")) << "\n";
     } else {
       csv << std::string(17, ',') << "\n";
     }

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/child_process.hpp"
+#include "app/mpi/mpi_link.hpp"
 #include "app/sweep_run.hpp"
 #include "models/catalog.hpp"
 
@@ -18,6 +19,11 @@ int main(int argc, char** argv) {
     return run_sweep_mpi(sweep_options_from_json(nlohmann::json::parse(argv[4])));
   } catch (const std::exception& e) {
     std::cerr << "svasim-mpi: failed: " << e.what() << "\n";
+    // The other ranks would wait for this one forever: end the job.
+    int initialized = 0, finalized = 0;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, kExitFailure);
     return kExitFailure;
   }
 }

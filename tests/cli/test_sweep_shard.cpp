@@ -95,3 +95,42 @@ TEST_CASE("merge refuses directories of different sweeps and non-sweep directori
     CHECK_THAT(s.err, Catch::Contains("--shard: expected I/N"));
   }
 }
+
+TEST_CASE("merge refuses hand-edited shard files before writing anything", "[cli][sweep][shard]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 300);
+  REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "s0").string(), "--shard", "0/2"}, tmp / "c").exit_code == 0);
+  const std::string jsonl = read_file(tmp / "s0" / "results.jsonl");
+  std::ofstream(tmp / "s0" / "results.jsonl") << jsonl << "{\"point\": \"p00001\", \"status\": 5}\n";
+  const RunResult r = run_svasim({"merge", "-o", (tmp / "m").string(), (tmp / "s0").string()}, tmp / "c");
+  INFO(r.describe());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains((tmp / "s0" / "results.jsonl").string() + ": line 3: /status: expected a string"));
+  CHECK_FALSE(fs::exists(tmp / "m"));
+  std::ofstream(tmp / "s0" / "results.jsonl") << jsonl;
+
+  // A point id is a file name: nothing that leaves the directory.
+  json manifest = json::parse(read_file(tmp / "s0" / "sweep.json"));
+  manifest["points"][1]["id"] = "../../x";
+  std::ofstream(tmp / "s0" / "sweep.json") << manifest.dump(2);
+  const RunResult ids = run_svasim({"merge", "-o", (tmp / "m").string(), (tmp / "s0").string()}, tmp / "c");
+  CHECK(ids.exit_code == 2);
+  CHECK_THAT(ids.err, Catch::Contains("sweep.json: /points/1/id: expected letters, digits"));
+  CHECK_FALSE(fs::exists(tmp / "m"));
+}
+
+TEST_CASE("a stored point the tables cannot read is run again on resume", "[cli][sweep][resume]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 300);
+  const fs::path out = tmp / "out";
+  REQUIRE(run_svasim({"sweep", spec.string(), "-o", out.string()}, tmp / "c").exit_code == 0);
+  const std::string good = read_file(out / "points" / "p00002.json");
+  json edited = json::parse(good);
+  edited.erase("latency");  // provenance intact, what the tables read gone
+  std::ofstream(out / "points" / "p00002.json") << edited.dump(2);
+  const RunResult r = run_svasim({"sweep", spec.string(), "-o", out.string(), "--resume"}, tmp / "c");
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("(3 already done)"));
+  CHECK(read_file(out / "points" / "p00002.json") == good);
+}

@@ -64,6 +64,44 @@ std::optional<pid_t> busy_rank(int rank, const fs::path& out) {
   return std::nullopt;
 }
 
+
+// `svasim sweep SPEC --backend mpi -o OUT EXTRA...` under 3 ranks on another thread; `r` holds how it ended.
+std::thread sweep_in_background(std::optional<RunResult>& r, const fs::path& spec, const fs::path& out,
+                                std::vector<std::string> extra, bool recovery) {
+  std::vector<std::string> args{"sweep", spec.string(), "--backend", "mpi", "-o", out.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::thread([&r, args, out, recovery] { r = mpirun(3, args, out.parent_path() / "capture", recovery); });
+}
+
+// Waits (up to 10 s) until rank `rank` of the sweep into `out` runs a point.
+std::optional<pid_t> wait_for_busy_rank(int rank, const fs::path& out) {
+  for (int i = 0; i < 1000; ++i) {
+    if (auto pid = busy_rank(rank, out)) return pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;
+}
+
+// Four points of a few tenths of a second, and the local backend's directory for them in tmp/local.
+struct FourPoints {
+  TempDir tmp;
+  fs::path spec = write_sweep(tmp.path(), 400000);
+  fs::path out = tmp / "mpi";
+  FourPoints() { REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "local").string(), "-j", "2"}, tmp / "c").exit_code == 0); }
+
+  // Sweeps under 3 ranks with --rank-timeout 1.5, does `hit` to rank 2 once it runs a point; how it ended.
+  template <class Hit> RunResult hit_rank2_while_busy(bool recovery, Hit hit) {
+    std::optional<RunResult> r;
+    std::thread job = sweep_in_background(r, spec, out, {"--rank-timeout", "1.5"}, recovery);
+    const std::optional<pid_t> rank2 = wait_for_busy_rank(2, out);
+    if (rank2) hit(*rank2);
+    job.join();
+    REQUIRE(rank2);
+    REQUIRE(r);
+    return *r;
+  }
+};
+
 void require_same_tree(const fs::path& a, const fs::path& b) {
   const auto ta = tree_of(a), tb = tree_of(b);
   CHECK(ta.size() == tb.size());
@@ -104,28 +142,30 @@ TEST_CASE("mpi backend on 3 ranks equals the local backend point for point", "[m
 }
 
 TEST_CASE("mpi backend outlives a killed rank and runs its point again elsewhere", "[mpi][sweep]") {
-  TempDir tmp;
-  const fs::path spec = write_sweep(tmp.path(), 400000);  // 4 points of a few tenths of a second
-  REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "local").string(), "-j", "2"}, tmp / "c").exit_code == 0);
-  const fs::path out = tmp / "mpi";
-  std::optional<RunResult> r;
-  std::thread job([&] {
-    r = mpirun(3, {"sweep", spec.string(), "--backend", "mpi", "-o", out.string(), "--rank-timeout", "1.5"}, tmp / "c", true);
+  FourPoints f;
+  const RunResult r = f.hit_rank2_while_busy(true, [](pid_t rank2) { kill(rank2, SIGKILL); });
+  INFO(r.describe());
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("rank 2 (") && Catch::Contains("counted as lost") && Catch::Contains("back in the queue"));
+  CHECK_THAT(r.err, Catch::Contains("4 of 4 points done"));
+  require_same_tree(f.tmp / "local", f.out);
+}
+
+TEST_CASE("a rank stopped past the timeout and resumed neither hangs the job nor loses a point", "[mpi][sweep]") {
+  FourPoints f;
+  const RunResult r = f.hit_rank2_while_busy(false, [](pid_t rank2) {
+    // Lost after 1.5 s; its point then starts again elsewhere, so the sweep cannot end before 1.5 s plus a
+    // point, and rank 0 waits another 1.5 s for lost ranks at the end: back at 2.2 s, it is always in time.
+    kill(rank2, SIGSTOP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+    kill(rank2, SIGCONT);
   });
-  std::optional<pid_t> victim;
-  for (int i = 0; i < 1000 && !victim; ++i) {
-    victim = busy_rank(2, out);
-    if (!victim) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (victim) kill(*victim, SIGKILL);
-  job.join();
-  REQUIRE(victim);
-  REQUIRE(r);
-  INFO(r->describe());
-  CHECK(r->exit_code == 0);
-  CHECK_THAT(r->err, Catch::Contains("rank 2 (") && Catch::Contains("counted as lost") && Catch::Contains("back in the queue"));
-  CHECK_THAT(r->err, Catch::Contains("4 of 4 points done"));
-  require_same_tree(tmp / "local", out);
+  INFO(r.describe());
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("counted as lost") && Catch::Contains("answered again"));
+  CHECK_THAT(r.err, Catch::Contains("4 of 4 points done"));
+  require_same_tree(f.tmp / "local", f.out);
 }
 
 TEST_CASE("an mpi job aborted by a dead rank keeps its finished points for resume", "[mpi][sweep]") {
@@ -134,7 +174,7 @@ TEST_CASE("an mpi job aborted by a dead rank keeps its finished points for resum
   REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "local").string(), "-j", "2"}, tmp / "c").exit_code == 0);
   const fs::path out = tmp / "mpi";
   std::optional<RunResult> r;
-  std::thread job([&] { r = mpirun(3, {"sweep", spec.string(), "--backend", "mpi", "-o", out.string()}, tmp / "c"); });
+  std::thread job = sweep_in_background(r, spec, out, {}, false);
   // Wait until some points are stored, then kill a busy rank: without --enable-recovery mpirun ends the job.
   std::optional<pid_t> victim;
   for (int i = 0; i < 2000 && !victim; ++i) {

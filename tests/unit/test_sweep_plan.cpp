@@ -64,13 +64,23 @@ TEST_CASE("a plan rebuilt from its manifest writes the same manifest", "[sweep][
   CHECK_THROWS_AS(plan_from_manifest(broken), InputError);
 }
 
-TEST_CASE("stored results count only with this build's provenance", "[sweep][resume]") {
-  const std::string r = json{{"provenance", {{"commit", "c1"}, {"scenario_hash", "h"}, {"seed", 7}}}}.dump();
+TEST_CASE("stored results count only with this build's provenance and what the tables read", "[sweep][resume]") {
+  json doc = {{"provenance", {{"commit", "c1"}, {"scenario_hash", "h"}, {"seed", 7}}},
+              {"scenario", {{"profile", "linux-6.12-vtd"}}},
+              {"counters", {{"unmaps", 10}}},
+              {"latency",
+               {{"unmap", {{"mean_ns", 1.5}, {"p50_ns", 1}, {"p90_ns", 2}, {"p99_ns", 3}, {"max_ns", 4}}},
+                {"dma", {{"p50_ns", 0}, {"p99_ns", 0}}}}}};
+  const std::string r = doc.dump();
   CHECK(results_current(r, "c1", "h", 7));
   CHECK_FALSE(results_current(r, "c2", "h", 7));
   CHECK_FALSE(results_current(r, "c1", "other", 7));
   CHECK_FALSE(results_current(r, "c1", "h", 8));
   CHECK_FALSE(results_current(r.substr(0, r.size() / 2), "c1", "h", 7));  // half a file
+  doc["latency"]["unmap"].erase("p99_ns");
+  CHECK_FALSE(results_current(doc.dump(), "c1", "h", 7));
+  doc.erase("latency");
+  CHECK_FALSE(results_current(doc.dump(), "c1", "h", 7));
 }
 
 TEST_CASE("every shipped sweep spec plans with every point a valid scenario", "[sweep]") {
