@@ -176,7 +176,7 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& output) {
   write_json_atomically((plan.dir / "sweep.json").string(), sweep_manifest(plan));
   std::vector<std::size_t> rows(plan.all.size());
   for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i;
-  write_sweep_tables(plan, rows);
+  const int code = write_sweep_tables(plan, rows);
 
   const std::size_t ok = plan.all.size() - failed - missing.size();
   std::cerr << "svasim merge: " << plan.all.size() << " points from " << shards.size() << " directories: " << ok << " ok, "
@@ -189,7 +189,7 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& output) {
   }
   for (const auto& c : conflicting)
     std::cerr << "svasim merge: warning: point " << c << " differs between directories with the same provenance; kept the first\n";
-  return (missing.empty() && failed == 0 && conflicting.empty()) ? kExitOk : kExitFailure;
+  return conflicting.empty() ? code : kExitFailure;
 }
 
 }  // namespace svasim

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   sweep.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto* sweep_cmd = app.add_subcommand("sweep", "Run a grid of scenario variants, each point its own process, into a directory");
   sweep_cmd->add_option("spec", sweep.spec, "Sweep spec JSON: base scenario, axes, replications, time_limit_s (see scenarios/sweeps/)")->required();
-  sweep_cmd->add_option("-o,--output", sweep.output, "Directory for points/, logs/, sweep.json (the manifest), results.csv and results.jsonl")->required();
+  sweep_cmd->add_option("-o,--output", sweep.output, "Directory for points/, logs/, sweep.json (the manifest), results.csv, results.jsonl and summary.json")->required();
   auto* jobs_opt = sweep_cmd->add_option("-j,--jobs", sweep.jobs,
                                          "Points run at once: on this machine (default: its cores), or per rank with "
                                          "--backend mpi (default 1)")->check(CLI::Range(1, 1024));
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   std::string merge_out;
   auto* merge_cmd = app.add_subcommand("merge", "Join the directories of a sharded sweep (--shard I/N) into one sweep directory");
   merge_cmd->add_option("dirs", merge_dirs, "Shard directories (svasim sweep --shard I/N -o DIR)")->required();
-  merge_cmd->add_option("-o,--output", merge_out, "New directory for the merged sweep (points/, logs/, results.csv, results.jsonl)")->required();
+  merge_cmd->add_option("-o,--output", merge_out, "New directory for the merged sweep (points/, logs/, sweep.json, results.csv, results.jsonl, summary.json)")->required();
   merge_cmd->footer("Exit codes: 0 every point present, 1 some point failed or is missing (listed; svasim sweep --resume runs them), 2 bad input.");
 
   std::string report_dir, report_out, report_html;

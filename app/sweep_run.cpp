@@ -67,13 +67,13 @@ void record_outcome(SweepPlan& plan, std::size_t index, PointState state, const 
 
 int finish_sweep(const SweepPlan& plan, const SweepProgress& progress) {
   const auto mine = plan.mine();
-  write_sweep_tables(plan, mine);
+  const int code = write_sweep_tables(plan, mine);
   std::size_t bad = 0;
   for (std::size_t i : mine) bad += plan.all[i].state == PointState::done ? 0 : 1;
   std::cerr << "svasim sweep: " << mine.size() - bad << " of " << mine.size() << " points done in "
             << clock_text(progress.elapsed()) << "; " << (plan.dir / "results.csv").string() << ", "
             << (plan.dir / "results.jsonl").string() << "\n";
-  return bad ? kExitFailure : kExitOk;
+  return code;
 }
 
 void run_points_local(SweepPlan& plan, const std::vector<std::size_t>& todo, int jobs, SweepProgress& progress) {

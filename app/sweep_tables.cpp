@@ -1,5 +1,6 @@
 #include "app/sweep_tables.hpp"
 
+#include <map>
 #include <sstream>
 
 #include "engine/results.hpp"
@@ -22,8 +23,9 @@ std::string csv_cell(std::string v) {
 }  // namespace
 
 // The columns users plot: one per axis, then the key metrics.
-void write_sweep_tables(const SweepPlan& plan, const std::vector<std::size_t>& rows) {
+int write_sweep_tables(const SweepPlan& plan, const std::vector<std::size_t>& rows) {
   std::ostringstream csv, jsonl;
+  std::map<std::string, std::size_t> by_status{{"ok", 0}, {"failed", 0}, {"timeout", 0}, {"missing", 0}};
   csv << "point,replication,seed,status";
   for (const auto& p : plan.axis_paths) csv << "," << p;
   csv << ",run_profile,run_environment,unmaps,iotlb_per_unmap,devtlb_per_unmap,waits_per_unmap,vm_exits_per_unmap,"
@@ -33,6 +35,7 @@ void write_sweep_tables(const SweepPlan& plan, const std::vector<std::size_t>& r
     const PointRun& p = plan.all[i];
     const bool ok = p.state == PointState::done;
     const json r = ok ? json::parse(read_whole_file(point_file(plan.dir, p))) : json();
+    ++by_status[status_text(p.state)];
     csv << p.point.id << "," << p.point.replication << "," << p.point.seed << "," << status_text(p.state);
     for (const auto& [path, value] : p.point.sets) csv << "," << csv_cell(value_text(value));
     if (ok) {
@@ -73,6 +76,11 @@ void write_sweep_tables(const SweepPlan& plan, const std::vector<std::size_t>& r
   }
   write_text_atomically((plan.dir / "results.csv").string(), csv.str());
   write_text_atomically((plan.dir / "results.jsonl").string(), jsonl.str());
+  const int code = by_status["ok"] == rows.size() ? 0 : 1;
+  json summary = {{"points", rows.size()}, {"exit_code", code}};
+  for (const auto& [status, n] : by_status) summary[status] = n;
+  write_json_atomically((plan.dir / "summary.json").string(), summary);
+  return code;
 }
 
 }  // namespace svasim

@@ -1,11 +1,13 @@
 #pragma once
 // results.csv and results.jsonl of a sweep directory: one row per point of the plan's share, read
-// from the stored point files. Every backend and `svasim merge` write them through here, so the
+// from the stored point files; and summary.json, the counts by status and the exit code, for scripts
+// that cannot rely on the launcher's exit code (mpirun --enable-recovery always exits 0). Every backend and `svasim merge` write them through here, so the
 // tables of a sweep are the same bytes however its points were run.
 #include "app/sweep_plan.hpp"
 
 namespace svasim {
 
-void write_sweep_tables(const SweepPlan& plan, const std::vector<std::size_t>& rows);
+// Returns the exit code: 0 when every row is ok, else 1.
+int write_sweep_tables(const SweepPlan& plan, const std::vector<std::size_t>& rows);
 
 }  // namespace svasim

@@ -58,6 +58,11 @@ class Inbox {
 public:
   explicit Inbox(int from) : from_(from) {}
   std::optional<Message> next();
+  // Waits for the receives under way from every rank `gone` does not name (before MPI_Finalize).
+  template <class Gone> void complete(Gone gone) {
+    for (auto& a : arriving_)
+      if (!gone(a.from)) MPI_Wait(&a.request, MPI_STATUS_IGNORE);
+  }
 
 private:
   struct Arriving {

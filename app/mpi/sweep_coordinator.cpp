@@ -1,6 +1,7 @@
 #include "app/mpi/sweep_coordinator.hpp"
 
 #include <algorithm>
+#include <iostream>
 #include <thread>
 
 #include "engine/results.hpp"
@@ -77,6 +78,8 @@ bool Coordinator::shut_down() {
     if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   const bool finalize = std::none_of(ranks_.begin(), ranks_.end(), [](const Rank& r) { return r.lost; });
+  // Everything a rank sent came before its bye; what is still arriving is completed before finalizing.
+  in_.complete([&](int r) { return ranks_[static_cast<std::size_t>(r)].lost; });
   for (std::size_t r = 1; r < ranks_.size(); ++r) out_.post(json{{"finalize", finalize}}, static_cast<int>(r), kFinish);
   out_.drain([&](int r) { return ranks_[static_cast<std::size_t>(r)].lost; });
   return finalize;
@@ -93,7 +96,7 @@ void Coordinator::on_message(const Message& m) {
   r.silent_s = 0;
   if (r.lost) {
     r.lost = false;
-    if (progress_) progress_->note("svasim sweep: " + r.name + " answered again: it was only slow");
+    note("svasim sweep: " + r.name + " answered again: it was only slow");
   }
   if (m.tag == kHello) {
     r.slots = m.body.at("slots").get<int>();
@@ -101,7 +104,7 @@ void Coordinator::on_message(const Message& m) {
              std::to_string(m.body.at("pid").get<long>()) + ")";
     if (m.body.contains("error")) {
       r.broken = true;
-      if (progress_) progress_->note("svasim sweep: " + r.name + " cannot run points: " + m.body["error"].get<std::string>());
+      note("svasim sweep: " + r.name + " cannot run points: " + m.body["error"].get<std::string>());
     }
   } else if (m.tag == kBye) {
     r.said_bye = true;
@@ -115,28 +118,31 @@ void Coordinator::on_result(Rank& r, const json& body) {
   r.running.erase(index);
   if (unresolved_ == 0 || plan_->all[index].state != PointState::pending) return;  // settled by another attempt
   const PointRun& p = plan_->all[index];
-  if (body.value("unstarted", false)) {
-    r.broken = true;
-    progress_->note("svasim sweep: " + r.name + " gets no more points: " + body.at("detail").get<std::string>());
-    queue_.push_front(index);
-    --attempts_[index];
-    return;
-  }
+  if (body.value("unstarted", false)) return give_back(r, index, body.at("detail").get<std::string>());
   auto state = static_cast<PointState>(body.at("state").get<int>());
   std::string detail = body.at("detail").get<std::string>();
-  if (state != PointState::done && under_way_elsewhere(index, &r)) return;  // the other attempt decides
   const std::string results = bytes_of(body.at("results"));
+  if (state == PointState::done && !results_current(results, plan_->commit, p.hash, p.point.seed))
+    return give_back(r, index, "its results do not carry this sweep's provenance (commit " + plan_->commit + ", scenario hash " +
+                                   p.hash + "): is the svasim binary or the base scenario different there?");
+  if (state != PointState::done && under_way_elsewhere(index, &r)) return;  // the other attempt decides
   write_text_atomically(point_log(plan_->dir, p).string(), bytes_of(body.at("log")));
-  if (state == PointState::done) {
-    if (results_current(results, plan_->commit, p.hash, p.point.seed)) {
-      write_text_atomically(point_file(plan_->dir, p).string(), results);
-    } else {
-      state = PointState::failed;
-      detail = "its results do not carry this sweep's provenance (commit " + plan_->commit + ", scenario hash " + p.hash +
-               "): is the svasim binary or the base scenario different on " + r.name + "?";
-    }
-  }
+  if (state == PointState::done) write_text_atomically(point_file(plan_->dir, p).string(), results);
   resolve(index, state, detail, body.at("seconds").get<double>(), r.name);
+}
+
+void Coordinator::give_back(Rank& r, std::size_t index, const std::string& why) {
+  r.broken = true;
+  note("svasim sweep: " + r.name + " gets no more points: " + why);
+  if (!under_way_elsewhere(index, &r)) queue_.push_front(index);
+  --attempts_[index];
+}
+
+void Coordinator::note(const std::string& line) {
+  if (progress_)
+    progress_->note(line);
+  else
+    std::cerr << line << "\n";
 }
 
 bool Coordinator::under_way_elsewhere(std::size_t index, const Rank* except) const {
@@ -158,16 +164,14 @@ void Coordinator::find_lost_ranks(bool all_must_answer) {
     if (r.lost || (!all_must_answer && r.running.empty()) || (all_must_answer && r.said_bye)) continue;
     if (r.silent_s < o_.rank_timeout_s) continue;
     r.lost = true;
-    if (progress_)
-      progress_->note("svasim sweep: " + r.name + " silent for " + std::to_string(static_cast<int>(o_.rank_timeout_s)) +
-                      " s: counted as lost");
+    note("svasim sweep: " + r.name + " silent for " + std::to_string(static_cast<int>(o_.rank_timeout_s)) + " s: counted as lost");
     if (!plan_ || unresolved_ == 0) continue;
     for (std::size_t index : r.running) {
       const PointRun& p = plan_->all[index];
       if (p.state != PointState::pending || under_way_elsewhere(index, &r)) continue;
       if (attempts_[index] < 2) {
         queue_.push_front(index);
-        progress_->note("svasim sweep: " + p.point.id + " was running on it: back in the queue");
+        note("svasim sweep: " + p.point.id + " was running on it: back in the queue");
       } else {
         const std::string why = "lost with its rank twice, last " + r.name;
         write_text_atomically(point_log(plan_->dir, p).string(), why + "\n");
@@ -196,9 +200,16 @@ std::optional<std::size_t> Coordinator::next_point() {
 
 bool Coordinator::assign() {
   bool any = false;
+  // A point goes to a slot whose rank is not already running it (a slow rank's attempt may still be).
+  std::vector<std::size_t> passed;
+  auto give_back_passed = [&] { queue_.insert(queue_.begin(), passed.begin(), passed.end()); };
   while (local_->running() < static_cast<std::size_t>(o_.jobs)) {
     const auto i = next_point();
-    if (!i) return any;
+    if (!i) break;
+    if (local_running_.count(*i)) {
+      passed.push_back(*i);
+      continue;
+    }
     const PointRun& p = plan_->all[*i];
     ++attempts_[*i];
     local_->start(*i, point_run_args(plan_->spec.base, p.point, point_file(plan_->dir, p)), point_log(plan_->dir, p).string());
@@ -209,7 +220,11 @@ bool Coordinator::assign() {
     Rank& r = ranks_[k];
     while (r.free() > 0) {
       const auto i = next_point();
-      if (!i) return any;
+      if (!i) break;
+      if (r.running.count(*i)) {
+        passed.push_back(*i);
+        continue;
+      }
       const PointRun& p = plan_->all[*i];
       json sets = json::array();
       for (const auto& [path, value] : p.point.sets) sets.push_back({path, value});
@@ -222,6 +237,7 @@ bool Coordinator::assign() {
       any = true;
     }
   }
+  give_back_passed();
   return any;
 }
 

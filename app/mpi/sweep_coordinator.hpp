@@ -45,6 +45,8 @@ private:
   bool under_way_elsewhere(std::size_t index, const Rank* except) const;
   void find_lost_ranks(bool all_must_answer);
   void tick();  // adds this turn's awake time to every rank's silence
+  void note(const std::string& line);
+  void give_back(Rank& r, std::size_t index, const std::string& why);  // the rank cannot run points
   void heartbeats();
   bool assign();
   std::optional<std::size_t> next_point();

@@ -11,6 +11,7 @@
 
 #include <future>
 #include <iostream>
+#include <optional>
 
 #include "app/mpi/mpi_link.hpp"
 #include "app/mpi/sweep_coordinator.hpp"
@@ -27,37 +28,47 @@ int run_sweep_mpi(const SweepOptions& given) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  mpi::Outbox out;  // outlives every send it holds, up to MPI_Finalize or _exit
+  mpi::Outbox out;  // outlives every send it holds, up to MPI_Finalize or the end
+  std::optional<mpi::Coordinator> coordinator;  // likewise for the receives in its inbox
   int code = kExitOk;
   bool finalize = true;
   if (rank != 0) {
     const mpi::WorkerEnd end = mpi::run_worker(rank, o, out);
-    finalize = end.finalize;
+    if (!end.finalize) {
+      std::cerr.flush();
+      _exit(end.code);
+    }
     code = end.code;
   } else {
-    mpi::Coordinator coordinator(o, size, out);
+    coordinator.emplace(o, size, out);
     // Checking every point of a large sweep takes a while; meanwhile the ranks must hear from rank 0, or
     // they could not tell it from a dead one. Planning makes no MPI call, so it can run on another thread.
     auto planning = std::async(provided >= MPI_THREAD_FUNNELED ? std::launch::async : std::launch::deferred,
                                [&] { return prepare_sweep(o); });
-    while (planning.wait_for(std::chrono::milliseconds(2)) == std::future_status::timeout) coordinator.keep_alive();
+    while (planning.wait_for(std::chrono::milliseconds(2)) == std::future_status::timeout) coordinator->keep_alive();
     auto plan = planning.get();
     if (!plan) {
       code = kExitBadInput;
+      finalize = coordinator->shut_down();
     } else {
       const auto todo = pending_points(*plan);
       announce_sweep(*plan, std::to_string(size) + " MPI ranks x " + std::to_string(o.jobs) + " at a time");
       SweepProgress progress(todo.size());
-      coordinator.run(*plan, todo, progress);
+      coordinator->run(*plan, todo, progress);
       progress.finish();
+      // The ranks are released before the tables are written: that can take a while, and they would
+      // take rank 0's silence for its death.
+      finalize = coordinator->shut_down();
       code = finish_sweep(*plan, progress);
     }
-    finalize = coordinator.shut_down();
-  }
-  if (!finalize) {
-    std::cout.flush();
-    std::cerr.flush();
-    _exit(code);
+    if (!finalize) {
+      // A rank is still lost: MPI_Finalize would wait for it forever, and under --enable-recovery a
+      // stopped rank would keep mpirun alive. Everything is written; end the job.
+      std::cerr << "svasim sweep: a rank is still lost: ending the job with MPI_Abort (every finished point is stored; "
+                   "summary.json has the outcome)\n";
+      std::cerr.flush();
+      MPI_Abort(MPI_COMM_WORLD, code);
+    }
   }
   MPI_Finalize();
   return code;

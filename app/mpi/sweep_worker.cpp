@@ -20,15 +20,22 @@ namespace {
 
 constexpr const char* kScratchPrefix = "svasim-rank";
 
-// Scratch directories of ranks that died on this host (named after their pid) go when the next starts.
+// "svasim-rank3-HOST-PID": the host in the name, since a temporary directory may be shared between nodes.
+std::string scratch_name(int rank, pid_t pid) {
+  return std::string(kScratchPrefix) + std::to_string(rank) + "-" + host_name() + "-" + std::to_string(pid);
+}
+
+// Scratch directories of ranks that died on this host go when the next one starts here.
 void remove_dead_ranks_scratch(const fs::path& tmp) {
   std::error_code ec;
+  const std::string here = "-" + host_name() + "-";
   for (const auto& e : fs::directory_iterator(tmp, ec)) {
     const std::string name = e.path().filename().string();
     const auto dash = name.rfind('-');
-    if (name.rfind(kScratchPrefix, 0) != 0 || dash == std::string::npos) continue;
+    if (name.rfind(kScratchPrefix, 0) != 0 || dash == std::string::npos || dash < here.size() - 1) continue;
+    if (name.compare(dash + 1 - here.size(), here.size(), here) != 0) continue;  // another host's
     const std::string pid = name.substr(dash + 1);
-    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
     if (kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH) fs::remove_all(e.path(), ec);
   }
 }
@@ -42,7 +49,7 @@ WorkerEnd run_worker(int rank, const SweepOptions& o, Outbox& out) {
   try {
     const fs::path tmp = fs::temp_directory_path();
     remove_dead_ranks_scratch(tmp);
-    scratch = tmp / (std::string(kScratchPrefix) + std::to_string(rank) + "-" + std::to_string(getpid()));
+    scratch = tmp / scratch_name(rank, getpid());
     fs::create_directories(scratch);
   } catch (const std::exception& e) {
     trouble = std::string("no temporary directory for its points: ") + e.what();

@@ -133,6 +133,8 @@ TEST_CASE("sweep isolates a point that exceeds the time limit", "[cli][sweep]") 
   CHECK(cells(csv[1])[3] == "ok");
   CHECK(cells(csv[2])[3] == "timeout");
   CHECK_THAT(r.err, Catch::Contains("TIMEOUT"));
+  CHECK(json::parse(read_file(out / "summary.json")) ==
+        json({{"points", 2}, {"ok", 1}, {"failed", 0}, {"timeout", 1}, {"missing", 0}, {"exit_code", 1}}));
 }
 
 TEST_CASE("report turns a sweep into Markdown tables", "[cli][sweep][report]") {
