@@ -12,7 +12,7 @@ std::optional<Message> Inbox::next() {
       int done = 0;
       MPI_Test(&it->request, &done, MPI_STATUS_IGNORE);
       if (!done) continue;
-      Message m{it->from, it->tag, nlohmann::json()};
+      Message m{it->peer, it->tag, nlohmann::json()};
       if (!it->bytes.empty()) m.body = nlohmann::json::from_cbor(it->bytes);
       arriving_.erase(it);
       return m;
@@ -24,18 +24,18 @@ std::optional<Message> Inbox::next() {
     if (!flag) return std::nullopt;
     int count = 0;
     MPI_Get_count(&st, MPI_BYTE, &count);
-    auto& a = arriving_.emplace_back(Arriving{MPI_REQUEST_NULL, st.MPI_SOURCE, st.MPI_TAG, std::vector<std::uint8_t>(static_cast<std::size_t>(count))});
+    auto& a = arriving_.emplace_back(Transfer{MPI_REQUEST_NULL, st.MPI_SOURCE, st.MPI_TAG, std::vector<std::uint8_t>(static_cast<std::size_t>(count))});
     MPI_Imrecv(a.bytes.data(), count, MPI_BYTE, &handle, &a.request);
   }
 }
 
 void Outbox::post(const json& body, int to, Tag tag) {
-  auto& m = pending_.emplace_back(Pending{MPI_REQUEST_NULL, to, json::to_cbor(body)});
+  auto& m = pending_.emplace_back(Transfer{MPI_REQUEST_NULL, to, tag, json::to_cbor(body)});
   MPI_Isend(m.bytes.data(), static_cast<int>(m.bytes.size()), MPI_BYTE, to, tag, MPI_COMM_WORLD, &m.request);
 }
 
 void Outbox::progress() {
-  pending_.remove_if([](Pending& m) {
+  pending_.remove_if([](Transfer& m) {
     int done = 0;
     MPI_Test(&m.request, &done, MPI_STATUS_IGNORE);
     return done != 0;

@@ -49,6 +49,21 @@ struct Message {
   nlohmann::json body;
 };
 
+// A message on its way in or out, with the buffer MPI reads or writes until the request completes.
+struct Transfer {
+  MPI_Request request;
+  int peer, tag;
+  std::vector<std::uint8_t> bytes;
+};
+// std::list: stable addresses, since MPI holds pointers into the buffers.
+using Transfers = std::list<Transfer>;
+
+// Waits for the transfers with every peer `gone` does not name; those with gone peers may never complete.
+template <class Gone> void wait_unless_gone(Transfers& t, Gone gone) {
+  for (auto& x : t)
+    if (!gone(x.peer)) MPI_Wait(&x.request, MPI_STATUS_IGNORE);
+}
+
 // Received messages, never blocking: a message over the eager limit arrives in a second step that needs
 // its sender, and a sender that dies or stops in between must not hang the receiver. A probed message is
 // taken with a matched receive (MPI_Improbe/MPI_Imrecv) and kept until complete; one from a sender that
@@ -59,19 +74,11 @@ public:
   explicit Inbox(int from) : from_(from) {}
   std::optional<Message> next();
   // Waits for the receives under way from every rank `gone` does not name (before MPI_Finalize).
-  template <class Gone> void complete(Gone gone) {
-    for (auto& a : arriving_)
-      if (!gone(a.from)) MPI_Wait(&a.request, MPI_STATUS_IGNORE);
-  }
+  template <class Gone> void complete(Gone gone) { wait_unless_gone(arriving_, gone); }
 
 private:
-  struct Arriving {
-    MPI_Request request;
-    int from, tag;
-    std::vector<std::uint8_t> bytes;
-  };
   int from_;
-  std::list<Arriving> arriving_;  // stable addresses: MPI writes into them
+  Transfers arriving_;
 };
 
 class Outbox {
@@ -79,18 +86,10 @@ public:
   void post(const nlohmann::json& body, int to, Tag tag);
   void progress();  // completes what it can
   // Waits for the sends to every rank `gone` does not name; those may never complete and are left.
-  template <class Gone> void drain(Gone gone) {
-    for (auto& m : pending_)
-      if (!gone(m.to)) MPI_Wait(&m.request, MPI_STATUS_IGNORE);
-  }
+  template <class Gone> void drain(Gone gone) { wait_unless_gone(pending_, gone); }
 
 private:
-  struct Pending {
-    MPI_Request request;
-    int to;
-    std::vector<std::uint8_t> bytes;  // must outlive the send
-  };
-  std::list<Pending> pending_;  // stable addresses: MPI holds pointers into them
+  Transfers pending_;
 };
 
 nlohmann::json binary_of(const std::string& s);

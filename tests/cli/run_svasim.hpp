@@ -144,6 +144,20 @@ inline std::vector<int> processes_mentioning(const std::string& text) {
   return pids;
 }
 
+// Kills the background svasim `pid` and waits (up to 2 s) until no process mentioning `text` is left;
+// returns those still there.
+inline std::vector<int> kill_and_wait_for_leftovers(pid_t pid, const std::string& text) {
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  std::vector<int> left = processes_mentioning(text);
+  for (int i = 0; i < 200 && !left.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    left = processes_mentioning(text);
+  }
+  return left;
+}
+
 // Runs `program` with `args` (argv[1..]); `capture_dir` receives the stdout/stderr capture files
 // (give each call its own directory, or reuse one: the files are overwritten). The child is killed
 // after `timeout`.

@@ -66,16 +66,8 @@ TEST_CASE("sweep resumes after being killed and runs every point exactly once", 
   // Kill the sweep once the first point is stored.
   for (int i = 0; i < 600 && !(fs::exists(out / "points" / "p00000.json")); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
   // Its running point dies with it: nothing is left writing into the directory.
-  std::vector<int> left = processes_mentioning(out.string());
-  for (int i = 0; i < 200 && !left.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    left = processes_mentioning(out.string());
-  }
-  CHECK(left.empty());
+  CHECK(kill_and_wait_for_leftovers(pid, out.string()).empty());
   std::size_t stored = 0;
   for (const auto& e : fs::directory_iterator(out / "points")) stored += e.path().extension() == ".json" ? 1 : 0;
   REQUIRE(stored >= 1);
@@ -104,14 +96,7 @@ TEST_CASE("a killed sweep leaves none of its points running", "[cli][sweep]") {
   for (int i = 0; i < 500 && processes_mentioning(out.string()).size() < 3; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   REQUIRE(processes_mentioning(out.string()).size() == 3);
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::vector<int> left = processes_mentioning(out.string());
-  for (int i = 0; i < 100 && !left.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    left = processes_mentioning(out.string());
-  }
+  const std::vector<int> left = kill_and_wait_for_leftovers(pid, out.string());
   CHECK(left.empty());
   for (int p : left) kill(p, SIGKILL);
 }
