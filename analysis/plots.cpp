@@ -13,44 +13,41 @@ namespace {
 
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
-double per_unmap(const json& r, const char* c) {
-  const double u = r["counters"].value("unmaps", 0.0);
-  return u > 0 ? r["counters"].value(c, 0.0) / u : 0.0;
-}
-
 struct MetricPlot {
   const char* name;
   const char* title;
   const char* ylabel;
   bool logy;
-  double (*value)(const json&);
-  bool (*shown)(const json&);
+  double (*value)(const RunResults&);
+  bool (*shown)(const RunResults&);    // the plot is drawn when some run has it
+  bool (*applies)(const RunResults&);  // the run is a point of the plot
 };
 
-bool always(const json&) { return true; }
+bool always(const RunResults&) { return true; }
+bool dma_done(const RunResults& r) { return r.counters.translation.dma_completed > 0; }
+bool has_dma(const RunResults& r) { return r.has_dma(); }
+
+double dma_throughput_gbs(const RunResults& r) {
+  double sum = 0;
+  for (const auto& [name, d] : r.per_device) sum += d.throughput_bytes_per_s;
+  return sum / 1e9;
+}
 
 const MetricPlot kPlots[] = {
     {"unmap_p50", "Unmap latency, median", "unmap latency p50 (ns)", true,
-     [](const json& r) { return r["latency"]["unmap"]["p50_ns"].get<double>(); }, always},
+     [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p50_ns); }, always, always},
     {"unmap_p99", "Unmap latency, 99th percentile", "unmap latency p99 (ns)", true,
-     [](const json& r) { return r["latency"]["unmap"]["p99_ns"].get<double>(); }, always},
+     [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p99_ns); }, always, always},
     {"iotlb_per_unmap", "IOTLB invalidations per unmap", "IOTLB invalidations per unmap", false,
-     [](const json& r) { return per_unmap(r, "iotlb_invalidations"); }, always},
+     [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.iotlb_invalidations)); }, always, always},
     {"waits_per_unmap", "Invalidation waits per unmap", "waits per unmap", false,
-     [](const json& r) { return per_unmap(r, "invalidation_waits"); }, always},
+     [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.invalidation_waits)); }, always, always},
     {"vm_exits_per_unmap", "VM exits per unmap", "VM exits per unmap", false,
-     [](const json& r) { return per_unmap(r, "vm_exits"); },
-     [](const json& r) { return r["counters"].value("vm_exits", 0) > 0; }},
+     [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.vm_exits)); },
+     [](const RunResults& r) { return r.counters.queue.vm_exits > 0; }, [](const RunResults& r) { return r.in_guest(); }},
     {"dma_p50", "DMA latency, median", "DMA latency p50 (ns)", true,
-     [](const json& r) { return r["latency"]["dma"]["p50_ns"].get<double>(); },
-     [](const json& r) { return r["counters"].value("dma_completed", 0) > 0; }},
-    {"dma_throughput", "DMA throughput, all devices", "DMA throughput (GB/s)", false,
-     [](const json& r) {
-       double sum = 0;
-       for (const auto& [name, d] : r["per_device"].items()) sum += d.value("throughput_bytes_per_s", 0.0);
-       return sum / 1e9;
-     },
-     [](const json& r) { return r["counters"].value("dma_completed", 0) > 0; }},
+     [](const RunResults& r) { return static_cast<double>(r.latency.dma.p50_ns); }, dma_done, has_dma},
+    {"dma_throughput", "DMA throughput, all devices", "DMA throughput (GB/s)", false, dma_throughput_gbs, dma_done, has_dma},
 };
 
 std::string escape_html(const std::string& s) {
@@ -61,13 +58,13 @@ std::string escape_html(const std::string& s) {
 
 }  // namespace
 
-std::vector<Plot> sweep_plots(const std::vector<json>& points) {
-  std::vector<const json*> ok;
-  for (const json& p : points)
-    if (p.value("status", "") == "ok") ok.push_back(&p);
+std::vector<Plot> sweep_plots(const std::vector<ReportPoint>& points) {
+  std::vector<const ReportPoint*> ok;
+  for (const ReportPoint& p : points)
+    if (p.results) ok.push_back(&p);
   if (ok.empty()) return {};
   std::string x;
-  for (const auto& [k, v] : ok.front()->at("sets").items())
+  for (const auto& [k, v] : ok.front()->sets.items())
     if (v.is_number()) {
       x = k;
       break;
@@ -75,14 +72,15 @@ std::vector<Plot> sweep_plots(const std::vector<json>& points) {
   if (x.empty()) return {};
   std::vector<Plot> out;
   for (const MetricPlot& m : kPlots) {
-    if (std::none_of(ok.begin(), ok.end(), [&](const json* p) { return m.shown(p->at("results")); })) continue;
+    if (std::none_of(ok.begin(), ok.end(), [&](const ReportPoint* p) { return m.shown(*p->results); })) continue;
     Plot plot{m.name, m.title, x, m.ylabel, m.logy, {}};
     std::map<std::string, std::map<double, std::vector<double>>> acc;  // series -> x -> replications
-    for (const json* p : ok) {
+    for (const ReportPoint* p : ok) {
+      if (!m.applies(*p->results)) continue;
       std::string label;
-      for (const auto& [k, v] : p->at("sets").items())
+      for (const auto& [k, v] : p->sets.items())
         if (k != x) label += (label.empty() ? "" : ", ") + text_of(v);
-      acc[label.empty() ? "all" : label][p->at("sets")[x].get<double>()].push_back(m.value(p->at("results")));
+      acc[label.empty() ? "all" : label][p->sets[x].get<double>()].push_back(m.value(*p->results));
     }
     bool any = false;
     for (const auto& [label, byx] : acc)

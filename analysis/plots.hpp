@@ -2,10 +2,11 @@
 // A sweep's points -> plot data and gnuplot scripts (rendered to SVG by the app), and the
 // self-contained HTML report around them. Pure text generation: no SimGrid, no process spawning.
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "analysis/report.hpp"
 
 namespace svasim {
 
@@ -17,8 +18,9 @@ struct Plot {
 };
 
 // One plot per key metric against the first numeric axis (series: the other axes' values, e.g. the
-// profile); empty when the sweep has no numeric axis.
-std::vector<Plot> sweep_plots(const std::vector<nlohmann::json>& points);
+// profile); empty when the sweep has no numeric axis. A run the metric does not apply to (DMA latency
+// without DMA, VM exits on bare metal) is not a point of its plot.
+std::vector<Plot> sweep_plots(const std::vector<ReportPoint>& points);
 
 // gnuplot data (blocks separated for `index`) and the script that renders `svg`.
 std::string gnuplot_data(const Plot& p);

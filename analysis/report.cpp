@@ -17,24 +17,30 @@ constexpr double kT95[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.3
                            2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
                            2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
 
+// A metric applies to every run, or only to runs with DMA, or only to runs in a guest; its column is
+// shown when some run has DMA (VM exits).
+enum class Needs { nothing, dma, guest };
+
 struct Metric {
   const char* name;
-  double (*value)(const json& r);
+  Needs needs;
+  double (*value)(const RunResults& r);
 };
-
-double per_unmap(const json& r, const char* c) {
-  const double u = r["counters"].value("unmaps", 0.0);
-  return u > 0 ? r["counters"].value(c, 0.0) / u : 0.0;
-}
 
 const Metric kMetrics[] = {
-    {"unmap p50 (ns)", [](const json& r) { return r["latency"]["unmap"]["p50_ns"].get<double>(); }},
-    {"unmap p99 (ns)", [](const json& r) { return r["latency"]["unmap"]["p99_ns"].get<double>(); }},
-    {"IOTLB inv/unmap", [](const json& r) { return per_unmap(r, "iotlb_invalidations"); }},
-    {"waits/unmap", [](const json& r) { return per_unmap(r, "invalidation_waits"); }},
-    {"VM exits/unmap", [](const json& r) { return per_unmap(r, "vm_exits"); }},
-    {"DMA p50 (ns)", [](const json& r) { return r["latency"].contains("dma") ? r["latency"]["dma"]["p50_ns"].get<double>() : 0.0; }},
+    {"unmap p50 (ns)", Needs::nothing, [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p50_ns); }},
+    {"unmap p99 (ns)", Needs::nothing, [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p99_ns); }},
+    {"IOTLB inv/unmap", Needs::nothing,
+     [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.iotlb_invalidations)); }},
+    {"waits/unmap", Needs::nothing,
+     [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.invalidation_waits)); }},
+    {"VM exits/unmap", Needs::guest, [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.vm_exits)); }},
+    {"DMA p50 (ns)", Needs::dma, [](const RunResults& r) { return static_cast<double>(r.latency.dma.p50_ns); }},
 };
+
+bool applies(Needs n, const RunResults& r) {
+  return n == Needs::nothing || (n == Needs::dma ? r.has_dma() : r.in_guest());
+}
 
 std::string num(double v) {
   char buf[48];
@@ -63,30 +69,47 @@ std::pair<double, double> mean_ci95(const std::vector<double>& xs) {
   return {mean, t * sd / std::sqrt(static_cast<double>(xs.size()))};
 }
 
-std::string sweep_report_markdown(const std::vector<json>& points, const std::string& title) {
+ReportPoint report_point(const json& line, const std::string& where) {
+  if (!line.is_object()) throw_results_error(where, "", "expected an object");
+  auto text = [&](const char* key) {
+    const auto it = line.find(key);
+    if (it == line.end()) throw_results_error(where, std::string("/") + key, "missing");
+    if (!it->is_string()) throw_results_error(where, std::string("/") + key, std::string("expected a string, found a ") + it->type_name());
+    return it->get<std::string>();
+  };
+  ReportPoint p{text("point"), text("status"), line.contains("sets") ? line["sets"] : json(), std::nullopt};
+  if (!p.sets.is_object()) throw_results_error(where, "/sets", p.sets.is_null() ? "missing" : "expected an object");
+  if (p.status == "ok") {
+    if (!line.contains("results")) throw_results_error(where, "/results", "missing");
+    p.results = RunResults::from_json(line["results"], where, "/results");
+  }
+  return p;
+}
+
+std::string sweep_report_markdown(const std::vector<ReportPoint>& points, const std::string& title) {
   std::ostringstream o;
   std::vector<std::string> axes;
   if (!points.empty())
-    for (const auto& [k, v] : points.front()["sets"].items()) axes.push_back(k);
+    for (const auto& [k, v] : points.front().sets.items()) axes.push_back(k);
   // Grid points in first-seen order, each with its replications' results.
   std::vector<std::string> order;
-  std::map<std::string, std::pair<json, std::vector<json>>> groups;
+  std::map<std::string, std::pair<json, std::vector<const RunResults*>>> groups;
   std::vector<std::string> failed;
-  for (const json& p : points) {
-    const std::string key = p["sets"].dump();
+  for (const ReportPoint& p : points) {
+    const std::string key = p.sets.dump();
     if (!groups.count(key)) order.push_back(key);
     auto& g = groups[key];
-    g.first = p["sets"];
-    if (p.value("status", "") == "ok")
-      g.second.push_back(p["results"]);
+    g.first = p.sets;
+    if (p.results)
+      g.second.push_back(&*p.results);
     else
-      failed.push_back(p.value("point", "?") + " (" + p.value("status", "?") + ")");
+      failed.push_back(p.id + " (" + p.status + ")");
   }
   bool has_dma = false, has_vm = false;
   for (const auto& [k, g] : groups)
-    for (const json& r : g.second) {
-      has_dma |= r["counters"].value("dma_requests", 0) > 0;
-      has_vm |= r["counters"].value("vm_exits", 0) > 0;
+    for (const RunResults* r : g.second) {
+      has_dma |= r->has_dma();
+      has_vm |= r->counters.queue.vm_exits > 0;
     }
 
   o << "## " << title << "\n\n" << points.size() << " runs, " << order.size()
@@ -95,8 +118,7 @@ std::string sweep_report_markdown(const std::vector<json>& points, const std::st
   o << " n |";
   std::vector<const Metric*> shown;
   for (const Metric& m : kMetrics) {
-    const std::string n = m.name;
-    if ((n.rfind("VM", 0) == 0 && !has_vm) || (n.rfind("DMA", 0) == 0 && !has_dma)) continue;
+    if ((m.needs == Needs::guest && !has_vm) || (m.needs == Needs::dma && !has_dma)) continue;
     shown.push_back(&m);
     o << " " << m.name << " |";
   }
@@ -111,7 +133,8 @@ std::string sweep_report_markdown(const std::vector<json>& points, const std::st
     o << " " << results.size() << " |";
     for (const Metric* m : shown) {
       std::vector<double> xs;
-      for (const json& r : results) xs.push_back(m->value(r));
+      for (const RunResults* r : results)
+        if (applies(m->needs, *r)) xs.push_back(m->value(*r));
       const auto [mean, ci] = mean_ci95(xs);
       o << " " << (xs.empty() ? "-" : num(mean) + (ci > 0 ? " ± " + num(ci) : "")) << " |";
     }
@@ -133,7 +156,7 @@ std::string sweep_report_markdown(const std::vector<json>& points, const std::st
       const std::string row = rest.dump();
       if (!p50.count(row)) rows.push_back(row);
       std::vector<double> xs;
-      for (const json& r : results) xs.push_back(r["latency"]["unmap"]["p50_ns"].get<double>());
+      for (const RunResults* r : results) xs.push_back(static_cast<double>(r->latency.unmap.p50_ns));
       p50[row][profile] = mean_ci95(xs).first;
     }
     if (profiles.size() > 1) {

@@ -1,21 +1,20 @@
 // `svasim bench`: how fast svasim simulates, next to the floor a raw SimGrid loop sets on this machine.
 // Each measurement is its own process (one SimGrid engine per process); figures are printed, never
 // asserted.
-#include <simgrid/s4u.hpp>
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 
-#include "app/child_process.hpp"
+#include "sweep/child_process.hpp"
 #include "app/commands.hpp"
-#include "engine/sim/simulation.hpp"
+#include "engine/raw_floor.hpp"
+#include "engine/simulation.hpp"
 
 namespace svasim {
 
 using nlohmann::json;
-namespace sg4 = simgrid::s4u;
 
 namespace {
 
@@ -94,38 +93,7 @@ int phase_svasim(std::uint64_t unmaps, int devices) {
 
 // The floor: the same number of sleeps and detached transfers between two hosts, nothing else.
 int phase_raw(std::uint64_t sleeps, std::uint64_t comms) {
-  int argc = 2;
-  char name[] = "svasim-bench";
-  char quiet[] = "--log=xbt_cfg.thres:warning";
-  char* argv[] = {name, quiet, nullptr};
-  sg4::Engine e(&argc, argv);
-  e.set_config("network/model:CM02");
-  e.set_config("network/crosstraffic:0");
-  auto* zone = sg4::create_full_zone("raw");
-  auto* a = zone->create_host("a", 1e9);
-  auto* b = zone->create_host("b", 1e9);
-  auto* link = zone->create_link("ab", 16e9)->set_latency(150e-9);
-  link->seal();
-  zone->add_route(a->get_netpoint(), b->get_netpoint(), nullptr, nullptr, {sg4::LinkInRoute(link)}, true);
-  zone->seal();
-  auto* mb = sg4::Mailbox::by_name("raw");
-  static int payload = 0;
-  sg4::Actor::create("receiver", b, [mb, comms] {
-    mb->set_receiver(sg4::Actor::self());
-    for (std::uint64_t i = 0; i < comms; ++i) mb->get<int>();
-  });
-  sg4::Actor::create("sender", a, [mb, sleeps, comms] {
-    const std::uint64_t per = comms ? sleeps / comms : sleeps;
-    std::uint64_t done = 0;
-    for (std::uint64_t i = 0; i < comms; ++i) {
-      mb->put_init(&payload, 32)->detach();
-      for (std::uint64_t k = 0; k < per; ++k, ++done) sg4::this_actor::sleep_for(100e-9);
-    }
-    for (; done < sleeps; ++done) sg4::this_actor::sleep_for(100e-9);
-  });
-  const auto t0 = std::chrono::steady_clock::now();
-  e.run();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double wall = run_raw_simgrid_floor(sleeps, comms);
   std::cout << json{{"wall_s", wall}, {"activities", sleeps + comms}, {"max_rss_kb", max_rss_kb()}}.dump() << "\n";
   return kExitOk;
 }

@@ -9,10 +9,10 @@
 #include <map>
 
 #include "app/commands.hpp"
-#include "app/sweep_plan.hpp"
-#include "app/sweep_tables.hpp"
-#include "engine/error.hpp"
-#include "engine/results.hpp"
+#include "sweep/sweep_plan.hpp"
+#include "sweep/sweep_tables.hpp"
+#include "core/error.hpp"
+#include "core/results.hpp"
 
 namespace svasim {
 
@@ -124,8 +124,14 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& output) {
     PointRun& p = plan.all[i];
     std::string first;
     for (const ShardDir& s : shards) {
-      std::string b = read_whole_file(point_file(s.dir, p));
-      if (b.empty() || !results_current(b, plan.commit, p.hash, p.point.seed)) continue;
+      const fs::path file = point_file(s.dir, p);
+      std::string b = read_whole_file(file);
+      try {
+        if (b.empty() || !stored_results_current(b, file.string(), plan.commit, p.hash, p.point.seed)) continue;
+      } catch (const InputError& e) {  // nothing is written yet: bad input leaves no half-merged -o
+        std::cerr << "svasim: error: " << e.what() << "\n";
+        return kExitBadInput;
+      }
       if (!from[i]) {
         first = std::move(b);
         from[i] = &s;

@@ -6,6 +6,7 @@
 #include "analysis/plots.hpp"
 #include "analysis/report.hpp"
 #include "app/commands.hpp"
+#include "core/error.hpp"
 
 namespace svasim {
 
@@ -14,7 +15,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Renders every plot with gnuplot (a Debian package the setup script installs) into `work`.
-std::vector<std::string> render_plots(const std::vector<nlohmann::json>& points, const fs::path& work) {
+std::vector<std::string> render_plots(const std::vector<ReportPoint>& points, const fs::path& work) {
   std::vector<std::string> svgs;
   for (const Plot& p : sweep_plots(points)) {
     const fs::path data = work / (p.name + ".dat"), script = work / (p.name + ".gp"), svg = work / (p.name + ".svg");
@@ -40,15 +41,23 @@ int cmd_report(const std::string& dir, const std::string& output, const std::str
     std::cerr << "svasim: error: " << jsonl.string() << ": no sweep results here (svasim sweep writes results.jsonl)\n";
     return kExitBadInput;
   }
-  std::vector<nlohmann::json> points;
+  std::vector<ReportPoint> points;
   std::size_t line_no = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     if (line.empty()) continue;
+    const std::string where = jsonl.string() + ": line " + std::to_string(line_no);
+    nlohmann::json j;
     try {
-      points.push_back(nlohmann::json::parse(line));
+      j = nlohmann::json::parse(line);
     } catch (const nlohmann::json::exception& e) {
-      std::cerr << "svasim: error: " << jsonl.string() << ": line " << line_no << ": not JSON: " << e.what() << "\n";
+      std::cerr << "svasim: error: " << where << ": not JSON: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+    try {
+      points.push_back(report_point(j, where));
+    } catch (const InputError& e) {
+      std::cerr << "svasim: error: " << e.what() << "\n";  // already "FILE: line N: /json/path: message"
       return kExitBadInput;
     }
   }

@@ -1,36 +1,34 @@
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <unistd.h>
 
 #include "analysis/table.hpp"
-#include "app/child_process.hpp"
+#include "sweep/child_process.hpp"
 #include "app/commands.hpp"
-#include "engine/error.hpp"
-#include "engine/results.hpp"
-#include "engine/sim/simulation.hpp"
+#include "core/error.hpp"
+#include "core/results.hpp"
+#include "engine/simulation.hpp"
 
 namespace svasim {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
 int run_one(const Scenario& s, const RunOptions& o, const std::vector<std::string>& simgrid_args) {
   const Stats st = run_simulation(s, simgrid_args);
-  json r = make_results(s, st);
+  RunResults r = results_of(s, st);
   // SimGrid flags change what is simulated: they are part of the provenance and of the hash.
   if (!simgrid_args.empty()) {
-    r["provenance"]["simgrid_args"] = simgrid_args;
+    r.provenance.simgrid_args = simgrid_args;
     std::string all = s.effective.dump();
     for (const auto& a : simgrid_args) all += "\n" + a;
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a64(all)));
-    r["provenance"]["scenario_hash"] = std::string("fnv1a64:") + buf;
+    r.provenance.scenario_hash = std::string("fnv1a64:") + buf;
   }
-  if (!o.output.empty()) write_json_atomically(o.output, r);
+  if (!o.output.empty()) write_json_atomically(o.output, r.to_json());
   if (!o.quiet) std::cout << format_run(r) << std::flush;
   return kExitOk;
 }
@@ -40,7 +38,7 @@ int run_profiles(const RunOptions& o, const std::vector<std::string>& simgrid_ar
   const bool keep = !o.output.empty();
   const fs::path dir = keep ? fs::path(o.output) : fs::temp_directory_path() / ("svasim-run-" + std::to_string(getpid()));
   fs::create_directories(dir);
-  std::vector<json> results;
+  std::vector<RunResults> results;
   int status = kExitOk;
   for (const auto& profile : o.scenario.profiles) {
     const fs::path out = dir / (profile + ".json");
@@ -53,8 +51,13 @@ int run_profiles(const RunOptions& o, const std::vector<std::string>& simgrid_ar
       status = c.exit_code == kExitBadInput ? kExitBadInput : kExitFailure;
       break;
     }
-    std::ifstream in(out);
-    results.push_back(json::parse(in));
+    try {
+      results.push_back(read_results_file(out.string()));
+    } catch (const InputError& e) {  // a child of this very build wrote it: a bug, but say where
+      std::cerr << "svasim: error: " << e.what() << "\n";
+      status = kExitFailure;
+      break;
+    }
   }
   if (status == kExitOk && !o.quiet) {
     for (const auto& r : results) std::cout << format_run(r) << "\n";

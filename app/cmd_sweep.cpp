@@ -5,7 +5,7 @@
 // time limit is reported and the others go on. The points are then collected into CSV and JSON Lines.
 #include <iostream>
 
-#include "app/sweep_run.hpp"
+#include "sweep/sweep_run.hpp"
 
 namespace svasim {
 

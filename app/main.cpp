@@ -6,10 +6,9 @@
 #include <iostream>
 #include <thread>
 
-#include "app/child_process.hpp"
+#include "sweep/child_process.hpp"
 #include "app/commands.hpp"
-#include "engine/error.hpp"
-#include "models/catalog.hpp"
+#include "core/error.hpp"
 #include "svasim/version.hpp"
 
 using namespace svasim;
@@ -47,7 +46,6 @@ int main(int argc, char** argv) {
       args.push_back(argv[i]);
   }
 
-  register_builtin_models();
   CLI::App app{"svasim: a discrete-event simulator of IOMMU invalidation under Shared Virtual Addressing.\n"
                "SimGrid flags (--cfg=NAME:VALUE, --log=CATEGORY.thres:LEVEL) pass through to the engine."};
   app.set_version_flag("--version", std::string("svasim ") + kVersion + " (" + kCommit + ")");

@@ -4,12 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "core/registry.hpp"
 #include "models/flush/plan.hpp"
 
 namespace svasim {
 
 class DomainSharing {
 public:
+  static constexpr AxisInfo kAxis{"domain", "Domain-sharing models", "models.domain", 1};
+  using FactoryType = Factory<DomainSharing>;
+  static FactoryType& factory() { return FactoryType::instance(); }
   virtual ~DomainSharing() = default;
   // The bind path: which of the mm's live domains a new attachment joins (an index into `live`), or -1
   // when every one refuses and a new domain is allocated (iommu_sva_bind_device()).
@@ -19,11 +23,9 @@ public:
   std::vector<SvaDomain> domains(const std::vector<Attachment>& bound) const;
 };
 
-// core before 6.8: one SVA domain per bound device.
-std::unique_ptr<DomainSharing> make_per_device_domains();
-// core 6.8+: one SVA domain per mm shared by every device (VT-d, AMD).
-std::unique_ptr<DomainSharing> make_per_mm_domain();
-// SMMUv3 6.11+: one SVA domain per (mm, SMMU instance), in order of the first device behind each SMMU.
-std::unique_ptr<DomainSharing> make_per_mm_iommu_domains();
+// Builds a registered model (names come from checked scenarios).
+inline std::unique_ptr<DomainSharing> make_domain_sharing(const std::string& name) {
+  return DomainSharing::factory().make(name);
+}
 
 }  // namespace svasim

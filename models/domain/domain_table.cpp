@@ -1,9 +1,20 @@
 #include "models/domain/domain_table.hpp"
 
+#include "core/params.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
 namespace svasim {
+
+SVASIM_PARAM({.name = "cpu.bind_ns", .unit = "ns", .default_value = 2000, .max = 1e12,
+              .description = "CPU cost of a bind besides its queue work: domain lookup or allocation, cache tags, PASID-table "
+                             "entry, notifier registration (assumption)",
+              .source = "assumption"});
+SVASIM_PARAM({.name = "cpu.unbind_ns", .unit = "ns", .default_value = 2000, .max = 1e12,
+              .description = "CPU cost of an unbind besides its queue work: PASID-entry teardown, tag release, domain put "
+                             "(assumption)",
+              .source = "assumption"});
 
 AttachResult DomainTable::attach(const Attachment& a) {
   AttachResult r;

@@ -47,11 +47,15 @@ public:
   }
   // sva_arch_invalidate_secondary_tlbs() flushes every device under sva_pdom->lock.
   bool flush_under_domain_lock() const override { return true; }
-  QueueDiscipline discipline() const override { return QueueDiscipline::amd_cmdbuf; }
 };
 
 }  // namespace
 
-std::unique_ptr<FlushPlanner> make_amd_planner(const Params&) { return std::make_unique<AmdPlanner>(); }
+static std::unique_ptr<FlushPlanner> make_planner(const Params&) { return std::make_unique<AmdPlanner>(); }
+
+SVASIM_REGISTER(FlushPlanner, "amd", make_planner,
+                {.description = "AMD 6.10+: per device-PASID INVALIDATE_IOMMU_PAGES + device IOTLB + completion wait (N waits)",
+                 .params = {"cpu.notifier_ns"},
+                 .companions = {{"queue", "amd-cmdbuf"}}});
 
 }  // namespace svasim

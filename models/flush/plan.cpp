@@ -52,13 +52,4 @@ std::size_t FlushPlan::wait_count() const {
       std::count_if(submissions.begin(), submissions.end(), [](const Submission& s) { return s.wait; }));
 }
 
-const char* to_string(QueueDiscipline q) {
-  switch (q) {
-    case QueueDiscipline::vtd_qi: return "vtd_qi";
-    case QueueDiscipline::smmu_cmdq: return "smmu_cmdq";
-    case QueueDiscipline::amd_cmdbuf: return "amd_cmdbuf";
-  }
-  return "?";
-}
-
 }  // namespace svasim

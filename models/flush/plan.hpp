@@ -95,12 +95,4 @@ struct UnmapRange {
   std::uint64_t pages() const { return (end - start + (1ULL << kPageShift) - 1) >> kPageShift; }
 };
 
-// How the CPU reaches the queue; decides the lock discipline in the simulation.
-enum class QueueDiscipline {
-  vtd_qi,     // per-IOMMU q_lock held while writing; dropped and retaken while spinning on the wait
-  smmu_cmdq,  // lock-free: space claimed with cmpxchg on prod, CMD_SYNC polled without a lock
-  amd_cmdbuf, // iommu->lock held per queued command; completion wait polled without the lock
-};
-const char* to_string(QueueDiscipline q);
-
 }  // namespace svasim

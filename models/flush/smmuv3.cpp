@@ -7,9 +7,21 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/params.hpp"
 #include "models/flush/planner.hpp"
 
 namespace svasim {
+
+SVASIM_PARAM({.name = "smmu.cmdq_batch_size", .unit = "commands", .default_value = 64, .min = 1, .max = 4096, .integer = true,
+              .description = "commands per SMMUv3 batch; a full batch is issued without CMD_SYNC",
+              .source = "CMDQ_BATCH_ENTRIES, arm-smmu-v3.h"});
+SVASIM_PARAM({.name = "smmu.max_tlbi_ops", .unit = "pages", .default_value = 512, .min = 1, .max = 1e9, .integer = true,
+              .description = "without range invalidation, ranges of at least this many pages become one TLBI by ASID",
+              .source = "CMDQ_MAX_TLBI_OPS = 1 << (PAGE_SHIFT - 3), arm-smmu-v3-sva.c"});
+SVASIM_PARAM({.name = "smmu.range_inv", .unit = "bool", .default_value = 0, .max = 1, .integer = true,
+              .description = "the SMMU implements FEAT_RANGE_INV (SMMUv3.2): TLBI by range commands instead of one per "
+                             "page",
+              .source = "ARM_SMMU_FEAT_RANGE_INV, arm-smmu-v3.c"});
 
 namespace {
 
@@ -59,7 +71,6 @@ public:
       if (std::find(smmus.begin(), smmus.end(), a.iommu) == smmus.end()) smmus.push_back(a.iommu);
     for (int smmu : smmus) plan_smmu(domain, smmu, range, out);
   }
-  QueueDiscipline discipline() const override { return QueueDiscipline::smmu_cmdq; }
 
 private:
   void plan_smmu(const SvaDomain& domain, int smmu, const UnmapRange& range, FlushPlan& out) const {
@@ -149,12 +160,17 @@ private:
 
 }  // namespace
 
-std::unique_ptr<FlushPlanner> make_smmuv3_planner(const Params& p) {
+static std::unique_ptr<FlushPlanner> make_planner(const Params& p) {
   const std::int64_t batch = p.get_int("smmu.cmdq_batch_size");
   const std::int64_t ops = p.get_int("smmu.max_tlbi_ops");
   if (batch < 1 || ops < 1) throw std::logic_error("smmu.cmdq_batch_size and smmu.max_tlbi_ops must be >= 1");
   return std::make_unique<Smmuv3Planner>(static_cast<std::size_t>(batch), static_cast<std::uint64_t>(ops),
                                          p.get_bool("smmu.range_inv"));
 }
+
+SVASIM_REGISTER(FlushPlanner, "smmuv3", make_planner,
+                {.description = "SMMUv3 6.11+: TLBI + CMD_SYNC and ATC_INV per stream + CMD_SYNC per SMMU, batches of 64",
+                 .params = {"cpu.notifier_ns", "smmu.cmdq_batch_size", "smmu.max_tlbi_ops", "smmu.range_inv"},
+                 .companions = {{"queue", "smmu-cmdq"}}});
 
 }  // namespace svasim

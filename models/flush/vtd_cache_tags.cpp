@@ -26,7 +26,6 @@ public:
   }
   // cache_tag_flush_range() walks and submits under domain->cache_lock.
   bool flush_under_domain_lock() const override { return true; }
-  QueueDiscipline discipline() const override { return QueueDiscipline::vtd_qi; }
 
 private:
   vtd::TagOrder order_;
@@ -34,8 +33,13 @@ private:
 
 }  // namespace
 
-std::unique_ptr<FlushPlanner> make_vtd_cache_tag_planner(const Params& p) {
+static std::unique_ptr<FlushPlanner> make_planner(const Params& p) {
   return std::make_unique<VtdCacheTagPlanner>(vtd::tag_order(p));
 }
+
+SVASIM_REGISTER(FlushPlanner, "vtd-cache-tags", make_planner,
+                {.description = "VT-d 6.10-6.11 cache tags: one qi_submit_sync per tag (K + sum(ATS) waits)",
+                 .params = {"cpu.notifier_ns", "vtd.cache_tag_order"},
+                 .companions = {{"queue", "vtd-qi"}}});
 
 }  // namespace svasim

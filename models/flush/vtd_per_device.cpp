@@ -6,6 +6,11 @@
 
 namespace svasim {
 
+SVASIM_PARAM({.name = "vtd.full_range_pasid_selective", .unit = "bool", .default_value = 1, .max = 1, .integer = true,
+              .description = "a full-range flush (0..ULONG_MAX) is one PASID-selective PIOTLB plus a full devTLB per "
+                             "device (6.8+; profile linux-6.7-vtd sets 0)",
+              .source = "intel/svm.c intel_flush_svm_all(), Linux 6.8"});
+
 namespace {
 
 class VtdPerDevicePlanner final : public FlushPlanner {
@@ -27,7 +32,6 @@ public:
       }
     }
   }
-  QueueDiscipline discipline() const override { return QueueDiscipline::vtd_qi; }
 
 private:
   // __flush_svm_range_dev(): qi_flush_piotlb(), then for ATS devices qi_flush_dev_iotlb_pasid() and
@@ -61,8 +65,13 @@ private:
 
 }  // namespace
 
-std::unique_ptr<FlushPlanner> make_vtd_per_device_planner(const Params& p) {
+static std::unique_ptr<FlushPlanner> make_planner(const Params& p) {
   return std::make_unique<VtdPerDevicePlanner>(p.get_bool("vtd.full_range_pasid_selective"));
 }
+
+SVASIM_REGISTER(FlushPlanner, "vtd-per-device", make_planner,
+                {.description = "VT-d <= 6.9: per device and chunk, a PIOTLB and a devTLB qi_submit_sync each (2N..4N waits)",
+                 .params = {"cpu.notifier_ns", "vtd.full_range_pasid_selective"},
+                 .companions = {{"queue", "vtd-qi"}}});
 
 }  // namespace svasim

@@ -7,6 +7,10 @@
 
 namespace svasim {
 
+SVASIM_PARAM({.name = "vtd.qi_batch_size", .unit = "descriptors", .default_value = 16, .min = 1, .max = 254, .integer = true,
+              .description = "descriptors per qi_batch submission (6.12+ planner)",
+              .source = "QI_MAX_BATCHED_DESC_COUNT, intel/iommu.h"});
+
 namespace {
 
 class VtdQiBatchPlanner final : public FlushPlanner {
@@ -40,7 +44,6 @@ public:
   }
   // cache_tag_flush_range() batches and submits under domain->cache_lock.
   bool flush_under_domain_lock() const override { return true; }
-  QueueDiscipline discipline() const override { return QueueDiscipline::vtd_qi; }
 
 private:
   std::size_t batch_size_;
@@ -49,10 +52,15 @@ private:
 
 }  // namespace
 
-std::unique_ptr<FlushPlanner> make_vtd_qi_batch_planner(const Params& p) {
+static std::unique_ptr<FlushPlanner> make_planner(const Params& p) {
   const std::int64_t n = p.get_int("vtd.qi_batch_size");
   if (n < 1) throw std::logic_error("vtd.qi_batch_size must be >= 1");
   return std::make_unique<VtdQiBatchPlanner>(static_cast<std::size_t>(n), vtd::tag_order(p));
 }
+
+SVASIM_REGISTER(FlushPlanner, "vtd-qi-batch", make_planner,
+                {.description = "VT-d 6.12+ qi_batch: tag walk batched 16 descriptors per submission, split per IOMMU",
+                 .params = {"cpu.notifier_ns", "vtd.qi_batch_size", "vtd.cache_tag_order"},
+                 .companions = {{"queue", "vtd-qi"}}});
 
 }  // namespace svasim

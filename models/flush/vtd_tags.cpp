@@ -1,3 +1,4 @@
+#include "core/params.hpp"
 #include "models/flush/vtd_tags.hpp"
 
 #include <algorithm>
@@ -5,6 +6,13 @@
 #include "models/flush/range.hpp"
 
 namespace svasim::vtd {
+
+SVASIM_PARAM({.name = "vtd.cache_tag_order", .unit = "enum", .default_value = 0, .max = 2, .integer = true,
+              .description = "order of a domain's cache tags (6.10+ planners): 0 each IOMMU's tags together, IOMMUs in "
+                             "order of first attachment (DOMAIN.md); 1 grouped, newest IOMMU first (6.14+ "
+                             "cache_tag_assign); 2 plain attach order, IOMMUs interleaving (6.10-6.13 list_add_tail)",
+              .source = "intel/cache.c cache_tag_assign(); 'iommu/vt-d: Link cache tags of same iommu unit together',"
+                        " 2025"});
 
 TagOrder tag_order(const Params& p) {
   switch (p.get_int("vtd.cache_tag_order")) {

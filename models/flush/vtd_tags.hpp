@@ -4,7 +4,7 @@
 // for each. vtd_cache_tags.cpp and vtd_qi_batch.cpp differ only in how descriptors become submissions.
 #include <vector>
 
-#include "engine/params.hpp"
+#include "core/params.hpp"
 #include "models/flush/plan.hpp"
 
 namespace svasim::vtd {

@@ -5,19 +5,25 @@
 #include <memory>
 #include <string>
 
-#include "engine/random.hpp"
+#include "core/random.hpp"
+#include "core/registry.hpp"
 
 namespace svasim {
 
+struct PatternSpec;
+
 class AccessPattern {
 public:
+  static constexpr AxisInfo kAxis{"pattern", "DMA access patterns", "workload.dma[].pattern.kind", 5};
+  using FactoryType = Factory<AccessPattern, const PatternSpec&>;
+  static FactoryType& factory() { return FactoryType::instance(); }
   virtual ~AccessPattern() = default;
   // Byte offset of the next request within [0, working_set_bytes), a multiple of request_bytes.
   virtual std::uint64_t next(RandomStream& rng) = 0;
 };
 
 struct PatternSpec {
-  std::string kind;                   // "sequential", "uniform", "zipf", "window"
+  std::string kind;                   // a registered pattern (svasim list)
   std::uint64_t working_set_bytes = 0;
   std::uint64_t request_bytes = 64;   // power of two not required; offsets are multiples of it
   double zipf_s = 0.99;               // zipf exponent over request-sized slots (s > 0, s != 1 allowed)
@@ -29,5 +35,9 @@ struct PatternSpec {
 // Throws std::invalid_argument for an unknown kind or inconsistent sizes (the scenario loader checks
 // first and reports JSON paths; this is the last line of defence).
 std::unique_ptr<AccessPattern> make_access_pattern(const PatternSpec& spec);
+
+// For the patterns' own files: request-sized slots in the working set (checks the sizes), and the error.
+std::uint64_t pattern_slots(const PatternSpec& spec);
+[[noreturn]] void bad_pattern(const std::string& what);
 
 }  // namespace svasim

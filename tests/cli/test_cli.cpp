@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/params.hpp"
+#include "core/params.hpp"
 #include "run_svasim.hpp"
 
 using namespace svasim::cli_test;
@@ -341,7 +341,7 @@ TEST_CASE("results JSON has the documented shape", "[cli][run]") {
   INFO(j.dump(2).substr(0, 4000));
 
   CHECK(j.at("format") == "svasim-results");
-  CHECK(j.at("format_version") == 1);
+  CHECK(j.at("format_version") == 2);
 
   const json& prov = j.at("provenance");
   CHECK(prov.at("svasim_version").is_string());

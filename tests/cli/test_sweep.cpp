@@ -148,6 +148,35 @@ TEST_CASE("compare shows two results files side by side", "[cli][compare]") {
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("iotlb_invalidations                       4.00                1.00           0.25x"));
   CHECK(run_svasim({"compare", source_path("README.md"), (tmp / "linux-6.9-vtd.json").string()}, tmp / "c3").exit_code == 2);
+  // A field missing is refused with its JSON path, never read as 0.
+  json edited = json::parse(read_file(tmp / "linux-6.12-vtd.json"));
+  edited["counters"].erase("unmaps");
+  std::ofstream(tmp / "edited.json") << edited.dump(2);
+  const RunResult bad = run_svasim({"compare", (tmp / "linux-6.9-vtd.json").string(), (tmp / "edited.json").string()}, tmp / "c4");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains((tmp / "edited.json").string() + ": /counters/unmaps: missing"));
+}
+
+TEST_CASE("sweep CSV cells of metrics a run lacks are empty, not 0", "[cli][sweep]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 300);  // bare metal, no DMA
+  const fs::path out = tmp / "out";
+  REQUIRE(run_svasim({"sweep", spec.string(), "-o", out.string()}, tmp / "capture").exit_code == 0);
+  const auto csv = lines_of(out / "results.csv");
+  REQUIRE(csv.size() == 5);
+  const auto header = cells(csv[0]);
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    std::vector<std::string> row;  // keeping empty cells, which cells() drops at the end
+    std::stringstream line(csv[i] + ",");
+    for (std::string c; std::getline(line, c, ',');) row.push_back(c);
+    REQUIRE(row.size() == header.size());
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      INFO(header[c]);
+      const bool lacking = header[c] == "vm_exits_per_unmap" || header[c] == "dma_completed" ||
+                           header[c] == "dma_p50_ns" || header[c] == "dma_p99_ns" || header[c] == "page_faults";
+      CHECK(row[c].empty() == lacking);
+    }
+  }
 }
 
 TEST_CASE("report --html writes a self-contained page with a titled SVG plot per metric", "[cli][sweep][report]") {

@@ -45,6 +45,21 @@ TEST_CASE("shards merged equal the whole sweep byte for byte", "[cli][sweep][sha
   }
 }
 
+TEST_CASE("merge refuses a point file that does not read as results", "[cli][sweep][shard]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 300);
+  REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "s0").string(), "--shard", "0/2"}, tmp / "c").exit_code == 0);
+  const fs::path point = tmp / "s0" / "points" / "p00002.json";
+  json edited = json::parse(read_file(point));
+  edited["latency"]["unmap"]["p99_ns"] = "fast";  // provenance intact, a field of the wrong type
+  std::ofstream(point) << edited.dump(2);
+  const RunResult m = run_svasim({"merge", "-o", (tmp / "m").string(), (tmp / "s0").string()}, tmp / "c");
+  INFO(m.describe());
+  CHECK(m.exit_code == 2);
+  CHECK_THAT(m.err, Catch::Contains(point.string() + ": /latency/unmap/p99_ns: expected an unsigned integer, found a string"));
+  CHECK_FALSE(fs::exists(tmp / "m"));
+}
+
 TEST_CASE("merge names the points of a missing shard and resume runs exactly those", "[cli][sweep][shard]") {
   TempDir tmp;
   const fs::path spec = write_sweep(tmp.path(), 300);  // 4 points

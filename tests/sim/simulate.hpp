@@ -3,9 +3,8 @@
 // every case its own process, as SimGrid's one-engine-per-process rule requires.
 #include <nlohmann/json.hpp>
 
-#include "engine/scenario.hpp"
-#include "engine/sim/simulation.hpp"
-#include "models/catalog.hpp"
+#include "core/scenario.hpp"
+#include "engine/simulation.hpp"
 
 namespace svasim::test {
 
@@ -57,7 +56,6 @@ inline nlohmann::json generated_scenario(const std::string& profile, int iommus,
 }
 
 inline Stats simulate(const nlohmann::json& doc) {
-  register_builtin_models();
   return run_simulation(scenario_from_json(doc, "<test>"));
 }
 

@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/random.hpp"
+#include "core/random.hpp"
 #include "models/workload/access_pattern.hpp"
 
 using namespace svasim;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "engine/params.hpp"
+#include "core/params.hpp"
 #include "models/domain/domain_sharing.hpp"
 #include "models/flush/planner.hpp"
 
@@ -22,7 +22,7 @@ std::vector<int> devices(const SvaDomain& d) {
 }  // namespace
 
 TEST_CASE("per-device sharing: one domain per bound device", "[domain]") {
-  auto ds = make_per_device_domains()->domains(bound());
+  auto ds = make_domain_sharing("per-device")->domains(bound());
   REQUIRE(ds.size() == 5);
   for (int i = 0; i < 5; ++i) {
     const auto& d = ds[static_cast<std::size_t>(i)];
@@ -33,14 +33,14 @@ TEST_CASE("per-device sharing: one domain per bound device", "[domain]") {
 }
 
 TEST_CASE("per-mm sharing: one domain holding every device in bind order", "[domain]") {
-  auto ds = make_per_mm_domain()->domains(bound());
+  auto ds = make_domain_sharing("per-mm")->domains(bound());
   REQUIRE(ds.size() == 1);
   CHECK(ds[0].id == 0);
   CHECK(ds[0].attachments == bound());
 }
 
 TEST_CASE("per-(mm, IOMMU) sharing: one domain per IOMMU in order of first bind", "[domain]") {
-  auto ds = make_per_mm_iommu_domains()->domains(bound());
+  auto ds = make_domain_sharing("per-mm-iommu")->domains(bound());
   REQUIRE(ds.size() == 3);
   CHECK(ds[0].id == 0);
   CHECK(ds[1].id == 1);
@@ -53,26 +53,26 @@ TEST_CASE("per-(mm, IOMMU) sharing: one domain per IOMMU in order of first bind"
 }
 
 TEST_CASE("no binds, no domains", "[domain]") {
-  CHECK(make_per_device_domains()->domains({}).empty());
-  CHECK(make_per_mm_domain()->domains({}).empty());
-  CHECK(make_per_mm_iommu_domains()->domains({}).empty());
+  CHECK(make_domain_sharing("per-device")->domains({}).empty());
+  CHECK(make_domain_sharing("per-mm")->domains({}).empty());
+  CHECK(make_domain_sharing("per-mm-iommu")->domains({}).empty());
 }
 
 TEST_CASE("sharing decides how often the notifier fires, not what <= 6.9 VT-d sends", "[domain]") {
   // The <= 6.9 planner works per device either way: per-device domains and one shared domain send
   // the same submissions.
-  auto planner = make_vtd_per_device_planner(Params{});
+  auto planner = make_flush_planner("vtd-per-device", Params{});
   const UnmapRange r{0x400000, 0x401000};
   FlushPlan per_device, per_mm;
-  for (const auto& d : make_per_device_domains()->domains(bound())) planner->plan(d, r, per_device);
-  for (const auto& d : make_per_mm_domain()->domains(bound())) planner->plan(d, r, per_mm);
+  for (const auto& d : make_domain_sharing("per-device")->domains(bound())) planner->plan(d, r, per_device);
+  for (const auto& d : make_domain_sharing("per-mm")->domains(bound())) planner->plan(d, r, per_mm);
   CHECK(per_device.submissions == per_mm.submissions);
   CHECK(per_mm.submissions.size() == 5 + 4);
   // The 6.10 cache-tag planner de-duplicates only inside a domain: per-device domains lose it.
-  auto tags = make_vtd_cache_tag_planner(Params{});
+  auto tags = make_flush_planner("vtd-cache-tags", Params{});
   FlushPlan t_dev, t_mm;
-  for (const auto& d : make_per_device_domains()->domains(bound())) tags->plan(d, r, t_dev);
-  for (const auto& d : make_per_mm_domain()->domains(bound())) tags->plan(d, r, t_mm);
+  for (const auto& d : make_domain_sharing("per-device")->domains(bound())) tags->plan(d, r, t_dev);
+  for (const auto& d : make_domain_sharing("per-mm")->domains(bound())) tags->plan(d, r, t_mm);
   CHECK(t_dev.iotlb_count() == 5);
   CHECK(t_mm.iotlb_count() == 3);
 }

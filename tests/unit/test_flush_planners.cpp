@@ -5,7 +5,8 @@
 #include <map>
 #include <set>
 
-#include "engine/params.hpp"
+#include "core/params.hpp"
+#include "core/registry.hpp"
 #include "models/domain/domain_sharing.hpp"
 #include "models/flush/planner.hpp"
 #include "models/flush/vtd_tags.hpp"
@@ -120,9 +121,6 @@ TEST_CASE("descriptor kinds are classified and named", "[flush]") {
   }
   CHECK(std::string(to_string(DescKind::vtd_devtlb)) == "vtd_devtlb");
   CHECK(std::string(to_string(DescKind::smmu_atc_inv)) == "smmu_atc_inv");
-  CHECK(std::string(to_string(QueueDiscipline::vtd_qi)) == "vtd_qi");
-  CHECK(std::string(to_string(QueueDiscipline::smmu_cmdq)) == "smmu_cmdq");
-  CHECK(std::string(to_string(QueueDiscipline::amd_cmdbuf)) == "amd_cmdbuf");
 }
 
 TEST_CASE("FlushPlan counts descriptors and waits", "[flush]") {
@@ -136,20 +134,26 @@ TEST_CASE("FlushPlan counts descriptors and waits", "[flush]") {
   CHECK(FlushPlan{}.wait_count() == 0);
 }
 
-TEST_CASE("planners report their queue discipline", "[flush]") {
-  Params p;
-  CHECK(make_vtd_per_device_planner(p)->discipline() == QueueDiscipline::vtd_qi);
-  CHECK(make_vtd_cache_tag_planner(p)->discipline() == QueueDiscipline::vtd_qi);
-  CHECK(make_vtd_qi_batch_planner(p)->discipline() == QueueDiscipline::vtd_qi);
-  CHECK(make_smmuv3_planner(p)->discipline() == QueueDiscipline::smmu_cmdq);
-  CHECK(make_amd_planner(p)->discipline() == QueueDiscipline::amd_cmdbuf);
+TEST_CASE("every flush planner names a registered queue discipline for its descriptors", "[flush][registry]") {
+  // The queue a planner's descriptors go through was the planner's discipline() enum; it is now the
+  // planner's registered companion, which the scenario loader uses when a flush model is named alone.
+  const Catalog& cat = Catalog::instance();
+  const std::map<std::string, std::string> expected = {{"vtd-per-device", "vtd-qi"}, {"vtd-cache-tags", "vtd-qi"},
+                                                       {"vtd-qi-batch", "vtd-qi"}, {"smmuv3", "smmu-cmdq"},
+                                                       {"amd", "amd-cmdbuf"}};
+  for (const auto& [flush, queue] : expected) {
+    const ModelEntry* e = cat.find("flush", flush);
+    REQUIRE(e);
+    CHECK(e->info.companions.at("queue") == queue);
+    CHECK(cat.find("queue", queue));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
 // The seed case: 4 ATS devices behind one IOMMU, a 1-page aligned unmap
 
 TEST_CASE("seed case: linux-6.9 sends PIOTLB, devTLB per device, each its own submission", "[flush]") {
-  auto plan = plan_one(*make_vtd_per_device_planner(Params{}), ats_devices(4), kOnePage);
+  auto plan = plan_one(*make_flush_planner("vtd-per-device", Params{}), ats_devices(4), kOnePage);
   REQUIRE(plan.submissions.size() == 8);
   for (int i = 0; i < 4; ++i) {
     const auto& p = plan.submissions[static_cast<std::size_t>(2 * i)];
@@ -163,7 +167,7 @@ TEST_CASE("seed case: linux-6.9 sends PIOTLB, devTLB per device, each its own su
 }
 
 TEST_CASE("seed case: linux-6.10 sends one IOTLB tag then one devTLB tag per device", "[flush]") {
-  auto plan = plan_one(*make_vtd_cache_tag_planner(Params{}), ats_devices(4), kOnePage);
+  auto plan = plan_one(*make_flush_planner("vtd-cache-tags", Params{}), ats_devices(4), kOnePage);
   REQUIRE(plan.submissions.size() == 5);
   CHECK(plan.submissions[0] == Submission{0, {piotlb(kBase)}, true});
   for (int i = 0; i < 4; ++i)
@@ -171,14 +175,14 @@ TEST_CASE("seed case: linux-6.10 sends one IOTLB tag then one devTLB tag per dev
 }
 
 TEST_CASE("seed case: linux-6.12 batches 1 PIOTLB + 4 devTLB into one submission", "[flush]") {
-  auto plan = plan_one(*make_vtd_qi_batch_planner(Params{}), ats_devices(4), kOnePage);
+  auto plan = plan_one(*make_flush_planner("vtd-qi-batch", Params{}), ats_devices(4), kOnePage);
   REQUIRE(plan.submissions.size() == 1);
   CHECK(plan.submissions[0] ==
         Submission{0, {piotlb(kBase), devtlb(0, kBase), devtlb(1, kBase), devtlb(2, kBase), devtlb(3, kBase)}, true});
 }
 
 TEST_CASE("qi_batch: a batch is flushed as soon as it holds 16 descriptors", "[flush]") {
-  auto planner = make_vtd_qi_batch_planner(Params{});
+  auto planner = make_flush_planner("vtd-qi-batch", Params{});
   CHECK(sizes(plan_one(*planner, ats_devices(17), kOnePage)) == std::vector<std::size_t>{16, 2});
   CHECK(sizes(plan_one(*planner, ats_devices(16), kOnePage)) == std::vector<std::size_t>{16, 1});
   CHECK(sizes(plan_one(*planner, ats_devices(15), kOnePage)) == std::vector<std::size_t>{16});
@@ -191,16 +195,16 @@ TEST_CASE("qi_batch: a batch is flushed as soon as it holds 16 descriptors", "[f
 }
 
 TEST_CASE("qi_batch: vtd.qi_batch_size sets the batch", "[flush]") {
-  auto planner = make_vtd_qi_batch_planner(with("vtd.qi_batch_size", 4));
+  auto planner = make_flush_planner("vtd-qi-batch", with("vtd.qi_batch_size", 4));
   CHECK(sizes(plan_one(*planner, ats_devices(8), kOnePage)) == std::vector<std::size_t>{4, 4, 1});
-  auto one = make_vtd_qi_batch_planner(with("vtd.qi_batch_size", 1));
+  auto one = make_flush_planner("vtd-qi-batch", with("vtd.qi_batch_size", 1));
   CHECK(plan_one(*one, ats_devices(3), kOnePage).submissions.size() == 4);
 }
 
 TEST_CASE("qi_batch: the walk flushes at every change of IOMMU", "[flush]") {
   // IOMMU 0: d0, d2; IOMMU 1: d1 (non-ATS), d3.
   std::vector<Attachment> at{{0, 0, true, false, 1}, {1, 1, false, false, 1}, {2, 0, true, false, 1}, {3, 1, true, false, 1}};
-  auto plan = plan_one(*make_vtd_qi_batch_planner(Params{}), at, kOnePage);
+  auto plan = plan_one(*make_flush_planner("vtd-qi-batch", Params{}), at, kOnePage);
   REQUIRE(plan.submissions.size() == 2);
   CHECK(plan.submissions[0] == Submission{0, {piotlb(kBase), devtlb(0, kBase), devtlb(2, kBase)}, true});
   CHECK(plan.submissions[1] == Submission{1, {piotlb(kBase), devtlb(3, kBase)}, true});
@@ -226,16 +230,16 @@ TEST_CASE("cache tags: one IOTLB tag per IOMMU, one DEVTLB tag per ATS device", 
 TEST_CASE("cache tags: the QAT quirk doubles the devTLB flush", "[flush]") {
   std::vector<Attachment> at{{0, 0, true, true, 1}, {1, 0, true, false, 1}};
   // 6.10: the extra flush is its own qi_flush_dev_iotlb_pasid() call, hence its own submission.
-  auto tags = plan_one(*make_vtd_cache_tag_planner(Params{}), at, kOnePage);
+  auto tags = plan_one(*make_flush_planner("vtd-cache-tags", Params{}), at, kOnePage);
   CHECK(sizes(tags) == std::vector<std::size_t>{1, 1, 1, 1});
   CHECK(tags.submissions[1].descs[0] == tags.submissions[2].descs[0]);
   CHECK(tags.devtlb_count() == 3);
   // 6.12: both go into the batch.
-  auto batch = plan_one(*make_vtd_qi_batch_planner(Params{}), at, kOnePage);
+  auto batch = plan_one(*make_flush_planner("vtd-qi-batch", Params{}), at, kOnePage);
   REQUIRE(batch.submissions.size() == 1);
   CHECK(batch.submissions[0].descs == std::vector<Descriptor>{piotlb(kBase), devtlb(0, kBase), devtlb(0, kBase), devtlb(1, kBase)});
   // <= 6.9: quirk_extra_dev_tlb_flush() after each devTLB flush.
-  auto old = plan_one(*make_vtd_per_device_planner(Params{}), at, kOnePage);
+  auto old = plan_one(*make_flush_planner("vtd-per-device", Params{}), at, kOnePage);
   CHECK(sizes(old) == std::vector<std::size_t>{1, 1, 1, 1, 1});
   CHECK(old.devtlb_count() == 3);
 }
@@ -244,7 +248,7 @@ TEST_CASE("cache tags: the QAT quirk doubles the devTLB flush", "[flush]") {
 // Ranges inside the VT-d planners
 
 TEST_CASE("VT-d <= 6.9: a straddling range costs two chunks per device", "[flush]") {
-  auto plan = plan_one(*make_vtd_per_device_planner(Params{}), ats_devices(2), pages_at(0x1ff000, 2));
+  auto plan = plan_one(*make_flush_planner("vtd-per-device", Params{}), ats_devices(2), pages_at(0x1ff000, 2));
   REQUIRE(plan.submissions.size() == 8);
   CHECK(plan.submissions[0].descs[0] == piotlb(0x1fe000, 1));
   CHECK(plan.submissions[1].descs[0] == devtlb(0, 0x1fe000, 1));
@@ -255,12 +259,12 @@ TEST_CASE("VT-d <= 6.9: a straddling range costs two chunks per device", "[flush
 }
 
 TEST_CASE("VT-d 6.10+: the same range becomes one widened block", "[flush]") {
-  for (auto* make : {&make_vtd_cache_tag_planner, &make_vtd_qi_batch_planner}) {
-    auto plan = plan_one(*make(Params{}), ats_devices(1), pages_at(0x1ff000, 2));
+  for (const char* name : {"vtd-cache-tags", "vtd-qi-batch"}) {
+    auto plan = plan_one(*make_flush_planner(name, Params{}), ats_devices(1), pages_at(0x1ff000, 2));
     std::vector<Descriptor> all;
     for (const auto& s : plan.submissions) all.insert(all.end(), s.descs.begin(), s.descs.end());
     CHECK(all == std::vector<Descriptor>{piotlb(0, 10), devtlb(0, 0, 10)});
-    plan = plan_one(*make(Params{}), ats_devices(1), pages_at(0x7ff000, 2));
+    plan = plan_one(*make_flush_planner(name, Params{}), ats_devices(1), pages_at(0x7ff000, 2));
     CHECK(plan.submissions.front().descs.front() == piotlb(0, 12));
   }
 }
@@ -271,24 +275,24 @@ TEST_CASE("VT-d: full-range flush", "[flush]") {
   std::vector<Attachment> at{{0, 0, true, false, 1}, {1, 0, false, false, 1}};
 
   SECTION("6.8-6.9: intel_flush_svm_all, PASID-selective per device") {
-    auto plan = plan_one(*make_vtd_per_device_planner(Params{}), at, kFull);
+    auto plan = plan_one(*make_flush_planner("vtd-per-device", Params{}), at, kFull);
     REQUIRE(plan.submissions.size() == 3);
     CHECK(plan.submissions[0].descs[0] == whole_p);
     CHECK(plan.submissions[1].descs[0] == whole_d(0));
     CHECK(plan.submissions[2].descs[0] == whole_p);
   }
   SECTION("before 6.8: treated as the largest range, one 2^52-page chunk") {
-    auto plan = plan_one(*make_vtd_per_device_planner(with("vtd.full_range_pasid_selective", 0)), at, kFull);
+    auto plan = plan_one(*make_flush_planner("vtd-per-device", with("vtd.full_range_pasid_selective", 0)), at, kFull);
     REQUIRE(plan.submissions.size() == 3);
     CHECK(plan.submissions[0].descs[0] == piotlb(0, 52));
     CHECK(plan.submissions[1].descs[0] == devtlb(0, 0, 52));
   }
   SECTION("6.10 and 6.12: cache_tag_flush_all") {
-    auto tags = plan_one(*make_vtd_cache_tag_planner(Params{}), at, kFull);
+    auto tags = plan_one(*make_flush_planner("vtd-cache-tags", Params{}), at, kFull);
     REQUIRE(tags.submissions.size() == 2);
     CHECK(tags.submissions[0].descs[0] == whole_p);
     CHECK(tags.submissions[1].descs[0] == whole_d(0));
-    auto batch = plan_one(*make_vtd_qi_batch_planner(Params{}), at, kFull);
+    auto batch = plan_one(*make_flush_planner("vtd-qi-batch", Params{}), at, kFull);
     REQUIRE(batch.submissions.size() == 1);
     CHECK(batch.submissions[0].descs == std::vector<Descriptor>{whole_p, whole_d(0)});
   }
@@ -296,15 +300,15 @@ TEST_CASE("VT-d: full-range flush", "[flush]") {
 
 TEST_CASE("VT-d and AMD: an empty range flushes nothing", "[flush]") {
   const UnmapRange empty{kBase, kBase};
-  for (auto* make : {&make_vtd_per_device_planner, &make_vtd_cache_tag_planner, &make_vtd_qi_batch_planner, &make_amd_planner})
-    CHECK(plan_one(*make(Params{}), ats_devices(3), empty).submissions.empty());
+  for (const char* name : {"vtd-per-device", "vtd-cache-tags", "vtd-qi-batch", "amd"})
+    CHECK(plan_one(*make_flush_planner(name, Params{}), ats_devices(3), empty).submissions.empty());
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Closed formulas over topologies: N = 1..64 devices, K = 1..8 IOMMUs
 
 TEST_CASE("VT-d <= 6.9 formula: per device c * (1 + ats [+ quirk]) submissions", "[flush]") {
-  auto planner = make_vtd_per_device_planner(Params{});
+  auto planner = make_flush_planner("vtd-per-device", Params{});
   struct R { UnmapRange range; std::size_t chunks; };
   for (const R& r : {R{kOnePage, 1}, R{pages_at(0x1ff000, 2), 2}, R{pages_at(kBase + 0x3000, 8), 2}, R{pages_at(kBase, 512), 1}})
     for (auto pl : kPlacements)
@@ -325,7 +329,7 @@ TEST_CASE("VT-d <= 6.9 formula: per device c * (1 + ats [+ quirk]) submissions",
 }
 
 TEST_CASE("VT-d 6.10 formula: K + sum(a_i) submissions", "[flush]") {
-  auto planner = make_vtd_cache_tag_planner(Params{});
+  auto planner = make_flush_planner("vtd-cache-tags", Params{});
   for (const auto& range : {kOnePage, pages_at(0x1ff000, 2), kFull})
     for (auto pl : kPlacements)
       for (int k = 1; k <= 8; ++k)
@@ -347,7 +351,7 @@ TEST_CASE("VT-d 6.10 formula: K + sum(a_i) submissions", "[flush]") {
 
 TEST_CASE("VT-d 6.12 formula: sum over IOMMUs of ceil((1 + a_i) / 16)", "[flush]") {
   for (int batch : {16, 5}) {
-    auto planner = make_vtd_qi_batch_planner(with("vtd.qi_batch_size", batch));
+    auto planner = make_flush_planner("vtd-qi-batch", with("vtd.qi_batch_size", batch));
     const auto b = static_cast<std::size_t>(batch);
     for (auto pl : kPlacements)
       for (int k = 1; k <= 8; ++k)
@@ -375,8 +379,8 @@ TEST_CASE("VT-d 6.12 formula: sum over IOMMUs of ceil((1 + a_i) / 16)", "[flush]
 }
 
 TEST_CASE("SMMUv3 formula: per SMMU TLBI + sync, ATC_INV per stream + sync when a_i > 0", "[flush]") {
-  auto planner = make_smmuv3_planner(Params{});
-  auto sharing = make_per_mm_iommu_domains();
+  auto planner = make_flush_planner("smmuv3", Params{});
+  auto sharing = make_domain_sharing("per-mm-iommu");
   for (auto pl : kPlacements)
     for (int k = 1; k <= 8; ++k)
       for (int n = 1; n <= 64; ++n) {
@@ -403,7 +407,7 @@ TEST_CASE("SMMUv3 formula: per SMMU TLBI + sync, ATC_INV per stream + sync when 
 }
 
 TEST_CASE("AMD formula: N submissions and N waits, no de-duplication", "[flush]") {
-  auto planner = make_amd_planner(Params{});
+  auto planner = make_flush_planner("amd", Params{});
   for (auto pl : kPlacements)
     for (int k = 1; k <= 8; ++k)
       for (int n = 1; n <= 64; ++n) {
@@ -425,7 +429,7 @@ TEST_CASE("AMD formula: N submissions and N waits, no de-duplication", "[flush]"
 
 namespace {
 FlushPlan smmu_plan(const Params& p, const std::vector<Attachment>& at, const UnmapRange& r) {
-  return plan_one(*make_smmuv3_planner(p), at, r);
+  return plan_one(*make_flush_planner("smmuv3", p), at, r);
 }
 std::vector<Attachment> no_ats(int n = 1) {
   std::vector<Attachment> v;
@@ -549,7 +553,7 @@ TEST_CASE("SMMUv3: a domain spanning SMMUs is planned per SMMU queue", "[flush]"
 
 TEST_CASE("AMD: INVALIDATE_IOMMU_PAGES + INVALIDATE_IOTLB_PAGES per device", "[flush]") {
   std::vector<Attachment> at{{0, 0, true, false, 1}, {1, 0, false, false, 1}, {2, 1, true, false, 1}};
-  auto plan = plan_one(*make_amd_planner(Params{}), at, kOnePage);
+  auto plan = plan_one(*make_flush_planner("amd", Params{}), at, kOnePage);
   REQUIRE(plan.submissions.size() == 3);
   const Descriptor pages{DescKind::amd_inv_iommu_pages, -1, kBase, 0, false};
   CHECK(plan.submissions[0] == Submission{0, {pages, Descriptor{DescKind::amd_inv_iotlb_pages, 0, kBase, 0, false}}, true});
@@ -558,7 +562,7 @@ TEST_CASE("AMD: INVALIDATE_IOMMU_PAGES + INVALIDATE_IOTLB_PAGES per device", "[f
 }
 
 TEST_CASE("AMD: build_inv_address ranges", "[flush]") {
-  auto first = [](const UnmapRange& r) { return plan_one(*make_amd_planner(Params{}), no_ats(), r).submissions[0].descs[0]; };
+  auto first = [](const UnmapRange& r) { return plan_one(*make_flush_planner("amd", Params{}), no_ats(), r).submissions[0].descs[0]; };
   CHECK(first(pages_at(kBase, 2)) == Descriptor{DescKind::amd_inv_iommu_pages, -1, kBase, 1, false});
   CHECK(first(pages_at(kBase, 3)) == Descriptor{DescKind::amd_inv_iommu_pages, -1, kBase, 2, false});
   CHECK(first(pages_at(0x1ff000, 2)) == Descriptor{DescKind::amd_inv_iommu_pages, -1, 0, 10, false});

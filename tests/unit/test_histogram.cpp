@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "engine/histogram.hpp"
+#include "core/histogram.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -15,7 +15,7 @@ Attachment dev(int d, int iommu, bool ats = true, bool pri = true) {
 }  // namespace
 
 TEST_CASE("lifecycle: a shared per-mm domain lives exactly while it has attachments", "[lifecycle]") {
-  auto sharing = make_per_mm_domain();
+  auto sharing = make_domain_sharing("per-mm");
   DomainTable t(*sharing);
   const AttachResult a = t.attach(dev(0, 0));
   CHECK(a.allocated);
@@ -39,7 +39,7 @@ TEST_CASE("lifecycle: a shared per-mm domain lives exactly while it has attachme
 }
 
 TEST_CASE("lifecycle: per-device domains die with their device and per-IOMMU ones with their last device", "[lifecycle]") {
-  auto per_device = make_per_device_domains();
+  auto per_device = make_domain_sharing("per-device");
   DomainTable d(*per_device);
   d.attach(dev(0, 0));
   d.attach(dev(1, 0));
@@ -47,7 +47,7 @@ TEST_CASE("lifecycle: per-device domains die with their device and per-IOMMU one
   CHECK(d.detach(0).freed);
   CHECK(d.live().size() == 1);
 
-  auto per_iommu = make_per_mm_iommu_domains();
+  auto per_iommu = make_domain_sharing("per-mm-iommu");
   DomainTable s(*per_iommu);
   const int x = s.attach(dev(0, 0)).domain;
   const int y = s.attach(dev(1, 1)).domain;
@@ -61,16 +61,16 @@ TEST_CASE("lifecycle: per-device domains die with their device and per-IOMMU one
 }
 
 TEST_CASE("lifecycle: VT-d bind costs two submissions only in caching mode; unbind three plus the PRI drain", "[lifecycle]") {
-  auto sharing = make_per_mm_domain();
+  auto sharing = make_domain_sharing("per-mm");
   DomainTable t(*sharing);
   FlushPlan bare, guest, unbind;
   const Attachment a = dev(0, 0);
   const AttachResult r = t.attach(a);
-  plan_bind(QueueDiscipline::vtd_qi, a, r, false, bare);
-  plan_bind(QueueDiscipline::vtd_qi, a, r, true, guest);
+  plan_vtd_bind(a, r, false, bare);
+  plan_vtd_bind(a, r, true, guest);
   CHECK(bare.submissions.empty());
   CHECK(guest.submissions.size() == 2);
-  plan_unbind(QueueDiscipline::vtd_qi, a, t.detach(0), unbind);
+  plan_vtd_unbind(a, t.detach(0), unbind);
   CHECK(unbind.submissions.size() == 4);
   CHECK(unbind.iotlb_count() == 2);
   CHECK(unbind.devtlb_count() == 2);
@@ -78,27 +78,27 @@ TEST_CASE("lifecycle: VT-d bind costs two submissions only in caching mode; unbi
   FlushPlan no_pri;
   const Attachment b = dev(1, 0, true, false);
   t.attach(b);
-  plan_unbind(QueueDiscipline::vtd_qi, b, t.detach(1), no_pri);
+  plan_vtd_unbind(b, t.detach(1), no_pri);
   CHECK(no_pri.submissions.size() == 3);
 }
 
 TEST_CASE("lifecycle: SMMUv3 and AMD bind and unbind submissions", "[lifecycle]") {
-  auto sharing = make_per_mm_iommu_domains();
+  auto sharing = make_domain_sharing("per-mm-iommu");
   DomainTable t(*sharing);
   const Attachment a = dev(0, 0), b = dev(1, 0);
   FlushPlan bind, detach_shared, detach_last;
-  plan_bind(QueueDiscipline::smmu_cmdq, a, t.attach(a), false, bind);
+  plan_smmu_bind(a, t.attach(a), bind);
   t.attach(b);
   CHECK(bind.submissions.size() == 1);  // CFGI_CD + SYNC
-  plan_unbind(QueueDiscipline::smmu_cmdq, a, t.detach(0), detach_shared);
+  plan_smmu_unbind(a, t.detach(0), detach_shared);
   CHECK(detach_shared.submissions.size() == 1);  // the domain lives on: no TLBI by ASID
-  plan_unbind(QueueDiscipline::smmu_cmdq, b, t.detach(1), detach_last);
+  plan_smmu_unbind(b, t.detach(1), detach_last);
   CHECK(detach_last.submissions.size() == 2);
   CHECK(detach_last.iotlb_count() == 1);
 
   FlushPlan amd_bind, amd_unbind;
-  plan_bind(QueueDiscipline::amd_cmdbuf, a, t.attach(a), false, amd_bind);
-  plan_unbind(QueueDiscipline::amd_cmdbuf, a, t.detach(0), amd_unbind);
+  plan_amd_bind(a, t.attach(a), amd_bind);
+  plan_amd_unbind(a, t.detach(0), amd_unbind);
   CHECK(amd_bind.submissions.size() == 1);
   CHECK(amd_unbind.submissions.size() == 2);
   CHECK(amd_unbind.devtlb_count() == 1);

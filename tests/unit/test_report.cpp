@@ -3,15 +3,27 @@
 
 #include "analysis/plots.hpp"
 #include "analysis/report.hpp"
+#include "core/error.hpp"
 
 using namespace svasim;
 using nlohmann::json;
 
 namespace {
-json point(const char* id, const char* profile, int n, double p50, const char* status = "ok") {
-  json results = {{"counters", {{"unmaps", 10}, {"iotlb_invalidations", 10 * n}, {"invalidation_waits", 20}}},
-                  {"latency", {{"unmap", {{"p50_ns", p50}, {"p99_ns", 2 * p50}}}}}};
-  return {{"point", id}, {"sets", {{"profile", profile}, {"devices", n}}}, {"status", status}, {"results", results}};
+RunResults run(int n, double p50) {
+  RunResults r;
+  r.scenario.environment = "bare-metal";
+  r.counters.unmaps = 10;
+  r.counters.queue.iotlb_invalidations = 10 * static_cast<std::uint64_t>(n);
+  r.counters.queue.invalidation_waits = 20;
+  r.latency.unmap.p50_ns = static_cast<std::uint64_t>(p50);
+  r.latency.unmap.p99_ns = static_cast<std::uint64_t>(2 * p50);
+  return r;
+}
+
+ReportPoint point(const char* id, const char* profile, int n, double p50, const char* status = "ok") {
+  ReportPoint p{id, status, {{"profile", profile}, {"devices", n}}, std::nullopt};
+  if (p.status == "ok") p.results = run(n, p50);
+  return p;
 }
 }  // namespace
 
@@ -25,7 +37,7 @@ TEST_CASE("report: mean and 95 % confidence interval use Student's t", "[report]
 }
 
 TEST_CASE("report: one row per grid point and ratios between profiles", "[report]") {
-  const std::vector<json> points = {point("p0", "old", 4, 1000), point("p1", "old", 4, 1200),
+  const std::vector<ReportPoint> points = {point("p0", "old", 4, 1000), point("p1", "old", 4, 1200),
                                     point("p2", "new", 4, 250),  point("p3", "new", 4, 350),
                                     point("p4", "new", 8, 0, "timeout")};
   const std::string text = sweep_report_markdown(points, "t");
@@ -37,7 +49,7 @@ TEST_CASE("report: one row per grid point and ratios between profiles", "[report
 }
 
 TEST_CASE("report: plots follow the first numeric axis and skip what a log axis cannot show", "[report]") {
-  std::vector<json> points = {point("p0", "old", 4, 1000), point("p1", "new", 4, 250), point("p2", "old", 8, 2000),
+  std::vector<ReportPoint> points = {point("p0", "old", 4, 1000), point("p1", "new", 4, 250), point("p2", "old", 8, 2000),
                               point("p3", "new", 8, 0)};
   const auto plots = sweep_plots(points);
   REQUIRE(plots.size() >= 2);
@@ -56,4 +68,41 @@ TEST_CASE("report: plots follow the first numeric axis and skip what a log axis 
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK_THAT(html, Catch::Contains("<figure><svg>x</svg></figure>"));
   CHECK_THAT(html, Catch::Contains("<th>profile</th>"));
+}
+
+TEST_CASE("report: a metric the run lacks is \"-\", not 0", "[report]") {
+  // A DMA run on bare metal beside an unmap-only run in a guest: both the DMA and the VM-exit columns
+  // are shown, and each run leaves the other's empty.
+  ReportPoint dma = point("p0", "a", 4, 1000);
+  dma.results->counters.translation.dma_requests = 5;
+  dma.results->latency.dma.p50_ns = 640;
+  ReportPoint guest = point("p1", "b", 4, 2000);
+  guest.results->scenario.environment = "guest-nested";
+  guest.results->scenario.guest = true;
+  guest.results->counters.queue.vm_exits = 30;
+  const std::string text = sweep_report_markdown({dma, guest}, "t");
+  CHECK_THAT(text, Catch::Contains("| VM exits/unmap | DMA p50 (ns) |"));
+  CHECK_THAT(text, Catch::Contains("| 4 | a | 1 | 1000 | 2000 | 4.00 | 2.00 | - | 640 |"));
+  CHECK_THAT(text, Catch::Contains("| 4 | b | 1 | 2000 | 4000 | 4.00 | 2.00 | 3.00 | - |"));
+}
+
+TEST_CASE("report: a results.jsonl line is read through the results type", "[report]") {
+  RunResults r = run(4, 1000);
+  r.scenario.queue_model = "vtd-qi";
+  json line = {{"point", "p0"}, {"status", "ok"}, {"sets", {{"devices", 4}}}, {"results", r.to_json()}};
+  const ReportPoint p = report_point(line, "f: line 1");
+  REQUIRE(p.results);
+  CHECK(p.results->counters.unmaps == 10);
+  line["results"]["counters"].erase("invalidation_waits");
+  try {
+    report_point(line, "f: line 1");
+    FAIL("accepted");
+  } catch (const InputError& e) {
+    CHECK(e.path() == "/results/counters/invalidation_waits");
+    CHECK(std::string(e.what()) == "f: line 1: /results/counters/invalidation_waits: missing");
+  }
+  // A failed point has no results to read.
+  const ReportPoint failed = report_point({{"point", "p1"}, {"status", "failed"}, {"sets", json::object()}, {"error", "x"}}, "f");
+  CHECK_FALSE(failed.results);
+  CHECK_THROWS_AS(report_point({{"point", "p1"}, {"sets", json::object()}}, "f"), InputError);
 }

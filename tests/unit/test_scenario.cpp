@@ -2,9 +2,8 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "engine/error.hpp"
-#include "engine/scenario.hpp"
-#include "models/catalog.hpp"
+#include "core/error.hpp"
+#include "core/scenario.hpp"
 
 using namespace svasim;
 using nlohmann::json;
@@ -17,7 +16,6 @@ json seed_doc() {
 }
 
 Scenario load(json doc, Overrides o = {}) {
-  register_builtin_models();
   return scenario_from_json(std::move(doc), "seed.json", o);
 }
 

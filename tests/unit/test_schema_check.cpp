@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "engine/error.hpp"
-#include "engine/schema_check.hpp"
+#include "core/error.hpp"
+#include "core/schema_check.hpp"
 
 #include <cstdint>
 #include <fstream>

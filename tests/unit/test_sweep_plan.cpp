@@ -2,9 +2,9 @@
 // (sweep.json) that `svasim merge` rebuilds a plan from.
 #include <catch2/catch.hpp>
 
-#include "app/sweep_plan.hpp"
-#include "engine/error.hpp"
-#include "models/catalog.hpp"
+#include "sweep/sweep_plan.hpp"
+#include "core/run_results.hpp"
+#include "core/error.hpp"
 
 #include <filesystem>
 
@@ -65,12 +65,11 @@ TEST_CASE("a plan rebuilt from its manifest writes the same manifest", "[sweep][
 }
 
 TEST_CASE("stored results count only with this build's provenance and what the tables read", "[sweep][resume]") {
-  json doc = {{"provenance", {{"commit", "c1"}, {"scenario_hash", "h"}, {"seed", 7}}},
-              {"scenario", {{"profile", "linux-6.12-vtd"}}},
-              {"counters", {{"unmaps", 10}}},
-              {"latency",
-               {{"unmap", {{"mean_ns", 1.5}, {"p50_ns", 1}, {"p90_ns", 2}, {"p99_ns", 3}, {"max_ns", 4}}},
-                {"dma", {{"p50_ns", 0}, {"p99_ns", 0}}}}}};
+  RunResults stored;
+  stored.provenance.commit = "c1";
+  stored.provenance.scenario_hash = "h";
+  stored.provenance.seed = 7;
+  json doc = stored.to_json();
   const std::string r = doc.dump();
   CHECK(results_current(r, "c1", "h", 7));
   CHECK_FALSE(results_current(r, "c2", "h", 7));
@@ -79,12 +78,15 @@ TEST_CASE("stored results count only with this build's provenance and what the t
   CHECK_FALSE(results_current(r.substr(0, r.size() / 2), "c1", "h", 7));  // half a file
   doc["latency"]["unmap"].erase("p99_ns");
   CHECK_FALSE(results_current(doc.dump(), "c1", "h", 7));
-  doc.erase("latency");
+  doc = stored.to_json();
+  doc["counters"]["dma_completed"] = "0";
+  CHECK_FALSE(results_current(doc.dump(), "c1", "h", 7));
+  doc = stored.to_json();
+  doc["format_version"] = kResultsFormatVersion - 1;  // an older build's file: run again
   CHECK_FALSE(results_current(doc.dump(), "c1", "h", 7));
 }
 
 TEST_CASE("every shipped sweep spec plans with every point a valid scenario", "[sweep]") {
-  register_builtin_models();
   std::size_t specs = 0;
   for (const auto& e : std::filesystem::directory_iterator(std::string(SVASIM_SOURCE_DIR) + "/scenarios/sweeps")) {
     INFO(e.path().string());

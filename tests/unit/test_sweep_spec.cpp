@@ -1,8 +1,8 @@
 // Sweep specs without running anything: grid expansion, zipped axes, ranges, seed derivation, errors.
 #include <catch2/catch.hpp>
 
-#include "engine/error.hpp"
-#include "engine/sweep_spec.hpp"
+#include "core/error.hpp"
+#include "sweep/sweep_spec.hpp"
 
 using namespace svasim;
 using nlohmann::json;

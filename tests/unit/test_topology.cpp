@@ -1,5 +1,5 @@
-#include "engine/error.hpp"
-#include "engine/topology.hpp"
+#include "core/error.hpp"
+#include "core/topology.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -10,7 +10,7 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/random.hpp"
+#include "core/random.hpp"
 #include "models/hw/translation_cache.hpp"
 
 using namespace svasim;

@@ -1,0 +1,122 @@
+#include "core/results.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "core/error.hpp"
+#include "svasim/version.hpp"
+
+#include <unistd.h>
+
+namespace svasim {
+
+using nlohmann::json;
+
+namespace {
+
+// Bytes moved over the device's active period (first request issued to last completion).
+double throughput(const DeviceStats& d) {
+  const double span = d.last_completion_ns - d.first_issue_ns;
+  return d.first_issue_ns >= 0 && span > 0 ? static_cast<double>(d.dma.dma_bytes) / (span * 1e-9) : 0.0;
+}
+
+}  // namespace
+
+RunResults results_of(const Scenario& s, const Stats& st) {
+  RunResults r;
+  r.provenance = {kVersion, kCommit, s.file, s.hash, s.seed, {}};
+  r.scenario = {s.name,        s.profile,
+                s.domain_model, s.flush_model,
+                s.queue_model,  s.environment,
+                s.topology.iommus().size(), s.topology.devices().size(),
+                s.duration_ns,  st.simulated_ns};
+  r.scenario.guest = st.guest;
+  r.params = s.params.values();
+
+  RunCounters& c = r.counters;
+  c.queue = st.total;
+  c.translation = st.dma;
+  c.unmaps = st.unmaps;
+  c.unmaps_started_late = st.unmaps_started_late;
+  for (const auto& d : st.per_device) c.ats_inv_requests += d.ats_inv_requests;
+  c.binds = st.binds;
+  c.unbinds = st.unbinds;
+  c.domains_allocated = st.domains_allocated;
+  c.domains_freed = st.domains_freed;
+  c.max_live_domains = st.max_live_domains;
+  c.max_live_pasids = st.max_live_pasids;
+  c.flushes_of_freed_domains = st.flushes_of_freed_domains;
+  c.page_request_overflows = st.page_request_overflows;
+  c.prq_drain_retries = st.prq_drain_retries;
+  c.domain_free_wait_ns = st.domain_free_wait_ns;
+
+  r.latency = {summary_of(st.unmap_latency),      summary_of(st.submission_latency), summary_of(st.queue_lock_wait),
+               summary_of(st.domain_lock_wait),   summary_of(st.dma_latency),        summary_of(st.translation_latency),
+               summary_of(st.page_fault_latency), summary_of(st.bind_latency),       summary_of(st.unbind_latency)};
+
+  for (std::size_t i = 0; i < st.per_iommu.size(); ++i)
+    r.per_iommu[s.topology.node(s.topology.iommus()[i]).name] = st.per_iommu[i];
+  r.timelines = {points_of(st.live_domains), points_of(st.live_pasids)};
+  for (std::size_t d = 0; d < st.per_device.size(); ++d) {
+    const Node& n = s.topology.node(s.topology.devices()[d]);
+    const DeviceStats& ds = st.per_device[d];
+    r.per_device[n.name] = {s.topology.node(s.topology.iommus()[s.topology.iommu_of_device(static_cast<int>(d))]).name,
+                            n.caps.ats,
+                            ds.ats_inv_requests,
+                            summary_of(ds.ats_inv_latency),
+                            ds.dma,
+                            summary_of(ds.dma_latency),
+                            summary_of(ds.translation_latency),
+                            summary_of(ds.page_fault_latency),
+                            throughput(ds)};
+  }
+  return r;
+}
+
+json make_results(const Scenario& s, const Stats& st) { return results_of(s, st).to_json(); }
+
+void check_output_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec)) throw InputError("-o", path + ": no directory " + dir.string());
+  if (access(dir.c_str(), W_OK) != 0) throw InputError("-o", path + ": directory " + dir.string() + " is not writable");
+  const auto st = fs::status(target, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    throw InputError("-o", path + ": exists and is not a regular file");
+}
+
+void check_output_directory(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (fs::exists(st) && !fs::is_directory(st))
+    throw InputError("-o", path + ": with several profiles -o names a directory, and this is a file");
+  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+  if (!fs::exists(st) && !fs::is_directory(parent, ec)) throw InputError("-o", path + ": no directory " + parent.string());
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path tmp = target.string() + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error("cannot write " + path);
+  }
+}
+
+void write_json_atomically(const std::string& path, const json& j) { write_text_atomically(path, j.dump(2) + '\n'); }
+
+}  // namespace svasim

@@ -1,0 +1,319 @@
+#include "core/run_results.hpp"
+
+#include <concepts>
+#include <fstream>
+#include <type_traits>
+
+#include "core/error.hpp"
+
+namespace svasim {
+
+using nlohmann::json;
+
+namespace {
+
+// Every block's fields are listed once, in `fields`, and both the writer and the reader walk that list:
+// a field added to one side is on the other.
+template <class T, class U>
+concept Is = std::same_as<std::remove_const_t<T>, U>;
+
+template <class V, Is<LatencySummary> T>
+void fields(V& v, T& s) {
+  v("count", s.count);
+  v("mean_ns", s.mean_ns);
+  v("min_ns", s.min_ns);
+  v("p50_ns", s.p50_ns);
+  v("p90_ns", s.p90_ns);
+  v("p99_ns", s.p99_ns);
+  v("p999_ns", s.p999_ns);
+  v("max_ns", s.max_ns);
+}
+
+template <class V, Is<TimelinePoint> T>
+void fields(V& v, T& p) {
+  v("t_us", p.t_us);
+  v("mean", p.mean);
+}
+
+template <class V, Is<QueueCounters> T>
+void fields(V& v, T& c) {
+  v("submissions", c.submissions);
+  v("descriptors", c.descriptors);
+  v("iotlb_invalidations", c.iotlb_invalidations);
+  v("devtlb_invalidations", c.devtlb_invalidations);
+  v("invalidation_waits", c.invalidation_waits);
+  v("queue_lock_wait_ns", c.queue_lock_wait_ns);
+  v("ats_inv_timeouts", c.ats_inv_timeouts);
+  v("resubmissions", c.resubmissions);
+  v("invalidations_failed", c.invalidations_failed);
+  v("invalidations_abandoned", c.invalidations_abandoned);
+  v("ring_full_waits", c.ring_full_waits);
+  v("ring_wait_ns", c.ring_wait_ns);
+  v("vm_exits", c.vm_exits);
+  v("vm_exit_ns", c.vm_exit_ns);
+}
+
+template <class V, Is<TranslationCounters> T>
+void fields(V& v, T& t) {
+  v("page_translations", t.page_translations);
+  v("atc_hits", t.atc_hits);
+  v("atc_misses", t.atc_misses);
+  v("iotlb_hits", t.iotlb_hits);
+  v("iotlb_misses", t.iotlb_misses);
+  v("page_walks", t.page_walks);
+  v("walk_memory_reads", t.walk_memory_reads);
+  v("page_faults", t.page_faults);
+  v("dma_requests", t.dma_requests);
+  v("dma_completed", t.dma_completed);
+  v("dma_errors", t.dma_errors);
+  v("dma_bytes", t.dma_bytes);
+  v("stale_translation_uses", t.stale_translation_uses);
+}
+
+// The run's counters are one flat object: the queue and translation totals beside the run-wide ones.
+template <class V, Is<RunCounters> T>
+void fields(V& v, T& c) {
+  fields(v, c.queue);
+  fields(v, c.translation);
+  v("unmaps", c.unmaps);
+  v("unmaps_started_late", c.unmaps_started_late);
+  v("ats_inv_requests", c.ats_inv_requests);
+  v("binds", c.binds);
+  v("unbinds", c.unbinds);
+  v("domains_allocated", c.domains_allocated);
+  v("domains_freed", c.domains_freed);
+  v("max_live_domains", c.max_live_domains);
+  v("max_live_pasids", c.max_live_pasids);
+  v("flushes_of_freed_domains", c.flushes_of_freed_domains);
+  v("page_request_overflows", c.page_request_overflows);
+  v("prq_drain_retries", c.prq_drain_retries);
+  v("domain_free_wait_ns", c.domain_free_wait_ns);
+}
+
+template <class V, Is<RunLatency> T>
+void fields(V& v, T& l) {
+  v("unmap", l.unmap);
+  v("submission", l.submission);
+  v("queue_lock_wait", l.queue_lock_wait);
+  v("domain_lock_wait", l.domain_lock_wait);
+  v("dma", l.dma);
+  v("translation", l.translation);
+  v("page_fault", l.page_fault);
+  v("bind", l.bind);
+  v("unbind", l.unbind);
+}
+
+template <class V, Is<DeviceResults> T>
+void fields(V& v, T& d) {
+  v("iommu", d.iommu);
+  v("ats", d.ats);
+  v("ats_inv_requests", d.ats_inv_requests);
+  v("ats_inv_latency", d.ats_inv_latency);
+  v("counters", d.counters);
+  v("dma_latency", d.dma_latency);
+  v("translation_latency", d.translation_latency);
+  v("page_fault_latency", d.page_fault_latency);
+  v("throughput_bytes_per_s", d.throughput_bytes_per_s);
+}
+
+// simgrid_args is not listed: it is optional (absent when empty), which the two sides handle themselves.
+template <class V, Is<RunProvenance> T>
+void fields(V& v, T& p) {
+  v("svasim_version", p.svasim_version);
+  v("commit", p.commit);
+  v("scenario_file", p.scenario_file);
+  v("scenario_hash", p.scenario_hash);
+  v("seed", p.seed);
+}
+
+template <class V, Is<RunScenario> T>
+void fields(V& v, T& s) {
+  v("name", s.name);
+  v("profile", s.profile);
+  v("domain_model", s.domain_model);
+  v("flush_model", s.flush_model);
+  v("queue_model", s.queue_model);
+  v("environment", s.environment);
+  v("guest", s.guest);
+  v("iommus", s.iommus);
+  v("devices", s.devices);
+  v("duration_ns", s.duration_ns);
+  v("simulated_ns", s.simulated_ns);
+}
+
+template <class V, Is<RunTimelines> T>
+void fields(V& v, T& t) {
+  v("live_domains", t.live_domains);
+  v("live_pasids", t.live_pasids);
+}
+
+template <class V, Is<RunResults> T>
+void fields(V& v, T& r) {
+  v("provenance", r.provenance);
+  v("scenario", r.scenario);
+  v("params", r.params);
+  v("counters", r.counters);
+  v("latency", r.latency);
+  v("per_iommu", r.per_iommu);
+  v("per_device", r.per_device);
+  v("timelines", r.timelines);
+}
+
+struct Writer {
+  json& out;
+  template <class T>
+  void operator()(const char* key, const T& x) {
+    out[key] = write(x);
+  }
+  // Numbers keep their C++ type: counters stay unsigned integers, times stay doubles.
+  static json write(std::uint64_t x) { return x; }
+  static json write(double x) { return x; }
+  static json write(bool x) { return x; }
+  static json write(const std::string& x) { return x; }
+  template <class T>
+  static json write(const std::vector<T>& xs) {
+    json a = json::array();
+    for (const T& x : xs) a.push_back(write(x));
+    return a;
+  }
+  template <class T>
+  static json write(const std::map<std::string, T>& m) {
+    json o = json::object();
+    for (const auto& [k, x] : m) o[k] = write(x);
+    return o;
+  }
+  template <class T>
+    requires std::is_class_v<T>
+  static json write(const T& block) {
+    json o = json::object();
+    Writer w{o};
+    fields(w, block);
+    return o;
+  }
+};
+
+// RFC 6901: "~" and "/" in a key (a device name) are escaped in a pointer.
+std::string pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) out += c == '~' ? std::string("~0") : c == '/' ? std::string("~1") : std::string(1, c);
+  return out;
+}
+
+struct Reader {
+  const json& obj;
+  std::string at;
+  const std::string& file;
+
+  template <class T>
+  void operator()(const char* key, T& x) const {
+    const std::string path = at + "/" + pointer_token(key);
+    const auto it = obj.find(key);
+    if (it == obj.end()) throw_results_error(file, path, "missing");
+    read(*it, path, x);
+  }
+
+  [[noreturn]] void wrong(const json& j, const std::string& path, const char* expected) const {
+    const std::string type = j.type_name();
+    const std::string found = j.is_number() ? j.dump() : (j.is_object() || j.is_array() ? "an " : "a ") + type;
+    throw_results_error(file, path, std::string("expected ") + expected + ", found " + found);
+  }
+  void read(const json& j, const std::string& path, std::uint64_t& x) const {
+    if (!j.is_number_unsigned()) wrong(j, path, "an unsigned integer");
+    x = j.get<std::uint64_t>();
+  }
+  void read(const json& j, const std::string& path, double& x) const {
+    if (!j.is_number()) wrong(j, path, "a number");
+    x = j.get<double>();
+  }
+  void read(const json& j, const std::string& path, bool& x) const {
+    if (!j.is_boolean()) wrong(j, path, "true or false");
+    x = j.get<bool>();
+  }
+  void read(const json& j, const std::string& path, std::string& x) const {
+    if (!j.is_string()) wrong(j, path, "a string");
+    x = j.get<std::string>();
+  }
+  template <class T>
+  void read(const json& j, const std::string& path, std::vector<T>& xs) const {
+    if (!j.is_array()) wrong(j, path, "an array");
+    xs.assign(j.size(), T{});
+    for (std::size_t i = 0; i < xs.size(); ++i) read(j[i], path + "/" + std::to_string(i), xs[i]);
+  }
+  template <class T>
+  void read(const json& j, const std::string& path, std::map<std::string, T>& m) const {
+    if (!j.is_object()) wrong(j, path, "an object");
+    m.clear();
+    for (const auto& [k, v] : j.items()) read(v, path + "/" + pointer_token(k), m[k]);
+  }
+  template <class T>
+    requires std::is_class_v<T>
+  void read(const json& j, const std::string& path, T& block) const {
+    if (!j.is_object()) wrong(j, path, "an object");
+    const Reader sub{j, path, file};
+    fields(sub, block);
+  }
+};
+
+}  // namespace
+
+void throw_results_error(const std::string& file, const std::string& path, const std::string& message) {
+  throw InputError(path, file + ": " + (path.empty() ? "(document)" : path) + ": " + message);
+}
+
+json RunResults::to_json() const {
+  json r = Writer::write(*this);
+  r["format"] = kResultsFormat;
+  r["format_version"] = kResultsFormatVersion;
+  if (!provenance.simgrid_args.empty()) r["provenance"]["simgrid_args"] = provenance.simgrid_args;
+  return r;
+}
+
+RunResults RunResults::from_json(const json& j, const std::string& file, const std::string& at) {
+  const Reader top{j, at, file};
+  if (!j.is_object()) top.wrong(j, at, "an object");
+  // The format first: a file of another kind or version is refused as a whole, not field by field.
+  std::string format;
+  top("format", format);
+  if (format != kResultsFormat) throw_results_error(file, at + "/format", "not an svasim results file (\"" + format + "\")");
+  const auto v = j.find("format_version");
+  if (v == j.end()) throw_results_error(file, at + "/format_version", "missing");
+  if (!v->is_number_integer() || v->get<std::int64_t>() != kResultsFormatVersion)
+    throw_results_error(file, at + "/format_version",
+                        "results format version " + v->dump() + "; this svasim reads version " +
+                            std::to_string(kResultsFormatVersion));
+  RunResults r;
+  top.read(j, at, r);
+  const json& pv = j.at("provenance");
+  if (pv.contains("simgrid_args")) top.read(pv["simgrid_args"], at + "/provenance/simgrid_args", r.provenance.simgrid_args);
+  return r;
+}
+
+RunResults read_results_file(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw_results_error(file, "", "cannot open the file");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::exception& e) {
+    throw_results_error(file, "", std::string("not JSON: ") + e.what());
+  }
+  return RunResults::from_json(j, file);
+}
+
+std::string RunResults::label() const {
+  return scenario.profile.empty() ? scenario.domain_model + "+" + scenario.flush_model : scenario.profile;
+}
+
+LatencySummary summary_of(const Histogram& h) {
+  LatencySummary s;
+  Reader{json::object(), "", "(histogram)"}.read(h.to_json(), "", s);
+  return s;
+}
+
+std::vector<TimelinePoint> points_of(const Timeline& t) {
+  std::vector<TimelinePoint> out;
+  Reader{json::object(), "", "(timeline)"}.read(t.to_json(), "", out);
+  return out;
+}
+
+}  // namespace svasim

@@ -1,0 +1,117 @@
+#pragma once
+// The results of one run as a type: what `svasim run -o` writes and what every reader (tables, report,
+// plots, compare, sweep tables, the resume check) reads. The JSON is written and read only here, so a
+// field cannot be renamed on one side and silently read as 0 on the other: reading checks the format,
+// its version and every field's presence and type, and names the file and the JSON Pointer of the first
+// field that is wrong.
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/stats.hpp"
+
+namespace svasim {
+
+inline constexpr const char* kResultsFormat = "svasim-results";
+// 2: the scenario block names the queue model ("queue_model") and whether the environment is a guest
+// ("guest"). A reader refuses other versions rather
+// than guessing what a missing field meant.
+inline constexpr int kResultsFormatVersion = 2;
+
+// One histogram summary, the fields Histogram::to_json writes.
+struct LatencySummary {
+  std::uint64_t count = 0;
+  double mean_ns = 0;
+  std::uint64_t min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+};
+
+struct TimelinePoint {
+  double t_us = 0, mean = 0;
+};
+
+struct RunProvenance {
+  std::string svasim_version, commit, scenario_file, scenario_hash;
+  std::uint64_t seed = 0;
+  std::vector<std::string> simgrid_args;  // SimGrid flags of the run; the key is absent when there were none
+};
+
+struct RunScenario {
+  std::string name, profile, domain_model, flush_model, queue_model, environment;
+  std::uint64_t iommus = 0, devices = 0;
+  double duration_ns = 0, simulated_ns = 0;
+  bool guest = false;  // the environment traps tail writes (a vIOMMU): VM exits apply to this run
+};
+
+// The "counters" block: the queue and translation counters in total plus the run-wide ones.
+struct RunCounters {
+  QueueCounters queue;
+  TranslationCounters translation;
+  std::uint64_t unmaps = 0, unmaps_started_late = 0, ats_inv_requests = 0;
+  std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0;
+  std::uint64_t max_live_domains = 0, max_live_pasids = 0, flushes_of_freed_domains = 0;
+  std::uint64_t page_request_overflows = 0, prq_drain_retries = 0;
+  double domain_free_wait_ns = 0;
+};
+
+struct RunLatency {
+  LatencySummary unmap, submission, queue_lock_wait, domain_lock_wait, dma, translation, page_fault, bind, unbind;
+};
+
+struct DeviceResults {
+  std::string iommu;
+  bool ats = false;
+  std::uint64_t ats_inv_requests = 0;
+  LatencySummary ats_inv_latency;
+  TranslationCounters counters;
+  LatencySummary dma_latency, translation_latency, page_fault_latency;
+  double throughput_bytes_per_s = 0;
+};
+
+struct RunTimelines {
+  std::vector<TimelinePoint> live_domains, live_pasids;
+};
+
+struct RunResults {
+  RunProvenance provenance;
+  RunScenario scenario;
+  std::map<std::string, double> params;
+  RunCounters counters;
+  RunLatency latency;
+  std::map<std::string, QueueCounters> per_iommu;   // by IOMMU name
+  std::map<std::string, DeviceResults> per_device;  // by device name
+  RunTimelines timelines;
+
+  nlohmann::json to_json() const;
+  // Throws InputError(JSON Pointer of the offending field, "FILE: POINTER: message"): the message is
+  // the whole line a command prints after "svasim: error: ". `at` prefixes the pointers when the
+  // results are nested in a larger document (a results.jsonl line: "/results").
+  static RunResults from_json(const nlohmann::json& j, const std::string& file, const std::string& at = "");
+
+  // Whether a metric applies to this run, so tables leave its cell empty instead of showing a 0 that
+  // was never measured.
+  bool has_dma() const { return counters.translation.dma_requests > 0; }
+  bool in_guest() const { return scenario.guest; }
+  // total / unmaps, 0 when there were no unmaps.
+  double per_unmap(double total) const {
+    return counters.unmaps > 0 ? total / static_cast<double>(counters.unmaps) : 0.0;
+  }
+  // The profile, or domain+flush model when the run named none.
+  std::string label() const;
+};
+
+// Reads and checks a results file; a file that cannot be read or is not JSON is an InputError too
+// ("FILE: (document): not JSON: ...").
+RunResults read_results_file(const std::string& file);
+
+// The typed form of what Histogram::to_json and Timeline::to_json write (read back from them, so the
+// quantiles are listed once, in the histogram).
+LatencySummary summary_of(const Histogram& h);
+std::vector<TimelinePoint> points_of(const Timeline& t);
+
+// The InputError every results reader throws: JSON Pointer `path`, message "FILE: PATH: message"
+// ("(document)" for the root), so commands print e.what() as is.
+[[noreturn]] void throw_results_error(const std::string& file, const std::string& path, const std::string& message);
+
+}  // namespace svasim

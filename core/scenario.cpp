@@ -1,0 +1,433 @@
+#include "core/scenario.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/registry.hpp"
+#include "core/schema_check.hpp"
+#include "core/suggest.hpp"
+#include "svasim/schema_text.hpp"
+
+namespace svasim {
+
+namespace {
+
+using nlohmann::json;
+
+const json& scenario_schema() {
+  static const json schema = json::parse(kScenarioSchemaText);
+  return schema;
+}
+
+std::string to_pointer(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  std::string p;
+  std::stringstream in(path);
+  std::string part;
+  while (std::getline(in, part, '.')) p += "/" + part;
+  return p;
+}
+
+double us_to_ns(const json& v) { return v.get<double>() * 1000.0; }
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// Expands a churn model into bind events now, from its own seeded stream, so the run and its effective
+// scenario hash see plain events.
+void add_churn(Process& p, const json& c, const std::string& path, const Scenario& s) {
+  std::vector<int> devices;
+  const json devs = c.value("devices", json("all"));
+  if (devs.is_string()) {
+    for (std::size_t d = 0; d < s.topology.devices().size(); ++d)
+      if (s.topology.node(s.topology.devices()[d]).caps.pasid) devices.push_back(static_cast<int>(d));
+  } else {
+    for (std::size_t k = 0; k < devs.size(); ++k) {
+      const std::string name = devs[k].get<std::string>();
+      if (!s.topology.has(name) || s.topology.node(s.topology.find(name)).kind != NodeKind::device)
+        throw InputError(path + "/devices/" + std::to_string(k), "unknown device \"" + name + "\"");
+      devices.push_back(s.topology.node(s.topology.find(name)).index);
+    }
+  }
+  if (devices.empty()) throw InputError(path + "/devices", "no device to bind");
+  const Distribution hold = Distribution::from_json(c["hold_us"], path + "/hold_us");
+  RandomStream rng(s.seed, "churn/" + p.name);
+  const double mean_gap_ns = 1e6 / c["rate_per_ms"].get<double>();
+  for (double t = c.contains("start_us") ? us_to_ns(c["start_us"]) : 0.0; t < s.duration_ns; t += rng.exponential(mean_gap_ns)) {
+    const int d = devices[rng.uniform_int(0, devices.size() - 1)];
+    p.binds.push_back({d, t, t + static_cast<double>(hold.sample(rng)) * 1000.0});
+  }
+}
+
+DmaStream dma_stream_from_json(const json& d, const std::string& path, const Scenario& s) {
+  DmaStream st;
+  const std::string proc = d["process"].get<std::string>();
+  auto it = std::find_if(s.processes.begin(), s.processes.end(), [&](const Process& p) { return p.name == proc; });
+  if (it == s.processes.end()) throw InputError(path + "/process", "unknown process \"" + proc + "\"");
+  st.process = static_cast<int>(it - s.processes.begin());
+  st.start_ns = d.contains("start_us") ? us_to_ns(d["start_us"]) : 0.0;
+  const json& devs = d["devices"];
+  if (devs.is_string()) {
+    for (const auto& b : it->binds) st.devices.push_back(b.device);
+  } else {
+    for (std::size_t k = 0; k < devs.size(); ++k) {
+      const std::string name = devs[k].get<std::string>();
+      const std::string dpath = path + "/devices/" + std::to_string(k);
+      if (!s.topology.has(name) || s.topology.node(s.topology.find(name)).kind != NodeKind::device)
+        throw InputError(dpath, "unknown device \"" + name + "\"");
+      const int index = s.topology.node(s.topology.find(name)).index;
+      auto bind = std::find_if(it->binds.begin(), it->binds.end(), [&](const BindEvent& b) { return b.device == index; });
+      if (bind == it->binds.end())
+        throw InputError(dpath, "device \"" + name + "\" is not bound to process \"" + proc + "\": SVA DMA needs a bind");
+      if (bind->at_ns > st.start_ns)
+        throw InputError(dpath, "device \"" + name + "\" is bound only at " + std::to_string(bind->at_ns / 1000) +
+                                    " us, after this stream starts");
+      st.devices.push_back(index);
+    }
+  }
+  if (st.devices.empty()) throw InputError(path + "/devices", "process \"" + proc + "\" binds no device");
+  st.request_bytes = d.value("request_bytes", st.request_bytes);
+  st.read_fraction = d.value("read_fraction", st.read_fraction);
+  if (d.contains("rate_per_us")) {
+    st.rate_per_ns = d["rate_per_us"].get<double>() / 1000.0;
+    if (d.contains("queue_depth")) throw InputError(path + "/queue_depth", "give either rate_per_us (open loop) or queue_depth (closed loop)");
+  }
+  st.queue_depth = d.value("queue_depth", 1);
+  if (d.contains("count")) st.count = d["count"].get<std::int64_t>();
+
+  const std::uint64_t mem_bytes = it->memory.pages << 12;
+  const json pat = d.value("pattern", json::object());
+  const Catalog& cat = Catalog::instance();
+  const ModelEntry* default_pattern = cat.default_of("pattern");
+  st.pattern.kind = pat.value("kind", default_pattern ? default_pattern->name : std::string());
+  const ModelEntry* pattern = cat.find("pattern", st.pattern.kind);
+  if (!pattern)
+    throw InputError(path + "/pattern/kind", "unknown pattern \"" + st.pattern.kind + "\"" +
+                                                 did_you_mean(st.pattern.kind, cat.name_list("pattern")) +
+                                                 " (expected one of: " + cat.names("pattern") + ")");
+  st.pattern.offset_bytes = pat.value("offset_pages", std::uint64_t{0}) << 12;
+  if (st.pattern.offset_bytes >= mem_bytes)
+    throw InputError(path + "/pattern/offset_pages", "beyond the process memory (" + std::to_string(it->memory.pages) + " pages)");
+  st.pattern.working_set_bytes = pat.contains("working_set_pages") ? pat["working_set_pages"].get<std::uint64_t>() << 12
+                                                                   : mem_bytes - st.pattern.offset_bytes;
+  if (st.pattern.offset_bytes + st.pattern.working_set_bytes > mem_bytes)
+    throw InputError(path + "/pattern/working_set_pages", "the working set ends beyond the process memory (" +
+                                                              std::to_string(it->memory.pages) + " pages)");
+  if (st.request_bytes > st.pattern.working_set_bytes)
+    throw InputError(path + "/request_bytes", "a request is larger than the working set");
+  // Each pattern declares the keys it reads (its registration); any other kind-specific key is a mistake.
+  const std::vector<std::string>& allowed = pattern->info.keys;
+  auto reads = [&](const char* key) { return std::find(allowed.begin(), allowed.end(), key) != allowed.end(); };
+  for (const char* key : {"zipf_s", "window_pages", "window_step_pages", "window_step_requests"}) {
+    if (pat.contains(key) && !reads(key))
+      throw InputError(path + "/pattern/" + key, "does not apply to a \"" + st.pattern.kind + "\" pattern" +
+                                                     (pat.contains("kind") ? "" : " (the default kind)"));
+  }
+  st.pattern.zipf_s = pat.value("zipf_s", st.pattern.zipf_s);
+  st.pattern.window_bytes = pat.value("window_pages", std::uint64_t{0}) << 12;
+  st.pattern.window_step_bytes = pat.value("window_step_pages", std::uint64_t{0}) << 12;
+  st.pattern.window_step_requests = pat.value("window_step_requests", std::uint64_t{1});
+  if (reads("window_pages")) {
+    if (st.pattern.window_bytes == 0) throw InputError(path + "/pattern", "a window pattern needs window_pages");
+    if (st.pattern.window_bytes > st.pattern.working_set_bytes || st.pattern.window_bytes < st.request_bytes)
+      throw InputError(path + "/pattern/window_pages", "the window must hold a request and fit in the working set");
+  }
+  return st;
+}
+
+}  // namespace
+
+std::uint64_t Distribution::sample(RandomStream& rng) const {
+  switch (kind) {
+    case Kind::constant: return lo;
+    case Kind::uniform: return rng.uniform_int(lo, hi);
+    case Kind::log2_uniform: {
+      unsigned a = 0, b = 0;
+      while ((1ULL << a) < lo) ++a;
+      while (b < 63 && (1ULL << (b + 1)) <= hi) ++b;
+      return 1ULL << rng.uniform_int(a, std::max(a, b));
+    }
+    case Kind::choice: {
+      const double x = rng.uniform01() * cumulative_weights.back();
+      auto it = std::upper_bound(cumulative_weights.begin(), cumulative_weights.end(), x);
+      return values[std::min<std::size_t>(static_cast<std::size_t>(it - cumulative_weights.begin()), values.size() - 1)];
+    }
+  }
+  return lo;
+}
+
+Distribution Distribution::from_json(const json& j, const std::string& path) {
+  Distribution d;
+  if (j.is_number()) {
+    d.kind = Kind::constant;
+    d.lo = d.hi = j.get<std::uint64_t>();
+    return d;
+  }
+  auto pair = [&](const char* key, Kind k) {
+    d.kind = k;
+    d.lo = j[key][0].get<std::uint64_t>();
+    d.hi = j[key][1].get<std::uint64_t>();
+    if (d.lo > d.hi) throw InputError(path + "/" + key, "expected [lo, hi] with lo <= hi");
+  };
+  if (j.contains("uniform")) {
+    pair("uniform", Kind::uniform);
+  } else if (j.contains("log2_uniform")) {
+    pair("log2_uniform", Kind::log2_uniform);
+    if ((1ULL << 63) < d.hi || ((d.lo & (d.lo - 1)) == 0 ? d.lo : (1ULL << (64 - __builtin_clzll(d.lo)))) > d.hi)
+      throw InputError(path + "/log2_uniform", "expected a range holding at least one power of two");
+  } else {
+    d.kind = Kind::choice;
+    d.values = j["choice"].get<std::vector<std::uint64_t>>();
+    std::vector<double> w(d.values.size(), 1.0);
+    if (j.contains("weights")) {
+      w = j["weights"].get<std::vector<double>>();
+      if (w.size() != d.values.size())
+        throw InputError(path + "/weights", "expected as many weights as choices (" + std::to_string(d.values.size()) + ")");
+    }
+    double acc = 0;
+    for (double x : w) d.cumulative_weights.push_back(acc += x);
+    if (acc <= 0) throw InputError(path + "/weights", "expected at least one positive weight");
+  }
+  return d;
+}
+
+void apply_set_override(json& doc, const std::string& path, const std::string& value) {
+  const std::string pointer = to_pointer(path);
+  if (pointer.empty() || pointer == "/") throw InputError("--set", path + ": needs a path below the document root");
+  json v;
+  try {
+    v = json::parse(value);
+  } catch (const json::out_of_range& e) {
+    throw InputError("--set", path + ": " + e.what());
+  } catch (const json::parse_error&) {
+    v = value;  // a bare word is a string: --set profile=linux-6.12-vtd
+  }
+  // Walk by hand: objects gain missing keys (so --set params.device.ats_inv_ns=5000 works on a file
+  // without "params"), but an array index must exist: silently padding arrays with nulls would turn a
+  // typo into a confusing error elsewhere.
+  json* node = &doc;
+  std::string walked;
+  std::stringstream parts(pointer.substr(1));
+  std::string token;
+  while (std::getline(parts, token, '/')) {
+    for (std::size_t at; (at = token.find("~1")) != std::string::npos;) token.replace(at, 2, "/");
+    for (std::size_t at; (at = token.find("~0")) != std::string::npos;) token.replace(at, 2, "~");
+    walked += "/" + token;
+    if (node->is_array()) {
+      const bool digits = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoull(token) >= node->size())
+        throw InputError(walked, "--set: no element " + token + " here (the array has " +
+                                     std::to_string(node->size()) + ")");
+      node = &(*node)[std::stoull(token)];
+    } else if (node->is_object() || node->is_null()) {
+      node = &(*node)[token];
+    } else {
+      throw InputError(walked, "--set: cannot descend into a " + std::string(node->type_name()));
+    }
+  }
+  *node = v;
+}
+
+Scenario load_scenario(const std::string& file, const Overrides& overrides) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (!std::filesystem::exists(status)) throw InputError("", "no such file");
+  if (std::filesystem::is_directory(status)) throw InputError("", "is a directory, not a scenario file");
+  if (!std::filesystem::is_regular_file(status)) throw InputError("", "not a regular file");
+  std::ifstream in(file);
+  if (!in) throw InputError("", "cannot open the file");
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::exception& e) {  // syntax errors, and numbers no double can hold
+    throw InputError("", std::string("not valid JSON: ") + e.what());
+  }
+  return scenario_from_json(std::move(doc), file, overrides);
+}
+
+Scenario scenario_from_json(json doc, const std::string& file, const Overrides& overrides) {
+  for (const auto& [path, value] : overrides.set) apply_set_override(doc, path, value);
+  if (overrides.profile) {
+    doc["profile"] = *overrides.profile;
+    doc.erase("models");  // --profile names the whole kernel behaviour
+  }
+  if (overrides.seed) doc["seed"] = *overrides.seed;
+
+  check_against_schema(doc, scenario_schema());
+
+  Scenario s;
+  s.file = file;
+  s.name = doc.value("name", std::string());
+  s.seed = doc.value("seed", std::uint64_t{1});
+  if (doc.contains("duration_us")) s.duration_ns = us_to_ns(doc["duration_us"]);
+
+  // Models: the profile first, then any separately named model on top. A flush planner named on its own
+  // brings the queue discipline its descriptors need, unless models.queue names one.
+  const Catalog& cat = Catalog::instance();
+  auto resolve = [&](const char* axis, const std::string& name, const std::string& path,
+                     const std::string& what) -> const ModelEntry& {
+    const ModelEntry* e = cat.find(axis, name);
+    if (!e)
+      throw InputError(path, "unknown " + what + " \"" + name + "\"" + did_you_mean(name, cat.name_list(axis)) +
+                                 " (expected one of: " + cat.names(axis) + ")");
+    return *e;
+  };
+  auto companion = [](const ModelEntry& e, const char* axis) {
+    auto it = e.info.companions.find(axis);
+    return it == e.info.companions.end() ? std::string() : it->second;
+  };
+  if (doc.contains("profile")) {
+    s.profile = doc["profile"].get<std::string>();
+    const ModelEntry& p = resolve("profile", s.profile, overrides.profile ? "--profile" : "/profile", "profile");
+    s.domain_model = companion(p, "domain");
+    s.flush_model = companion(p, "flush");
+    s.queue_model = companion(p, "queue");
+    for (const auto& [name, value] : p.info.overrides) s.params.set(name, value, "/profile");
+  }
+  if (doc.contains("models")) {
+    const json& m = doc["models"];
+    if (m.contains("domain")) s.domain_model = m["domain"].get<std::string>();
+    if (m.contains("flush")) {
+      s.flush_model = m["flush"].get<std::string>();
+      s.queue_model.clear();
+    }
+    if (m.contains("queue")) s.queue_model = m["queue"].get<std::string>();
+  }
+  if (s.domain_model.empty() || s.flush_model.empty())
+    throw InputError(doc.contains("models") ? "/models" : "", "expected \"profile\" or both models.domain and models.flush");
+  resolve("domain", s.domain_model, "/models/domain", "domain model");
+  const ModelEntry& flush = resolve("flush", s.flush_model, "/models/flush", "flush model");
+  if (s.queue_model.empty()) s.queue_model = companion(flush, "queue");
+  resolve("queue", s.queue_model, "/models/queue", "queue discipline");
+  if (doc.contains("environment")) {
+    s.environment = doc["environment"].get<std::string>();
+    resolve("environment", s.environment, "/environment", "environment");
+  } else if (const ModelEntry* e = cat.default_of("environment")) {
+    s.environment = e->name;
+  }
+  if (doc.contains("params")) s.params.apply(doc["params"], "/params");
+
+  for (const char* cache : {"iommu.iotlb", "device.atc"}) {
+    const std::string e = std::string(cache) + "_entries", w = std::string(cache) + "_ways";
+    const auto entries = s.params.get_int(e), ways = s.params.get_int(w);
+    if (entries > 0 && (ways > entries || entries % ways != 0)) {
+      std::string ptr = "/params/" + e;
+      ptr[ptr.find('.')] = '/';
+      throw InputError(ptr, std::to_string(entries) + " entries cannot be split into " + std::to_string(ways) +
+                                "-way sets (" + w + ")");
+    }
+  }
+  if (s.params.get_int("vtd.qi_ring_entries") < s.params.get_int("vtd.qi_batch_size") + 3)
+    throw InputError("/params/vtd/qi_ring_entries", "the ring must hold a full batch, its wait and a spare slot (at least vtd.qi_batch_size + 3)");
+  s.topology = Topology::from_json(doc["topology"], "/topology");
+  const int cores = s.topology.node(s.topology.cpu()).cores;
+
+  const json& procs = doc["processes"];
+  for (std::size_t i = 0; i < procs.size(); ++i) {
+    const std::string path = "/processes/" + std::to_string(i);
+    Process p;
+    p.name = procs[i]["name"].get<std::string>();
+    if (procs[i].contains("memory")) {
+      const json& m = procs[i]["memory"];
+      p.memory.pages = m.value("pages", p.memory.pages);
+      p.memory.page_shift = m.value("page_size_kib", 4) == 2048 ? 21 : 12;
+      if (p.memory.page_shift == 21 && p.memory.pages % 512 != 0)
+        throw InputError(path + "/memory/pages", "with 2 MiB pages the memory must be a multiple of 512 pages (4 KiB units)");
+    }
+    for (const auto& other : s.processes)
+      if (other.name == p.name) throw InputError(path + "/name", "duplicate process name \"" + p.name + "\"");
+    const json& bind = procs[i]["bind"];
+    if (bind.is_string()) {  // "all": every device SVA can bind, i.e. with PASID
+      for (std::size_t d = 0; d < s.topology.devices().size(); ++d)
+        if (s.topology.node(s.topology.devices()[d]).caps.pasid) p.binds.push_back({static_cast<int>(d), 0.0, -1});
+    } else {
+      for (std::size_t b = 0; b < bind.size(); ++b) {
+        const std::string dev = bind[b]["device"].get<std::string>();
+        const std::string bpath = path + "/bind/" + std::to_string(b);
+        if (!s.topology.has(dev))
+          throw InputError(bpath + "/device", "unknown device \"" + dev + "\"");
+        const Node& n = s.topology.node(s.topology.find(dev));
+        if (n.kind != NodeKind::device)
+          throw InputError(bpath + "/device", "\"" + dev + "\" is a " + to_string(n.kind) + ", not a device");
+        if (!n.caps.pasid)
+          throw InputError(bpath + "/device", "device \"" + dev + "\" has no PASID capability: SVA cannot bind it");
+        for (const auto& e : p.binds)
+          if (e.device == n.index) throw InputError(bpath + "/device", "device \"" + dev + "\" is listed twice (churn binds a device repeatedly)");
+        BindEvent e{n.index, bind[b].contains("at_us") ? us_to_ns(bind[b]["at_us"]) : 0.0, -1};
+        if (bind[b].contains("unbind_at_us")) {
+          e.unbind_at_ns = us_to_ns(bind[b]["unbind_at_us"]);
+          if (e.unbind_at_ns < e.at_ns) throw InputError(bpath + "/unbind_at_us", "the unbind comes before the bind");
+        }
+        p.binds.push_back(e);
+      }
+    }
+    if (procs[i].contains("churn")) add_churn(p, procs[i]["churn"], path + "/churn", s);
+    std::stable_sort(p.binds.begin(), p.binds.end(), [](const BindEvent& a, const BindEvent& b) { return a.at_ns < b.at_ns; });
+    s.processes.push_back(std::move(p));
+  }
+
+  const json& workload = doc["workload"];
+  if (workload.value("unmaps", json::array()).empty() && workload.value("dma", json::array()).empty())
+    throw InputError("/workload", "expected at least one stream in \"unmaps\" or \"dma\"");
+  const json unmaps = workload.value("unmaps", json::array());
+  for (std::size_t i = 0; i < unmaps.size(); ++i) {
+    const std::string path = "/workload/unmaps/" + std::to_string(i);
+    const json& u = unmaps[i];
+    UnmapStream st;
+    const std::string proc = u["process"].get<std::string>();
+    auto it = std::find_if(s.processes.begin(), s.processes.end(), [&](const Process& p) { return p.name == proc; });
+    if (it == s.processes.end()) throw InputError(path + "/process", "unknown process \"" + proc + "\"");
+    st.process = static_cast<int>(it - s.processes.begin());
+    st.cpu = u.value("cpu", 0);
+    if (st.cpu >= cores)
+      throw InputError(path + "/cpu", "cpu " + std::to_string(st.cpu) + " does not exist (the CPU has " +
+                                          std::to_string(cores) + " cores: 0.." + std::to_string(cores - 1) + ")");
+    const json& a = u["arrival"];
+    if (a.contains("periodic_us")) {
+      st.arrival = UnmapStream::Arrival::periodic;
+      st.interval_ns = us_to_ns(a["periodic_us"]);
+    } else if (a.contains("poisson_per_ms")) {
+      st.arrival = UnmapStream::Arrival::poisson;
+      st.interval_ns = 1e6 / a["poisson_per_ms"].get<double>();
+    } else {
+      st.arrival = UnmapStream::Arrival::times;
+      for (const auto& t : a["at_us"]) st.at_ns.push_back(us_to_ns(t));
+      std::sort(st.at_ns.begin(), st.at_ns.end());
+    }
+    if (a.contains("start_us")) st.start_ns = us_to_ns(a["start_us"]);
+    if (u.contains("count")) st.count = u["count"].get<std::int64_t>();
+    st.pages = u.contains("pages") ? Distribution::from_json(u["pages"], path + "/pages") : Distribution::from_json(json(1), path);
+    if (st.pages.kind != Distribution::Kind::choice ? st.pages.lo == 0
+                                                     : std::count(st.pages.values.begin(), st.pages.values.end(), 0u) > 0)
+      throw InputError(path + "/pages", "an unmap covers at least one page");
+    const std::uint64_t mem_pages = s.processes[st.process].memory.pages;
+    st.start_page = u.contains("start_page") ? Distribution::from_json(u["start_page"], path + "/start_page")
+                                             : Distribution::from_json(json{{"uniform", {0, mem_pages - 1}}}, path);
+    st.full_range = u.value("full_range", false);
+    if (st.full_range && (u.contains("pages") || u.contains("start_page")))
+      throw InputError(path + (u.contains("pages") ? "/pages" : "/start_page"),
+                       "a full-range invalidation covers everything: pages and start_page do not apply");
+    if (u.contains("retouch_after_us")) st.retouch_after_ns = us_to_ns(u["retouch_after_us"]);
+    s.unmaps.push_back(std::move(st));
+  }
+
+  const json dma = workload.value("dma", json::array());
+  for (std::size_t i = 0; i < dma.size(); ++i) s.dma.push_back(dma_stream_from_json(dma[i], "/workload/dma/" + std::to_string(i), s));
+
+  // The effective scenario: what actually runs, topology expanded, so its hash identifies the run.
+  doc["topology"] = s.topology.to_json();
+  doc["seed"] = s.seed;
+  s.effective = std::move(doc);
+  s.hash = "fnv1a64:" + hex64(fnv1a64(s.effective.dump()));
+  return s;
+}
+
+}  // namespace svasim

@@ -1,0 +1,95 @@
+#pragma once
+// What a run measures. Counters and fixed-size histograms only: memory does not grow with simulated time.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/histogram.hpp"
+
+#include <array>
+#include <nlohmann/json.hpp>
+
+namespace svasim {
+
+struct QueueCounters {
+  std::uint64_t submissions = 0;          // qi_submit_sync calls / cmdq issues / AMD command groups
+  std::uint64_t descriptors = 0;          // invalidation descriptors, waits excluded
+  std::uint64_t iotlb_invalidations = 0;  // PIOTLB / TLBI / INVALIDATE_IOMMU_PAGES
+  std::uint64_t devtlb_invalidations = 0; // devTLB / ATC_INV / INVALIDATE_IOTLB_PAGES
+  std::uint64_t invalidation_waits = 0;   // wait descriptors / CMD_SYNCs / COMPLETION_WAITs
+  double queue_lock_wait_ns = 0;          // time CPUs spent waiting for the queue lock
+  std::uint64_t ats_inv_timeouts = 0;     // ITE / CMD_SYNC / completion-wait time-outs
+  std::uint64_t resubmissions = 0;        // submissions the driver retried after a time-out
+  std::uint64_t invalidations_failed = 0; // given up: device gone (-ETIMEDOUT), or no retry in the driver
+  std::uint64_t invalidations_abandoned = 0; // still being retried when the run ended (the CPU spins on)
+  std::uint64_t ring_full_waits = 0;      // submissions that waited for free ring slots
+  double ring_wait_ns = 0;                // time spent waiting for them
+  std::uint64_t vm_exits = 0;             // guest tail writes trapped to the VMM
+  double vm_exit_ns = 0;                  // time the vCPUs spent in those exits (incl. waiting for the VMM)
+  void add(const QueueCounters& o);
+};
+
+// The translation path's counters, per device and in total.
+struct TranslationCounters {
+  std::uint64_t page_translations = 0;  // pages translated (ATC lookups, or IOMMU lookups for non-ATS)
+  std::uint64_t atc_hits = 0, atc_misses = 0;
+  std::uint64_t iotlb_hits = 0, iotlb_misses = 0;
+  std::uint64_t page_walks = 0, walk_memory_reads = 0;
+  std::uint64_t page_faults = 0;
+  std::uint64_t dma_requests = 0, dma_completed = 0, dma_errors = 0, dma_bytes = 0;
+  std::uint64_t stale_translation_uses = 0;  // must stay 0: a DMA completed on an invalidated translation
+  void add(const TranslationCounters& o);
+};
+
+struct DeviceStats {
+  std::uint64_t ats_inv_requests = 0;
+  Histogram ats_inv_latency;  // IOMMU sends the request -> completion back at the IOMMU
+  TranslationCounters dma;
+  Histogram dma_latency, translation_latency, page_fault_latency;
+  double first_issue_ns = -1, last_completion_ns = 0;
+};
+
+// A quantity over simulated time in a fixed number of buckets (bounded memory whatever the duration):
+// each bucket holds the time-weighted mean of the value over its span.
+class Timeline {
+public:
+  static constexpr std::size_t kBuckets = 64;
+  void start(double end_ns) { span_ = end_ns > 0 ? end_ns / kBuckets : 1; }
+  void set(double t_ns, double value);  // the value changes at t_ns (non-decreasing)
+  void finish(double t_ns) { set(t_ns, value_); }
+  nlohmann::json to_json() const;       // [{"t_us": bucket start, "mean": m}, ...]
+
+private:
+  std::array<double, kBuckets> area_{};
+  double span_ = 1, last_ = 0, value_ = 0;
+};
+
+struct Stats {
+  std::uint64_t unmaps = 0;
+  std::uint64_t unmaps_started_late = 0;  // arrived while the thread was still busy with the previous one
+  QueueCounters total;
+  std::vector<QueueCounters> per_iommu;
+  std::vector<DeviceStats> per_device;
+  Histogram unmap_latency;   // mmu_notifier entry -> last wait observed, per unmap
+  Histogram submission_latency; // one submission: before the lock -> wait observed
+  Histogram queue_lock_wait; // per acquisition
+  Histogram domain_lock_wait; // per flush that takes the domain's lock (cache_lock / sva_pdom->lock)
+  TranslationCounters dma;   // totals over devices
+  Histogram dma_latency;     // request issued -> data complete
+  Histogram translation_latency; // request issued -> translation available (faults included)
+  Histogram page_fault_latency;  // page request sent -> page response received
+  Histogram bind_latency, unbind_latency;
+  std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0;
+  std::uint64_t max_live_domains = 0, max_live_pasids = 0;
+  Timeline live_domains, live_pasids;
+  std::uint64_t page_request_overflows = 0;  // page requests that found the PRQ full (they fail)
+  std::uint64_t prq_drain_retries = 0;       // unbind drains repeated because the PRQ had overflowed
+  std::uint64_t flushes_of_freed_domains = 0;  // must stay 0: a flush submitted for a domain already freed
+  double domain_free_wait_ns = 0;              // unbinds waiting for running flushes (grace period)
+  double simulated_ns = 0;   // clock at the end of the run
+  bool guest = false;        // the environment model traps tail writes (VM exits apply)
+  std::uint64_t sim_activities = 0; // SimGrid activities started (comms + sleeps), for the bench
+  std::uint64_t sim_comms = 0;      // of which communications
+};
+
+}  // namespace svasim

@@ -1,0 +1,118 @@
+// A process's bind and unbind calls (iommu_sva_bind_device / iommu_sva_unbind_device) after the start:
+// the domain attach or detach the sharing model decides, the CPU work around it, and the queue work the
+// driver does for the PASID entry (models/flush/lifecycle), through the same submission path as unmaps.
+#include <simgrid/s4u.hpp>
+
+#include <algorithm>
+#include <mutex>
+
+#include "engine/world.hpp"
+
+XBT_LOG_NEW_DEFAULT_CATEGORY(svasim_bind, "svasim: bind and unbind");
+
+namespace svasim {
+
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+struct LifecycleEvent {
+  double at = 0;  // seconds
+  int device = 0;
+  bool bind = true;
+};
+
+double now() { return sg4::Engine::get_clock(); }
+
+}  // namespace
+
+void count_live(World& w) {
+  std::uint64_t domains = 0, pasids = 0;
+  for (const MmState& mm : w.mms) {
+    domains += mm.table->live().size();
+    pasids += mm.table->live().empty() ? 0 : 1;
+  }
+  w.stats.max_live_domains = std::max(w.stats.max_live_domains, domains);
+  w.stats.max_live_pasids = std::max(w.stats.max_live_pasids, pasids);
+  w.stats.live_domains.set(now() * 1e9, static_cast<double>(domains));
+  w.stats.live_pasids.set(now() * 1e9, static_cast<double>(pasids));
+}
+
+void bind_thread(World& w, int process) {
+  const Scenario& s = w.scenario;
+  MmState& mm = w.mms[process];
+  std::vector<LifecycleEvent> events;
+  for (const BindEvent& b : s.processes[process].binds) {
+    if (b.at_ns > 0) events.push_back({b.at_ns * 1e-9, b.device, true});
+    if (b.unbind_at_ns >= 0) events.push_back({b.unbind_at_ns * 1e-9, b.device, false});
+  }
+  // At one instant an unbind goes first: a queue closed and reopened at once is two calls, close first.
+  std::stable_sort(events.begin(), events.end(), [](const LifecycleEvent& a, const LifecycleEvent& b) {
+    return a.at < b.at || (a.at == b.at && !a.bind && b.bind);
+  });
+  sg4::Mailbox* reply = sg4::Mailbox::by_name("bind-status/" + s.processes[process].name);
+  reply->set_receiver(sg4::Actor::self());
+  const bool caching_mode = w.environment->is_guest();  // a vIOMMU runs in caching mode
+  FlushPlan plan;
+  std::vector<QueueEntry> entries;
+
+  for (const LifecycleEvent& e : events) {
+    if (e.at >= s.duration_ns * 1e-9) break;
+    if (now() + kTimeEpsilon < e.at) w.sleep(e.at - now());
+    const double start = now();
+    const Attachment a = attachment_of(s.topology, e.device);
+    plan.submissions.clear();
+    int domain = -1;
+    if (e.bind) {
+      const AttachResult r = mm.table->attach(a);
+      domain = r.domain;
+      w.sleep(w.timing.bind);
+      w.queue->plan_bind(a, r, caching_mode, plan);
+      ++w.stats.binds;
+    } else {
+      const DetachResult r = mm.table->detach(e.device);
+      domain = r.domain;
+      w.sleep(w.timing.unbind);
+      if (r.freed) {
+        // mmu_notifier_put(): the domain goes only after flushes already inside its notifier are done.
+        World::DomainUse& use = w.use_of(process, domain);
+        const double t = now();
+        std::unique_lock<sg4::Mutex> lock(*use.mutex);
+        while (use.flushing > 0) use.idle->wait(lock);
+        use.freed = true;
+        w.stats.domain_free_wait_ns += (now() - t) * 1e9;
+      }
+      w.queue->plan_unbind(a, r, plan);
+      ++w.stats.unbinds;
+      w.stats.domains_freed += r.freed ? 1 : 0;
+    }
+    mm.device_domain[static_cast<std::size_t>(e.device)] = mm.table->domain_of(e.device);
+    count_live(w);
+    XBT_VERB("%s of device %d: domain %d, %zu submissions", e.bind ? "bind" : "unbind", e.device, domain,
+             plan.submissions.size());
+    const bool drain = !e.bind && a.pri && w.queue->drains_page_requests() && !plan.submissions.empty();
+    if (drain) {
+      // intel_drain_pasid_prq(): first wait for the fault thread to finish this device's page requests.
+      IommuState& q = w.iommus[a.iommu];
+      std::unique_lock<sg4::Mutex> lock(*q.prq_mutex);
+      while (q.prq_pending[e.device] > 0) q.prq_drained->wait(lock);
+    }
+    entries.assign(plan.submissions.size(), QueueEntry{});
+    for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
+      entries[i] = {&plan.submissions[i], reply, process, domain};
+      submit(w, entries[i]);
+    }
+    // ... then the fenced drain submission (the last one), repeated while the queue had overflowed (the
+    // kernel would go on for ever under a constant overflow; the run stops retrying at its end).
+    for (IommuState& q = w.iommus[a.iommu]; drain && q.prq_overflowed && now() < s.duration_ns * 1e-9;) {
+      q.prq_overflowed = false;
+      ++w.stats.prq_drain_retries;
+      submit(w, entries.back());
+    }
+    (e.bind ? w.stats.bind_latency : w.stats.unbind_latency)
+        .record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+  }
+  reply->set_receiver(nullptr);
+}
+
+}  // namespace svasim

@@ -1,0 +1,158 @@
+// The IOMMU's invalidation queue engine: fetches what the tail register exposes, processes descriptors in
+// ring order, sends ATS Invalidate Requests for device-TLB descriptors (up to 32 in flight per device,
+// devices in parallel), and completes a wait descriptor / CMD_SYNC only when everything before it completed.
+// Each step below is one thing the hardware does; `--log=svasim_iommu.thres:verbose` narrates them.
+#include <simgrid/Exception.hpp>
+#include <simgrid/s4u.hpp>
+
+#include <algorithm>
+
+#include "engine/world.hpp"
+
+XBT_LOG_NEW_DEFAULT_CATEGORY(svasim_iommu, "svasim: IOMMU invalidation queue engines");
+
+namespace svasim {
+
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+double now() { return sg4::Engine::get_clock(); }
+
+class QueueEngine {
+public:
+  QueueEngine(World& w, int iommu) : w_(w), iommu_(iommu), q_(w.iommus[iommu]) {}
+
+  void run() {
+    q_.doorbell->set_receiver(sg4::Actor::self());
+    q_.ats_done->set_receiver(sg4::Actor::self());
+    for (;;) {
+      fetch_tail();
+      while (head_ < tail_) process(next_entry());
+    }
+  }
+
+private:
+  // A tail write exposes every entry up to it (doorbells may overtake each other on the link).
+  void fetch_tail() {
+    tail_ = std::max<std::uint64_t>(tail_, reinterpret_cast<std::uintptr_t>(q_.doorbell->get<void>()));
+    XBT_DEBUG("iommu %d: tail %llu, head %llu", iommu_, static_cast<unsigned long long>(tail_),
+              static_cast<unsigned long long>(head_));
+  }
+
+  QueueEntry* next_entry() {
+    QueueEntry* e = q_.ring.front();
+    q_.ring.pop_front();
+    ++head_;
+    return e;
+  }
+
+  void process(QueueEntry* e) {
+    double busy = 0;  // consecutive IOMMU-internal work is one sleep, not one per descriptor
+    for (const Descriptor& d : e->sub->descs) {
+      if (!is_devtlb(d.kind)) {
+        busy += invalidate_in_iommu(*e, d);
+        continue;
+      }
+      w_.sleep(busy + w_.timing.devtlb_issue);
+      busy = 0;
+      send_ats_invalidate(e, d);
+    }
+    w_.sleep(busy);
+    if (e->sub->wait) complete_wait(e);
+  }
+
+  // IOTLB and paging-structure entries go when the descriptor is processed (IH=0 in SVA flushes);
+  // configuration-cache invalidations cost the same engine time and touch no translation.
+  double invalidate_in_iommu(const QueueEntry& e, const Descriptor& d) {
+    if (is_iotlb(d.kind)) {
+      const CoveredRange c = covered(d);
+      q_.walker->invalidate(iotlb_scope(e.process, e.domain), c.start, c.end, c.whole);
+      XBT_VERB("iommu %d: %s for PASID %d%s", iommu_, to_string(d.kind), e.process, c.whole ? " (whole)" : "");
+    }
+    return w_.timing.iotlb_inv;
+  }
+
+  // A devTLB / ATC_INV / INVALIDATE_IOTLB_PAGES descriptor becomes an ATS Invalidate Request with an ITag.
+  void send_ats_invalidate(QueueEntry* e, const Descriptor& d) {
+    DeviceState& dev = w_.devices[d.device];
+    // ITag exhaustion stalls the queue until an answer or the time-out.
+    while (dev.free_itags.empty())
+      if (!receive_ats_completion()) abort_pending(aborting_ = e);
+    if (dev.free_itags.empty()) return;  // every ITag held by late answers: the request is lost
+    const int tag = dev.free_itags.back();
+    dev.free_itags.pop_back();
+    const CoveredRange c = covered(d);
+    dev.itags[tag] = {d.device, now(), static_cast<std::uint32_t>(e->process), c.start, c.end, c.whole};
+    pending_.push_back(&dev.itags[tag]);
+    ++w_.stats.per_device[d.device].ats_inv_requests;
+    XBT_VERB("iommu %d: ATS Invalidate Request to device %d, ITag %d", iommu_, d.device, tag);
+    w_.send(dev.ats_inbox, &dev.itags[tag], w_.timing.ats_msg_bytes);
+  }
+
+  // The wait descriptor / CMD_SYNC / COMPLETION_WAIT: everything before it, ATS answers included, must be
+  // done; then its status write goes back to the CPU.
+  void complete_wait(QueueEntry* e) {
+    while (!pending_.empty())
+      if (!receive_ats_completion()) abort_pending(e);
+    if (aborting_) e->aborted = true;  // the batch without a sync that timed out belongs to this wait
+    aborting_ = nullptr;
+    w_.sleep(w_.timing.wait);
+    XBT_VERB("iommu %d: wait complete%s, status write", iommu_, e->aborted ? " (aborted by a time-out)" : "");
+    w_.send(e->reply, e, 8);
+  }
+
+  void release(AtsRequest* r) {
+    DeviceState& dev = w_.devices[r->device];
+    dev.free_itags.push_back(static_cast<int>(r - dev.itags.data()));
+  }
+
+  // Waits for one ATS Invalidate Completion; false when the oldest pending request has gone unanswered for
+  // the time-out (VT-d ITE, SMMUv3 CMD_SYNC time-out, AMD completion-wait time-out).
+  bool receive_ats_completion() {
+    for (;;) {
+      const double deadline = pending_.front()->sent + w_.timing.ats_timeout;
+      AtsRequest* r = nullptr;
+      try {
+        r = q_.ats_done->get<AtsRequest>(std::max(deadline - now(), 0.0));
+      } catch (const simgrid::TimeoutException&) {
+        return false;
+      }
+      if (r->aborted) {  // a late answer to an aborted request: only its ITag comes back
+        release(r);
+        continue;
+      }
+      w_.stats.per_device[r->device].ats_inv_latency.record(static_cast<std::uint64_t>((now() - r->sent) * 1e9 + 0.5));
+      XBT_VERB("iommu %d: Invalidate Completion from device %d", iommu_, r->device);
+      pending_.erase(std::find(pending_.begin(), pending_.end(), r));
+      release(r);
+      return true;
+    }
+  }
+
+  // The time-out: every pending wait is aborted. Requests a device dropped give their ITag back now; one
+  // still being processed gives it back when its late answer arrives.
+  void abort_pending(QueueEntry* e) {
+    ++w_.stats.per_iommu[iommu_].ats_inv_timeouts;
+    XBT_VERB("iommu %d: invalidation time-out with %zu requests pending; aborting the waits", iommu_, pending_.size());
+    for (AtsRequest* r : pending_) {
+      r->aborted = true;
+      if (r->dropped) release(r);
+    }
+    pending_.clear();
+    if (e) e->aborted = true;
+  }
+
+  World& w_;
+  int iommu_;
+  IommuState& q_;
+  std::uint64_t head_ = 0, tail_ = 0;
+  std::vector<AtsRequest*> pending_;  // sent, not answered, not aborted
+  QueueEntry* aborting_ = nullptr;    // entries after a time-out are aborted up to the next wait
+};
+
+}  // namespace
+
+void iommu_queue_engine(World& w, int iommu) { QueueEngine(w, iommu).run(); }
+
+}  // namespace svasim

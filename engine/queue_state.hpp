@@ -1,0 +1,45 @@
+#pragma once
+// An IOMMU's invalidation queue as the CPU actors and the queue engine share it: the ring, its locks,
+// the doorbell, the page-request queue and the page walker.
+#include <simgrid/s4u.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "models/flush/plan.hpp"
+#include "models/hw/page_walker.hpp"
+
+namespace svasim {
+
+// One submission in flight: lives on the submitting CPU thread until its wait completes.
+struct QueueEntry {
+  const Submission* sub = nullptr;
+  simgrid::s4u::Mailbox* reply = nullptr;  // where the wait's completion (status write) goes
+  int process = 0;                         // whose PASID the descriptors name
+  int domain = 0;                          // the SVA domain (its DID / ASID)
+  bool aborted = false;                    // its wait completed with an invalidation time-out
+};
+
+struct IommuState {
+  std::deque<QueueEntry*> ring;            // descriptors written, in ring order
+  std::uint64_t tail = 0;                  // entries ever written (the tail register, unwrapped)
+  simgrid::s4u::MutexPtr q_lock;           // VT-d q_lock / AMD iommu->lock (the host's, in a guest)
+  simgrid::s4u::MutexPtr guest_q_lock;     // the guest driver's lock on its vIOMMU queue
+  simgrid::s4u::MutexPtr vmm_queue;        // the VMM emulates one queue per vIOMMU: one exit at a time
+  int free_slots = 0;                      // VT-d ring slots not holding a descriptor
+  simgrid::s4u::ConditionVariablePtr slots_freed;
+  simgrid::s4u::Mailbox* doorbell = nullptr; // tail-register writes
+  simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices
+  simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI)
+  int prq_capacity = 0;
+  std::map<int, int> prq_pending;            // page requests in flight or queued, per device
+  int prq_total = 0;
+  bool prq_overflowed = false;               // the PRO bit: cleared by the drain that sees it
+  simgrid::s4u::ConditionVariablePtr prq_drained;
+  simgrid::s4u::MutexPtr prq_mutex;
+  std::unique_ptr<PageWalker> walker;
+};
+
+}  // namespace svasim

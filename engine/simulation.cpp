@@ -1,0 +1,228 @@
+#include "engine/simulation.hpp"
+
+#include <simgrid/s4u.hpp>
+#include <stdexcept>
+
+#include "core/error.hpp"
+#include "engine/world.hpp"
+
+namespace svasim {
+
+namespace sg4 = simgrid::s4u;
+
+Timing::Timing(const Params& p)
+    : notifier(p.get("cpu.notifier_ns") * 1e-9),
+      submit(p.get("cpu.submit_ns") * 1e-9),
+      desc_write(p.get("cpu.desc_write_ns") * 1e-9),
+      poll(p.get("cpu.poll_ns") * 1e-9),
+      iotlb_inv(p.get("iommu.iotlb_inv_ns") * 1e-9),
+      devtlb_issue(p.get("iommu.devtlb_issue_ns") * 1e-9),
+      wait(p.get("iommu.wait_ns") * 1e-9),
+      device_ats_inv(p.get("device.ats_inv_ns") * 1e-9),
+      device_ats_jitter(p.get("device.ats_inv_jitter_ns") * 1e-9),
+      desc_bytes(static_cast<std::uint64_t>(p.get_int("queue.desc_bytes"))),
+      ats_msg_bytes(static_cast<std::uint64_t>(p.get_int("pcie.ats_msg_bytes"))),
+      max_ats_outstanding(static_cast<int>(p.get_int("device.max_ats_inv_outstanding"))),
+      memory(p.get("dma.memory_ns") * 1e-9),
+      iotlb_miss(p.get("iommu.iotlb_miss_ns") * 1e-9),
+      walk_read(p.get("iommu.walk_read_ns") * 1e-9),
+      pri_dispatch(p.get("pri.dispatch_ns") * 1e-9),
+      pri_fault(p.get("pri.fault_ns") * 1e-9),
+      prq_entries(static_cast<int>(p.get_int("pri.prq_entries"))),
+      dma_max_outstanding(static_cast<int>(p.get_int("dma.max_outstanding"))),
+      ats_inv_waits_for_dma(p.get_bool("device.ats_inv_waits_for_dma")),
+      bind(p.get("cpu.bind_ns") * 1e-9),
+      unbind(p.get("cpu.unbind_ns") * 1e-9) {}
+
+Attachment attachment_of(const Topology& topo, int device) {
+  const DeviceCaps& c = topo.node(topo.devices()[device]).caps;
+  Attachment a{device, topo.iommu_of_device(device), c.ats, c.extra_devtlb_quirk, c.streams};
+  a.pri = c.pri;
+  return a;
+}
+
+void MmState::set_present(std::uint64_t start, std::uint64_t end, bool value) {
+  if (start >= bytes) return;
+  end = std::min(end, bytes);
+  for (std::uint64_t page = start >> page_shift; page < ((end + (1ULL << page_shift) - 1) >> page_shift); ++page)
+    present[page] = value;
+}
+
+World::World(const Scenario& s, Platform platform_in)
+    : scenario(s),
+      timing(s.params),
+      sharing(make_domain_sharing(s.domain_model)),
+      planner(make_flush_planner(s.flush_model, s.params)),
+      queue(QueueDiscipline::factory().make(s.queue_model, s.params)),
+      environment(Environment::factory().make(s.environment, s.params)),
+      platform(std::move(platform_in)) {
+  const Topology& topo = s.topology;
+  const Params& p = s.params;
+  timing.ats_timeout = queue->ats_timeout_ns() * 1e-9;
+  WalkerConfig wc;
+  wc.iotlb_entries = static_cast<std::size_t>(p.get_int("iommu.iotlb_entries"));
+  wc.iotlb_ways = static_cast<std::size_t>(p.get_int("iommu.iotlb_ways"));
+  wc.pwc_entries[0] = static_cast<std::size_t>(p.get_int("iommu.pwc_pml4_entries"));
+  wc.pwc_entries[1] = static_cast<std::size_t>(p.get_int("iommu.pwc_pdpt_entries"));
+  wc.pwc_entries[2] = static_cast<std::size_t>(p.get_int("iommu.pwc_pd_entries"));
+  wc.pwc_ways = static_cast<std::size_t>(p.get_int("iommu.pwc_ways"));
+  iommus.resize(topo.iommus().size());
+  for (std::size_t i = 0; i < iommus.size(); ++i) {
+    const std::string& name = topo.node(topo.iommus()[i]).name;
+    iommus[i].q_lock = sg4::Mutex::create();
+    iommus[i].guest_q_lock = sg4::Mutex::create();
+    iommus[i].vmm_queue = sg4::Mutex::create();
+    iommus[i].free_slots = static_cast<int>(p.get_int("vtd.qi_ring_entries"));
+    iommus[i].slots_freed = sg4::ConditionVariable::create();
+    iommus[i].doorbell = sg4::Mailbox::by_name(name + "/tail");
+    iommus[i].ats_done = sg4::Mailbox::by_name(name + "/ats-completions");
+    iommus[i].prq = sg4::Mailbox::by_name(name + "/page-requests");
+    iommus[i].walker = std::make_unique<PageWalker>(wc);
+    iommus[i].prq_capacity = timing.prq_entries;
+    iommus[i].prq_drained = sg4::ConditionVariable::create();
+    iommus[i].prq_mutex = sg4::Mutex::create();
+  }
+  // Page tables start fully present; each device is attached to the domain the sharing model gives it
+  // once every bind has happened (domain ids are stable as binds are appended).
+  for (const Process& proc : s.processes) {
+    MmState mm;
+    mm.page_shift = proc.memory.page_shift;
+    mm.bytes = proc.memory.pages << 12;
+    mm.present.assign(static_cast<std::size_t>(mm.bytes >> mm.page_shift), 1);
+    mm.device_domain.assign(topo.devices().size(), -1);
+    mm.table = std::make_unique<DomainTable>(*sharing);
+    // Binds at time 0 are the state the run starts in; later ones are the bind thread's work.
+    for (const BindEvent& b : proc.binds)
+      if (b.at_ns <= 0) {
+        const AttachResult r = mm.table->attach(attachment_of(topo, b.device));
+        mm.device_domain[static_cast<std::size_t>(b.device)] = r.domain;
+      }
+    mms.push_back(std::move(mm));
+  }
+  const std::size_t atc_entries = static_cast<std::size_t>(p.get_int("device.atc_entries"));
+  const std::size_t atc_ways = std::min<std::size_t>(atc_entries ? atc_entries : 1, static_cast<std::size_t>(p.get_int("device.atc_ways")));
+  devices.resize(topo.devices().size());
+  for (std::size_t d = 0; d < topo.devices().size(); ++d) {
+    const Node& n = topo.node(topo.devices()[d]);
+    DeviceState& ds = devices[d];
+    ds.rng = RandomStream(s.seed, "device/" + n.name);
+    if (n.caps.ats) ds.atc = std::make_unique<TranslationCache>(atc_entries, atc_ways, Replacement::lru, fnv1a64(n.name));
+    ds.inflight_mutex = sg4::Mutex::create();
+    ds.dma_finished = sg4::ConditionVariable::create();
+    ds.itags.resize(static_cast<std::size_t>(timing.max_ats_outstanding));
+    for (int t = timing.max_ats_outstanding - 1; t >= 0; --t) ds.free_itags.push_back(t);
+    ds.ats_inbox = sg4::Mailbox::by_name(n.name + "/ats-requests");
+    ds.ats_inv = n.caps.ats_inv_ns >= 0 ? n.caps.ats_inv_ns * 1e-9 : timing.device_ats_inv;
+  }
+  stats.per_iommu.resize(iommus.size());
+  stats.per_device.resize(devices.size());
+}
+
+sg4::Mutex& World::domain_lock(int process, int domain) {
+  auto& m = domain_locks[{process, domain}];
+  if (!m) m = sg4::Mutex::create();
+  return *m;
+}
+
+World::DomainUse& World::use_of(int process, int domain) {
+  DomainUse& u = domain_use[{process, domain}];
+  if (!u.idle) {
+    u.idle = sg4::ConditionVariable::create();
+    u.mutex = sg4::Mutex::create();
+  }
+  return u;
+}
+
+Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args) {
+  // SimGrid announces every configuration change at INFO level; that is noise in a results table
+  // unless the user asked for logs.
+  std::vector<std::string> args{"svasim", "--log=xbt_cfg.thres:warning"};
+  args.insert(args.end(), simgrid_args.begin(), simgrid_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  // A bad --cfg/--log is the user's input: report it as such (exit 2), not as a failed run.
+  std::unique_ptr<sg4::Engine> engine_ptr;
+  try {
+    engine_ptr = std::make_unique<sg4::Engine>(&argc, argv.data());
+    // PCIe links are not TCP: CM02 without cross-traffic gives exactly latency + size/bandwidth.
+    // Must precede the first zone. User --cfg flags were applied by the constructor and win.
+    auto set_default = [&](const std::string& key, const std::string& value) {
+      for (const auto& a : simgrid_args)
+        if (a.rfind("--cfg=" + key + ":", 0) == 0) return;
+      engine_ptr->set_config(key + ":" + value);
+    };
+    set_default("network/model", "CM02");
+    set_default("network/crosstraffic", "0");
+    // Simulated quantities are nanoseconds: keep rounding two orders of magnitude below that.
+    set_default("surf/precision", "1e-11");
+  } catch (const std::exception& e) {
+    throw InputError("--cfg", std::string("SimGrid rejected an option: ") + e.what());
+  }
+  sg4::Engine& engine = *engine_ptr;
+
+  World w(s, build_platform(s.topology, s.params.get("dma.memory_ns")));
+  for (std::size_t i = 0; i < w.iommus.size(); ++i)
+    sg4::Actor::create("qi-engine/" + std::to_string(i), w.platform.iommus[i], [&w, i] {
+      iommu_queue_engine(w, static_cast<int>(i));
+    })->daemonize();
+  for (std::size_t d = 0; d < w.devices.size(); ++d)
+    sg4::Actor::create("ats/" + std::to_string(d), w.platform.devices[d], [&w, d] {
+      device_ats_responder(w, static_cast<int>(d));
+    })->daemonize();
+  for (std::size_t i = 0; i < w.iommus.size(); ++i)
+    sg4::Actor::create("prq/" + std::to_string(i), w.platform.iommus[i], [&w, i] {
+      page_request_handler(w, static_cast<int>(i));
+    })->daemonize();
+  for (std::size_t k = 0; k < s.dma.size(); ++k)
+    for (int d : s.dma[k].devices)
+      sg4::Actor::create("dma/" + std::to_string(k) + "/" + std::to_string(d), w.platform.devices[d], [&w, k, d] {
+        ++w.running;
+        dma_engine(w, static_cast<int>(k), d);
+        --w.running;
+      });
+  for (std::size_t p = 0; p < s.processes.size(); ++p) {
+    bool work = false;
+    for (const BindEvent& b : s.processes[p].binds) work |= b.at_ns > 0 || b.unbind_at_ns >= 0;
+    if (work)
+      sg4::Actor::create("bind/" + s.processes[p].name, w.platform.cores[p % w.platform.cores.size()], [&w, p] {
+        ++w.running;
+        bind_thread(w, static_cast<int>(p));
+        --w.running;
+      });
+  }
+  for (std::size_t u = 0; u < s.unmaps.size(); ++u)
+    sg4::Actor::create("unmap/" + std::to_string(u), w.platform.cores[s.unmaps[u].cpu], [&w, u] {
+      ++w.running;
+      unmap_thread(w, static_cast<int>(u));
+      --w.running;
+    });
+  w.stats.live_domains.start(s.duration_ns);
+  w.stats.live_pasids.start(s.duration_ns);
+  count_live(w);  // the state the run starts in
+  engine.run();
+  w.stats.live_domains.finish(sg4::Engine::get_clock() * 1e9);
+  w.stats.live_pasids.finish(sg4::Engine::get_clock() * 1e9);
+  // SimGrid ends a run whose actors all wait for each other ("Deadlock detected"); results from such a
+  // run would silently miss work, so it is a failure of the run.
+  if (w.running > 0)
+    throw std::runtime_error("the simulation deadlocked with " + std::to_string(w.running) +
+                             " CPU thread(s) or DMA engine(s) still waiting (a model bug: please report it)");
+  for (const auto& d : w.stats.per_device)
+    if (d.dma.dma_requests != d.dma.dma_completed + d.dma.dma_errors)
+      throw std::runtime_error("DMA requests were lost (a model bug: please report it)");
+
+  w.stats.simulated_ns = sg4::Engine::get_clock() * 1e9;
+  w.stats.guest = w.environment->is_guest();
+  for (const MmState& mm : w.mms) w.stats.domains_allocated += static_cast<std::uint64_t>(mm.table->allocated());
+  for (const auto& c : w.stats.per_iommu) w.stats.total.add(c);
+  for (const auto& d : w.stats.per_device) {
+    w.stats.dma.add(d.dma);
+    w.stats.dma_latency.merge(d.dma_latency);
+    w.stats.translation_latency.merge(d.translation_latency);
+    w.stats.page_fault_latency.merge(d.page_fault_latency);
+  }
+  return std::move(w.stats);
+}
+
+}  // namespace svasim

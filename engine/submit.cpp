@@ -1,0 +1,199 @@
+// Issuing one planned submission from a CPU actor: the queue discipline (models/queue/) decides the
+// steps, the environment (models/environment/) decides which queue they act on. On bare metal that is
+// the IOMMU's physical queue; in a guest it is the vIOMMU's, whose tail-register write traps to the VMM.
+// This file gives those steps time: SimGrid mutexes, sleeps and transfers. Shared by every CPU-side
+// actor (unmap threads, bind/unbind).
+#include <simgrid/s4u.hpp>
+
+#include <mutex>
+
+#include "engine/world.hpp"
+
+XBT_LOG_NEW_DEFAULT_CATEGORY(svasim_submit, "svasim: queue submissions (qi_submit_sync, cmdq, cmdbuf) and VM exits");
+
+namespace svasim {
+
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+double now() { return sg4::Engine::get_clock(); }
+
+// Takes a queue lock, charging the wait to the IOMMU's counters.
+void lock_queue(World& w, int iommu, sg4::Mutex& m) {
+  const double t = now();
+  m.lock();
+  const double waited_ns = (now() - t) * 1e9;
+  w.stats.per_iommu[iommu].queue_lock_wait_ns += waited_ns;
+  w.stats.queue_lock_wait.record(static_cast<std::uint64_t>(waited_ns + 0.5));
+}
+
+// Copies the submission into the ring and rings the doorbell (tail register). The caller holds the
+// queue lock where the driver has one.
+void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
+  const Submission& sub = *entry.sub;
+  const std::size_t written = sub.descs.size() + (sub.wait ? 1 : 0);
+  w.sleep(w.timing.submit + static_cast<double>(written) * w.timing.desc_write);
+  q.ring.push_back(&entry);
+  ++q.tail;
+  XBT_DEBUG("iommu %d: %zu descriptors%s written, tail %llu", sub.iommu, sub.descs.size(), sub.wait ? " + wait" : "",
+            static_cast<unsigned long long>(q.tail));
+  // The doorbell carries the descriptors' bytes: the IOMMU fetches them over the same path.
+  w.send(q.doorbell, reinterpret_cast<void*>(static_cast<std::uintptr_t>(q.tail)), written * w.timing.desc_bytes);
+}
+
+void count(World& w, const Submission& sub) {
+  QueueCounters& c = w.stats.per_iommu[sub.iommu];
+  ++c.submissions;
+  c.descriptors += sub.descs.size();
+  c.invalidation_waits += sub.wait ? 1 : 0;
+  for (const Descriptor& d : sub.descs) {
+    c.iotlb_invalidations += is_iotlb(d.kind) ? 1 : 0;
+    c.devtlb_invalidations += is_devtlb(d.kind) ? 1 : 0;
+  }
+}
+
+// The IOMMU's physical queue, as a kernel on bare metal (or the host, for a nested guest) drives it.
+class PhysicalQueue final : public QueueOps {
+public:
+  PhysicalQueue(World& w, QueueEntry& e) : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu) {}
+  const Submission& submission() const override { return *e_.sub; }
+  void lock() override { lock_queue(w_, iommu_, *q_.q_lock); }
+  void unlock() override { q_.q_lock->unlock(); }
+  void take_ring_slots(int needed) override {
+    if (q_.free_slots < needed) {
+      QueueCounters& c = w_.stats.per_iommu[iommu_];
+      ++c.ring_full_waits;
+      XBT_VERB("iommu %d: ring full, waiting for %d free slots", iommu_, needed);
+      const double t = now();
+      std::unique_lock<sg4::Mutex> lock(*q_.q_lock, std::adopt_lock);
+      while (q_.free_slots < needed) q_.slots_freed->wait(lock);
+      lock.release();
+      c.ring_wait_ns += (now() - t) * 1e9;
+    }
+    q_.free_slots -= needed - 1;
+  }
+  void reclaim_ring_slots(int n) override {
+    q_.free_slots += n;
+    q_.slots_freed->notify_all();
+  }
+  void write_and_ring() override { svasim::write_and_ring(w_, q_, e_); }
+  void wait_for_status() override {
+    e_.reply->get<QueueEntry>();
+    w_.sleep(w_.timing.poll);
+  }
+  bool aborted() override {
+    const bool a = e_.aborted;
+    e_.aborted = false;
+    return a;
+  }
+  bool target_gone() override {
+    const Topology& topo = w_.scenario.topology;
+    for (const Descriptor& d : e_.sub->descs)
+      if (is_devtlb(d.kind) && !topo.node(topo.devices()[d.device]).caps.present_at(now() * 1e9)) return true;
+    return false;
+  }
+  bool resubmit(bool driver_retries) override {
+    QueueCounters& c = w_.stats.per_iommu[iommu_];
+    if (!driver_retries) {
+      ++c.invalidations_failed;
+      XBT_VERB("iommu %d: invalidation time-out, the driver gives up", iommu_);
+      return false;
+    }
+    if (now() >= w_.scenario.duration_ns * 1e-9) {
+      ++c.invalidations_abandoned;
+      return false;
+    }
+    ++c.resubmissions;
+    XBT_VERB("iommu %d: invalidation time-out, resubmitting", iommu_);
+    return true;
+  }
+
+private:
+  World& w_;
+  QueueEntry& e_;
+  IommuState& q_;
+  int iommu_;
+};
+
+// A guest's vIOMMU queue: the guest driver writes it under its own lock; the tail write traps to the VMM,
+// which handles the whole queue before the vCPU resumes (so the wait is already done when the guest
+// polls). The VMM emulates one queue per vIOMMU: vCPUs exiting at once wait for each other.
+class VirtualQueue final : public QueueOps, public VmmOps {
+public:
+  VirtualQueue(World& w, QueueEntry& e) : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu) {}
+  const Submission& submission() const override { return *e_.sub; }
+  void lock() override { lock_queue(w_, iommu_, *q_.guest_q_lock); }
+  void unlock() override { q_.guest_q_lock->unlock(); }
+  void take_ring_slots(int) override {}  // the vIOMMU's ring is drained at every exit: never full
+  void reclaim_ring_slots(int) override {}
+  void write_and_ring() override {
+    const std::size_t written = e_.sub->descs.size() + (e_.sub->wait ? 1 : 0);
+    w_.sleep(w_.timing.submit + static_cast<double>(written) * w_.timing.desc_write);
+    const double exit_start = now();
+    QueueCounters& c = w_.stats.per_iommu[iommu_];
+    ++c.vm_exits;
+    q_.vmm_queue->lock();
+    XBT_VERB("viommu %d: tail write traps to the VMM (%zu descriptors)", iommu_, e_.sub->descs.size());
+    w_.environment->handle_tail_write(*this);
+    q_.vmm_queue->unlock();
+    c.vm_exit_ns += (now() - exit_start) * 1e9;
+  }
+  void wait_for_status() override { w_.sleep(w_.timing.poll); }
+  bool aborted() override { return false; }  // a host-side time-out is the host driver's to handle
+  bool target_gone() override { return false; }
+  bool resubmit(bool) override { return false; }
+
+  // What the VMM can do during the exit.
+  std::size_t descriptors() const override { return e_.sub->descs.size(); }
+  void spend(double seconds) override { w_.sleep(seconds); }
+  // Applies the descriptors to the caches synchronously: what the IOMMU engine and the device would do.
+  void emulate_invalidations() override {
+    const Submission& sub = *e_.sub;
+    for (const Descriptor& d : sub.descs) {
+      const CoveredRange c = covered(d);
+      if (is_iotlb(d.kind)) {
+        w_.iommus[sub.iommu].walker->invalidate(iotlb_scope(e_.process, e_.domain), c.start, c.end, c.whole);
+      } else if (!is_devtlb(d.kind)) {
+        continue;  // configuration caches: nothing the simulation caches
+      } else if (auto& atc = w_.devices[d.device].atc) {
+        const auto pasid = static_cast<std::uint32_t>(e_.process);
+        if (c.whole)
+          atc->invalidate_scope(pasid);
+        else
+          atc->invalidate_range(pasid, c.start, c.end);
+      }
+    }
+  }
+  // The host's physical invalidation (iommufd), reusing the guest's descriptors as one host submission.
+  void host_submit_and_wait() override {
+    lock_queue(w_, iommu_, *q_.q_lock);
+    svasim::write_and_ring(w_, q_, e_);
+    q_.q_lock->unlock();
+    if (e_.sub->wait) e_.reply->get<QueueEntry>();
+  }
+
+private:
+  World& w_;
+  QueueEntry& e_;
+  IommuState& q_;
+  int iommu_;
+};
+
+}  // namespace
+
+void submit(World& w, QueueEntry& entry) {
+  const Submission& sub = *entry.sub;
+  const double start = now();
+  count(w, sub);
+  if (w.environment->is_guest()) {
+    VirtualQueue q(w, entry);
+    w.queue->issue(q);
+  } else {
+    PhysicalQueue q(w, entry);
+    w.queue->issue(q);
+  }
+  if (sub.wait) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+}
+
+}  // namespace svasim

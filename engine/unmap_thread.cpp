@@ -1,0 +1,149 @@
+// The CPU thread of a process that unmaps pages: each unmap clears the PTEs, then runs the mmu_notifier of
+// every SVA domain of the mm (arch_invalidate_secondary_tlbs), and each planned submission goes through
+// the driver's queue discipline. `--log=svasim_unmap.thres:verbose` narrates each step.
+#include <simgrid/s4u.hpp>
+#include <deque>
+#include <limits>
+#include <stdexcept>
+
+#include "engine/world.hpp"
+
+XBT_LOG_NEW_DEFAULT_CATEGORY(svasim_unmap, "svasim: CPU threads unmapping pages");
+
+namespace svasim {
+
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+double now() { return sg4::Engine::get_clock(); }
+
+class UnmapThread {
+public:
+  UnmapThread(World& w, int stream_index)
+      : w_(w),
+        st_(w.scenario.unmaps[stream_index]),
+        rng_(w.scenario.seed, "unmap/" + std::to_string(stream_index)),
+        reply_(sg4::Mailbox::by_name("wait-status/" + std::to_string(stream_index))),
+        mm_(w.mms[st_.process]),
+        duration_(w.scenario.duration_ns * 1e-9) {
+    next_ = st_.arrival == UnmapStream::Arrival::times ? st_.at_ns.front() * 1e-9 : st_.start_ns * 1e-9;
+    if (st_.arrival == UnmapStream::Arrival::poisson) next_ += rng_.exponential(st_.interval_ns) * 1e-9;
+  }
+
+  void run() {
+    reply_->set_receiver(sg4::Actor::self());
+    while (more_unmaps() || !retouches_.empty()) {
+      sleep_until_due();
+      touch_pages_again();
+      if (!more_unmaps() || now() + kTimeEpsilon < next_) continue;
+      unmap();
+      schedule_next();
+    }
+    reply_->set_receiver(nullptr);
+  }
+
+private:
+  // No unmap starts after the duration, even one that arrived earlier but found the thread busy.
+  bool more_unmaps() const {
+    return next_ < duration_ && now() < duration_ && (st_.count < 0 || static_cast<std::int64_t>(index_) < st_.count) &&
+           (st_.arrival != UnmapStream::Arrival::times || index_ < st_.at_ns.size());
+  }
+
+  void sleep_until_due() {
+    double due = more_unmaps() ? next_ : std::numeric_limits<double>::infinity();
+    if (!retouches_.empty()) due = std::min(due, retouches_.front().first);
+    if (now() + kTimeEpsilon < due) w_.sleep(due - now());
+  }
+
+  // The thread uses the pages again: they fault back in on the CPU.
+  void touch_pages_again() {
+    while (!retouches_.empty() && retouches_.front().first <= now() + kTimeEpsilon) {
+      mm_.set_present(retouches_.front().second.start, retouches_.front().second.end, true);
+      retouches_.pop_front();
+    }
+  }
+
+  UnmapRange next_range() {
+    if (st_.full_range) return {0, UINT64_MAX};
+    const std::uint64_t first = st_.start_page.sample(rng_);
+    const std::uint64_t pages = st_.pages.sample(rng_);
+    return {first << kPageShift, (first + pages) << kPageShift};
+  }
+
+  void unmap() {
+    if (now() > next_ + kTimeEpsilon) ++w_.stats.unmaps_started_late;
+    const double start = now();
+    // The mm's domains at this instant (a copy: binds and unbinds may change them while we flush).
+    domains_ = mm_.table->live();
+    const UnmapRange range = next_range();
+    XBT_VERB("unmap %zu: [%#llx, %#llx) over %zu domains", index_, static_cast<unsigned long long>(range.start),
+             static_cast<unsigned long long>(range.end), domains_.size());
+    // zap_pte_range() clears the PTEs first; the secondary-TLB invalidation follows.
+    mm_.set_present(range.start, range.end, false);
+    for (const SvaDomain& dom : domains_) invalidate_secondary_tlbs(dom, range);
+    ++w_.stats.unmaps;
+    w_.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+    XBT_VERB("unmap %zu done", index_);
+    if (st_.retouch_after_ns >= 0) retouches_.emplace_back(now() + st_.retouch_after_ns * 1e-9, range);
+  }
+
+  // One domain's mmu_notifier: plan, take the domain's lock where the driver has one, submit in order.
+  void invalidate_secondary_tlbs(const SvaDomain& dom, const UnmapRange& range) {
+    plan_.submissions.clear();
+    w_.planner->plan(dom, range, plan_);
+    if (!plan_.submissions.empty() && !plan_.submissions.back().wait)
+      throw std::logic_error("flush plan does not end with a wait: its descriptors would outlive it");
+    World::DomainUse& use = w_.use_of(st_.process, dom.id);
+    if (use.freed) return;  // unbound since our copy: its notifier is gone
+    ++use.flushing;
+    w_.sleep(w_.timing.notifier);
+    sg4::Mutex* domain_lock = nullptr;
+    if (w_.planner->flush_under_domain_lock()) {
+      domain_lock = &w_.domain_lock(st_.process, dom.id);
+      const double t = now();
+      domain_lock->lock();
+      w_.stats.domain_lock_wait.record(static_cast<std::uint64_t>((now() - t) * 1e9 + 0.5));
+    }
+    XBT_VERB("domain %d: %zu submissions planned", dom.id, plan_.submissions.size());
+    entries_.assign(plan_.submissions.size(), QueueEntry{});
+    for (std::size_t i = 0; i < plan_.submissions.size(); ++i) {
+      entries_[i] = {&plan_.submissions[i], reply_, st_.process, dom.id};
+      if (use.freed) ++w_.stats.flushes_of_freed_domains;
+      submit(w_, entries_[i]);
+    }
+    if (domain_lock) domain_lock->unlock();
+    if (--use.flushing == 0) use.idle->notify_all();
+  }
+
+  void schedule_next() {
+    ++index_;
+    switch (st_.arrival) {
+      case UnmapStream::Arrival::periodic: next_ += st_.interval_ns * 1e-9; break;
+      case UnmapStream::Arrival::poisson: next_ += rng_.exponential(st_.interval_ns) * 1e-9; break;
+      case UnmapStream::Arrival::times:
+        if (index_ < st_.at_ns.size()) next_ = st_.at_ns[index_] * 1e-9;
+        break;
+    }
+  }
+
+  World& w_;
+  const UnmapStream& st_;
+  RandomStream rng_;
+  sg4::Mailbox* reply_;
+  MmState& mm_;
+  const double duration_;
+  double next_ = 0;
+  std::size_t index_ = 0;
+  std::vector<SvaDomain> domains_;
+  FlushPlan plan_;
+  std::vector<QueueEntry> entries_;
+  // Ranges the thread touches again later; due times only grow (completion + a constant delay).
+  std::deque<std::pair<double, UnmapRange>> retouches_;
+};
+
+}  // namespace
+
+void unmap_thread(World& w, int stream_index) { UnmapThread(w, stream_index).run(); }
+
+}  // namespace svasim

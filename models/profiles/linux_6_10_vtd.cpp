@@ -1,0 +1,10 @@
+// Linux 6.10-6.11: intel/cache.c cache_tag_flush_range(), one qi_submit_sync per tag.
+#include "models/profiles/profile.hpp"
+
+namespace svasim {
+
+SVASIM_REGISTER_DATA(Profile, "linux-6.10-vtd",
+                     {.description = "Intel VT-d, Linux 6.10-6.11: cache tags, one submission per tag",
+                      .companions = {{"domain", "per-mm"}, {"flush", "vtd-cache-tags"}, {"queue", "vtd-qi"}}});
+
+}  // namespace svasim

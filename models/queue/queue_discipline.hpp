@@ -1,0 +1,58 @@
+#pragma once
+// A queue discipline is how a driver issues one planned submission on an IOMMU's invalidation queue:
+// which lock it takes while writing, whether it waits for ring slots, how it waits for the wait
+// descriptor / CMD_SYNC / COMPLETION_WAIT, and what it does after a time-out. It also owns the queue work
+// of bind and unbind of its driver family. Pure: the discipline drives the steps of QueueOps, which the
+// engine gives time to (engine/queue_ops.cpp) and unit tests record.
+#include <memory>
+#include <string>
+
+#include "core/params.hpp"
+#include "core/registry.hpp"
+#include "models/domain/domain_table.hpp"
+#include "models/flush/plan.hpp"
+
+namespace svasim {
+
+// The steps a CPU can take on one queue for one submission. Lock waits, ring waits and outcomes are
+// counted by the implementation.
+class QueueOps {
+public:
+  virtual ~QueueOps() = default;
+  virtual const Submission& submission() const = 0;
+  virtual void lock() = 0;    // the queue's lock (VT-d q_lock, AMD iommu->lock)
+  virtual void unlock() = 0;
+  // With the lock held: wait, dropping it meanwhile, until `needed` ring slots are free; take all but one
+  // (the slot kept empty so that a full ring is told from an empty one).
+  virtual void take_ring_slots(int needed) = 0;
+  virtual void reclaim_ring_slots(int n) = 0;  // reclaim_free_desc(): the submission's slots come back
+  virtual void write_and_ring() = 0;    // copy the descriptors (and the wait) and write the tail register
+  virtual void wait_for_status() = 0;   // spin until the wait's status write is seen
+  virtual bool aborted() = 0;           // the wait completed with a time-out; clears the mark
+  virtual bool target_gone() = 0;       // a device the submission invalidates is no longer present
+  // After a time-out: records the driver's decision; true when the submission is to be issued again
+  // (false also when the run is over: the CPU would spin on past its end).
+  virtual bool resubmit(bool driver_retries) = 0;
+};
+
+class QueueDiscipline {
+public:
+  static constexpr AxisInfo kAxis{"queue", "Queue disciplines", "models.queue", 3};
+  using FactoryType = Factory<QueueDiscipline, const Params&>;
+  static FactoryType& factory() { return FactoryType::instance(); }
+  virtual ~QueueDiscipline() = default;
+
+  // Issues the submission ops.submission() through `ops`, returning once its wait was seen (or at once
+  // for a submission without one).
+  virtual void issue(QueueOps& ops) const = 0;
+  // The hardware's time-out for unanswered ATS invalidations (VT-d ITE, CMD_SYNC poll, completion wait).
+  virtual double ats_timeout_ns() const = 0;
+  // Queue work of a bind (after the domain attach) and of an unbind (models/flush/lifecycle.hpp).
+  virtual void plan_bind(const Attachment& a, const AttachResult& r, bool caching_mode, FlushPlan& out) const = 0;
+  virtual void plan_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) const = 0;
+  // An unbind of a PRI device first waits for its page requests and repeats its last (drain) submission
+  // while the page-request queue overflowed (VT-d intel_drain_pasid_prq()).
+  virtual bool drains_page_requests() const { return false; }
+};
+
+}  // namespace svasim

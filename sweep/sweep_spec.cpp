@@ -1,0 +1,136 @@
+#include "sweep/sweep_spec.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "core/random.hpp"
+
+namespace svasim {
+
+using nlohmann::json;
+
+namespace {
+
+SweepAxis single_axis(const json& a, const std::string& path) {
+  if (!a.is_object()) throw InputError(path, "expected an axis object {\"path\": ..., \"values\": [...]} or {\"range\": [from, to, step]}");
+  for (const auto& [k, v] : a.items())
+    if (k != "path" && k != "values" && k != "range")
+      throw InputError(path + "/" + k, "unknown key \"" + k + "\" (allowed: path, values, range)");
+  if (!a.contains("path") || !a["path"].is_string() || a["path"].get<std::string>().empty())
+    throw InputError(path + "/path", "expected the JSON path (dotted or /pointer) of a scenario value");
+  SweepAxis ax;
+  ax.paths.push_back(a["path"].get<std::string>());
+  std::vector<json> values;
+  if (a.contains("values") == a.contains("range"))
+    throw InputError(path, "expected exactly one of \"values\" and \"range\"");
+  if (a.contains("values")) {
+    if (!a["values"].is_array() || a["values"].empty()) throw InputError(path + "/values", "expected a non-empty array");
+    for (const auto& v : a["values"]) values.push_back(v);
+  } else {
+    const json& r = a["range"];
+    if (!r.is_array() || r.size() < 2 || r.size() > 3 || !std::all_of(r.begin(), r.end(), [](const json& x) { return x.is_number(); }))
+      throw InputError(path + "/range", "expected [from, to] or [from, to, step] (numbers, to inclusive)");
+    const double from = r[0].get<double>(), to = r[1].get<double>(), step = r.size() == 3 ? r[2].get<double>() : 1.0;
+    if (!(step > 0) || to < from) throw InputError(path + "/range", "expected from <= to and a step > 0");
+    if ((to - from) / step > 100000) throw InputError(path + "/range", "more than 100000 values");
+    const bool integral = std::all_of(r.begin(), r.end(), [](const json& x) { return x.is_number_integer(); });
+    for (double x = from; x <= to + step * 1e-9; x += step)
+      values.push_back(integral ? json(static_cast<std::int64_t>(std::llround(x))) : json(x));
+  }
+  ax.values.push_back(std::move(values));
+  return ax;
+}
+
+}  // namespace
+
+SweepSpec sweep_spec_from_json(const json& j, const std::string& file) {
+  if (!j.is_object()) throw InputError("", "expected a sweep object");
+  for (const auto& [k, v] : j.items())
+    if (k != "base" && k != "axes" && k != "replications" && k != "time_limit_s" && k != "description" && k != "name")
+      throw InputError("/" + k, "unknown key \"" + k + "\" (allowed: name, description, base, axes, replications, time_limit_s)");
+  SweepSpec s;
+  s.file = file;
+  if (!j.contains("base") || !j["base"].is_string()) throw InputError("/base", "expected the base scenario file");
+  const std::filesystem::path base(j["base"].get<std::string>());
+  s.base = (base.is_absolute() ? base : std::filesystem::path(file).parent_path() / base).lexically_normal().string();
+  if (!j.contains("axes") || !j["axes"].is_array() || j["axes"].empty()) throw InputError("/axes", "expected a non-empty array of axes");
+  for (std::size_t i = 0; i < j["axes"].size(); ++i) {
+    const json& a = j["axes"][i];
+    const std::string path = "/axes/" + std::to_string(i);
+    if (a.is_object() && a.contains("zip")) {
+      if (a.size() != 1 || !a["zip"].is_array() || a["zip"].size() < 2)
+        throw InputError(path + "/zip", "expected {\"zip\": [axis, axis, ...]} with at least two axes");
+      SweepAxis zipped;
+      for (std::size_t k = 0; k < a["zip"].size(); ++k) {
+        SweepAxis one = single_axis(a["zip"][k], path + "/zip/" + std::to_string(k));
+        if (k > 0 && one.size() != zipped.size())
+          throw InputError(path + "/zip/" + std::to_string(k), "zipped axes need the same number of values (" +
+                                                                   std::to_string(zipped.size()) + ")");
+        zipped.paths.push_back(one.paths.front());
+        zipped.values.push_back(one.values.front());
+      }
+      s.axes.push_back(std::move(zipped));
+    } else {
+      s.axes.push_back(single_axis(a, path));
+    }
+  }
+  if (j.contains("replications")) {
+    if (!j["replications"].is_number_integer() || j["replications"].get<int>() < 1 || j["replications"].get<int>() > 1000)
+      throw InputError("/replications", "expected an integer in [1, 1000]");
+    s.replications = j["replications"].get<int>();
+  }
+  if (j.contains("time_limit_s")) {
+    if (!j["time_limit_s"].is_number() || !(j["time_limit_s"].get<double>() > 0))
+      throw InputError("/time_limit_s", "expected a number of seconds > 0");
+    s.time_limit_s = j["time_limit_s"].get<double>();
+  }
+  return s;
+}
+
+SweepSpec load_sweep_spec(const std::string& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) throw InputError("", "no such file");
+  std::ifstream in(file);
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::exception& e) {
+    throw InputError("", std::string("not valid JSON: ") + e.what());
+  }
+  return sweep_spec_from_json(j, file);
+}
+
+std::uint64_t derive_seed(std::uint64_t base_seed, int replication) {
+  if (replication == 0) return base_seed;
+  RandomStream r(base_seed, "replication/" + std::to_string(replication));
+  return r.next() >> 1;  // keep it within int64 for tools that read JSON numbers as signed
+}
+
+std::vector<SweepPoint> expand(const SweepSpec& spec, std::uint64_t base_seed) {
+  std::size_t total = 1;
+  for (const auto& a : spec.axes) total *= a.size();
+  std::vector<SweepPoint> out;
+  out.reserve(total * static_cast<std::size_t>(spec.replications));
+  for (std::size_t flat = 0; flat < total; ++flat) {
+    std::vector<std::pair<std::string, json>> sets;
+    std::size_t rest = flat, stride = total;
+    for (const auto& a : spec.axes) {
+      stride /= a.size();
+      const std::size_t i = rest / stride;
+      rest %= stride;
+      for (std::size_t k = 0; k < a.paths.size(); ++k) sets.emplace_back(a.paths[k], a.values[k][i]);
+    }
+    for (int r = 0; r < spec.replications; ++r) {
+      char id[32];
+      std::snprintf(id, sizeof id, "p%05zu", out.size());
+      out.push_back({id, sets, r, derive_seed(base_seed, r)});
+    }
+  }
+  return out;
+}
+
+}  // namespace svasim

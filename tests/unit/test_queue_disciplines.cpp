@@ -1,0 +1,127 @@
+// The queue disciplines and environments are pure: they drive the steps of QueueOps / VmmOps, which the
+// engine gives time to. Here a recorder plays the queue, so each driver's protocol is pinned step by step
+// (intel/dmar.c qi_submit_sync(), arm-smmu-v3.c arm_smmu_cmdq_issue_cmdlist(), amd/iommu.c
+// iommu_completion_wait(); Linux 6.12 as read).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "models/environment/environment.hpp"
+#include "models/queue/queue_discipline.hpp"
+
+using namespace svasim;
+
+namespace {
+
+struct Recorder final : QueueOps, VmmOps {
+  Submission sub{0, {Descriptor{DescKind::vtd_piotlb}, Descriptor{DescKind::vtd_devtlb, 1}}, true};
+  int timeouts = 0;       // how many waits come back aborted
+  bool gone = false;      // the targeted device is gone
+  bool run_over = false;
+  std::vector<std::string> steps;
+
+  const Submission& submission() const override { return sub; }
+  void lock() override { steps.push_back("lock"); }
+  void unlock() override { steps.push_back("unlock"); }
+  void take_ring_slots(int n) override { steps.push_back("take " + std::to_string(n)); }
+  void reclaim_ring_slots(int n) override { steps.push_back("reclaim " + std::to_string(n)); }
+  void write_and_ring() override { steps.push_back("write"); }
+  void wait_for_status() override { steps.push_back("wait"); }
+  bool aborted() override { return timeouts-- > 0; }
+  bool target_gone() override { return gone; }
+  bool resubmit(bool driver_retries) override {
+    steps.push_back(driver_retries ? (run_over ? "abandon" : "resubmit") : "fail");
+    return driver_retries && !run_over;
+  }
+  std::size_t descriptors() const override { return sub.descs.size(); }
+  void spend(double s) override { steps.push_back("spend " + std::to_string(static_cast<long long>(s * 1e9 + 0.5))); }
+  void emulate_invalidations() override { steps.push_back("emulate"); }
+  void host_submit_and_wait() override { steps.push_back("host submit"); }
+};
+
+using Steps = std::vector<std::string>;
+
+std::unique_ptr<QueueDiscipline> queue(const std::string& name) { return QueueDiscipline::factory().make(name, Params{}); }
+
+}  // namespace
+
+TEST_CASE("queue vtd-qi: q_lock around the write, count + 2 slots, the lock retaken to reclaim after the wait", "[queue]") {
+  Recorder r;
+  queue("vtd-qi")->issue(r);
+  // 2 descriptors + the wait: 3 slots used, 4 needed (one kept empty), 3 reclaimed.
+  CHECK(r.steps == Steps{"lock", "take 4", "write", "unlock", "wait", "lock", "reclaim 3", "unlock"});
+}
+
+TEST_CASE("queue vtd-qi: -EAGAIN resubmits after an ITE; -ETIMEDOUT when the device is gone (6.9+)", "[queue]") {
+  Recorder again;
+  again.timeouts = 1;
+  queue("vtd-qi")->issue(again);
+  CHECK(std::count(again.steps.begin(), again.steps.end(), "write") == 2);
+  CHECK(std::count(again.steps.begin(), again.steps.end(), "resubmit") == 1);
+  Recorder gone;
+  gone.timeouts = 5;
+  gone.gone = true;
+  queue("vtd-qi")->issue(gone);
+  CHECK(std::count(gone.steps.begin(), gone.steps.end(), "write") == 1);
+  CHECK(gone.steps.back() == "fail");
+}
+
+TEST_CASE("queue smmu-cmdq: lock-free, a batch without CMD_SYNC is not waited for, one sync retry", "[queue]") {
+  Recorder r;
+  queue("smmu-cmdq")->issue(r);
+  CHECK(r.steps == Steps{"write", "wait"});
+  Recorder batch;
+  batch.sub.wait = false;
+  queue("smmu-cmdq")->issue(batch);
+  CHECK(batch.steps == Steps{"write"});
+  Recorder stuck;
+  stuck.timeouts = 5;
+  queue("smmu-cmdq")->issue(stuck);
+  CHECK(stuck.steps == Steps{"write", "wait", "resubmit", "write", "wait", "fail"});
+}
+
+TEST_CASE("queue amd-cmdbuf: commands under iommu->lock, completion wait without it, a time-out reported", "[queue]") {
+  Recorder r;
+  queue("amd-cmdbuf")->issue(r);
+  CHECK(r.steps == Steps{"lock", "write", "unlock", "wait"});
+  Recorder stuck;
+  stuck.timeouts = 5;
+  queue("amd-cmdbuf")->issue(stuck);
+  CHECK(stuck.steps == Steps{"lock", "write", "unlock", "wait", "fail"});
+}
+
+TEST_CASE("queue: a time-out at the end of the run is abandoned, not retried", "[queue]") {
+  Recorder r;
+  r.timeouts = 5;
+  r.run_over = true;
+  queue("vtd-qi")->issue(r);
+  CHECK(r.steps.back() == "abandon");
+  CHECK(std::count(r.steps.begin(), r.steps.end(), "write") == 1);
+}
+
+TEST_CASE("queue: time-outs come from each driver family's parameter", "[queue]") {
+  Params p;
+  CHECK(QueueDiscipline::factory().make("vtd-qi", p)->ats_timeout_ns() == p.get("vtd.ite_timeout_ns"));
+  CHECK(QueueDiscipline::factory().make("smmu-cmdq", p)->ats_timeout_ns() == p.get("smmu.sync_timeout_ns"));
+  CHECK(QueueDiscipline::factory().make("amd-cmdbuf", p)->ats_timeout_ns() == p.get("amd.completion_timeout_ns"));
+  CHECK(QueueDiscipline::factory().make("vtd-qi", p)->drains_page_requests());
+  CHECK_FALSE(QueueDiscipline::factory().make("smmu-cmdq", p)->drains_page_requests());
+}
+
+TEST_CASE("environments: what the VMM does on a trapped tail write", "[environment]") {
+  Params p;
+  Recorder emulated, nested;
+  const auto bare = Environment::factory().make("bare-metal", p);
+  CHECK_FALSE(bare->is_guest());
+  const auto em = Environment::factory().make("guest-emulated-viommu", p);
+  CHECK(em->is_guest());
+  em->handle_tail_write(emulated);
+  // The exit (vm.exit_ns) plus each of the 2 descriptors emulated (vm.emulated_desc_ns), then the caches.
+  const auto exit_ns = static_cast<long long>(p.get("vm.exit_ns") + 2 * p.get("vm.emulated_desc_ns"));
+  CHECK(emulated.steps == Steps{"spend " + std::to_string(exit_ns), "emulate"});
+  Environment::factory().make("guest-nested", p)->handle_tail_write(nested);
+  CHECK(nested.steps == Steps{"spend " + std::to_string(exit_ns),
+                              "spend " + std::to_string(static_cast<long long>(p.get("vm.iommufd_ns"))), "host submit"});
+}
