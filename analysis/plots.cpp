@@ -107,10 +107,13 @@ std::string gnuplot_data(const Plot& p) {
 
 std::string gnuplot_script(const Plot& p, const std::string& data_file, const std::string& svg_file) {
   std::ostringstream o;
-  auto quoted = [](std::string s) {
-    std::string q;
-    for (char c : s) q += c == '"' ? std::string("\\\"") : std::string(1, c);
-    return "\"" + q + "\"";
+  // Single-quoted gnuplot strings: no backslash escapes and, unlike double quotes, no `command`
+  // substitution, so a label or a path can never run anything. A quote is doubled; a line break would end
+  // the command, so it becomes a space.
+  auto quoted = [](const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("''") : c == '\n' || c == '\r' ? std::string(" ") : std::string(1, c);
+    return q + "'";
   };
   // noenhanced: labels such as "devices_per_iommu" are printed as written, not as subscripts.
   o << "set terminal svg size 760,440 dynamic noenhanced font \"sans,11\"\n"

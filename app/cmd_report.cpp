@@ -7,6 +7,7 @@
 #include "analysis/report.hpp"
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "sweep/child_process.hpp"
 
 namespace svasim {
 
@@ -21,8 +22,7 @@ std::vector<std::string> render_plots(const std::vector<ReportPoint>& points, co
     const fs::path data = work / (p.name + ".dat"), script = work / (p.name + ".gp"), svg = work / (p.name + ".svg");
     std::ofstream(data) << gnuplot_data(p);
     std::ofstream(script) << gnuplot_script(p, data.string(), svg.string());
-    const std::string cmd = "gnuplot '" + script.string() + "' 2>'" + (work / (p.name + ".log")).string() + "'";
-    if (std::system(cmd.c_str()) != 0)
+    if (run_program({"gnuplot", script.string()}, (work / (p.name + ".log")).string()) != 0)
       throw std::runtime_error("gnuplot failed on " + script.string() + " (is gnuplot installed? scripts/setup installs it)");
     std::ifstream in(svg);
     std::stringstream text;
@@ -65,6 +65,14 @@ int cmd_report(const std::string& dir, const std::string& output, const std::str
   if (!html.empty()) {
     const fs::path work = fs::path(html).string() + ".plots";
     fs::create_directories(work);
+    // The plots' scratch directory goes whatever happens (a failed gnuplot, an unwritable page).
+    struct RemoveOnExit {
+      fs::path dir;
+      ~RemoveOnExit() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+      }
+    } cleanup{work};
     const std::string page = html_report("svasim sweep " + fs::path(dir).filename().string(), text, render_plots(points, work));
     const fs::path tmp = html + ".tmp";
     if (!(std::ofstream(tmp) << page)) {
@@ -72,7 +80,6 @@ int cmd_report(const std::string& dir, const std::string& output, const std::str
       return kExitBadInput;
     }
     fs::rename(tmp, html);
-    fs::remove_all(work);
   }
   if (output.empty()) {
     std::cout << text;

@@ -8,6 +8,7 @@
 #include "app/commands.hpp"
 #include "core/error.hpp"
 #include "core/results.hpp"
+#include "engine/simgrid_flags.hpp"
 #include "engine/simulation.hpp"
 
 namespace svasim {
@@ -81,6 +82,12 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args) {
     auto s = load_or_report(o.scenario, p);
     if (!s) return kExitBadInput;
     variants.push_back(std::move(*s));
+  }
+  try {
+    check_simgrid_flags(simgrid_args);  // before -o is touched: a bad flag leaves nothing behind
+  } catch (const InputError& e) {
+    std::cerr << "svasim: error: " << e.path() << ": " << e.what() << "\n";
+    return kExitBadInput;
   }
   if (!o.output.empty()) {
     try {

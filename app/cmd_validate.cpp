@@ -1,10 +1,18 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "core/error.hpp"
+#include "engine/simgrid_flags.hpp"
 
 namespace svasim {
 
-int cmd_validate(const ScenarioOptions& o) {
+int cmd_validate(const ScenarioOptions& o, const std::vector<std::string>& simgrid_args) {
+  try {
+    check_simgrid_flags(simgrid_args);
+  } catch (const InputError& e) {
+    std::cerr << "svasim: error: " << e.path() << ": " << e.what() << "\n";
+    return kExitBadInput;
+  }
   std::vector<std::optional<std::string>> variants;
   if (o.profiles.empty()) variants.emplace_back(std::nullopt);
   for (const auto& p : o.profiles) variants.emplace_back(p);

@@ -17,7 +17,7 @@ struct RunOptions {
 };
 
 int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args);
-int cmd_validate(const ScenarioOptions& o);
+int cmd_validate(const ScenarioOptions& o, const std::vector<std::string>& simgrid_args);
 int cmd_list(bool markdown);
 int cmd_sweep(const SweepOptions& o);
 int cmd_merge(const std::vector<std::string>& dirs, const std::string& output);

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <thread>
 
@@ -22,8 +23,16 @@ void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool several_profil
                   "JSON or a bare string (e.g. --set topology.generate.devices_per_iommu=8 --set "
                   "params.device.ats_inv_ns=5000). Repeatable.")
       ->take_all();
-  cmd->add_option("--seed", o.seed, "Seed of every random stream (overrides the scenario's)")
-      ->check(CLI::NonNegativeNumber);
+  // Checked as text: CLI11 would clamp 2^64 to the largest seed instead of refusing it.
+  const CLI::Validator seed_range(
+      [](const std::string& text) {
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        return ec == std::errc() && end == text.data() + text.size() ? std::string()
+                                                                    : "expects an integer in [0, 18446744073709551615]";
+      },
+      "SEED");
+  cmd->add_option("--seed", o.seed, "Seed of every random stream (overrides the scenario's)")->check(seed_range);
   auto* p = cmd->add_option("--profile", o.profiles,
                             several_profiles ? "Kernel behaviour to simulate (svasim list); several, comma-separated or "
                                                "repeated, run one after another and are compared"
@@ -140,7 +149,7 @@ int main(int argc, char** argv) {
 
   try {
     if (run_cmd->parsed()) return cmd_run(run, simgrid_args);
-    if (validate_cmd->parsed()) return cmd_validate(validate);
+    if (validate_cmd->parsed()) return cmd_validate(validate, simgrid_args);
     if (list_cmd->parsed()) return cmd_list(markdown);
     if (bench_cmd->parsed()) return cmd_bench(phase, unmaps, devices, sleeps, comms);
     if (sweep_cmd->parsed()) {

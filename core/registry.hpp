@@ -3,13 +3,15 @@
 // line, declaring its axis, name, one-line description, the parameters it reads, the companion models it
 // needs on other axes, and how to build it:
 //
-//   SVASIM_REGISTER_MODEL(FlushPlanner, "vtd-qi-batch", "VT-d 6.12+ qi_batch: ...",
-//                         .params = {"vtd.qi_batch_size"}, .companions = {{"queue", "vtd-qi"}});
+//   SVASIM_REGISTER(FlushPlanner, "vtd-qi-batch", make,
+//                   {.description = "VT-d 6.12+ qi_batch: ...", .params = {"vtd.qi_batch_size"},
+//                    .companions = {{"queue", "vtd-qi"}}});
 //
 // An axis is an interface (FlushPlanner, DomainSharing, QueueDiscipline, Environment, AccessPattern,
 // profiles) that names itself with `static constexpr AxisInfo kAxis`. The catalog below is what
 // `svasim list`, docs/PARAMETERS.md and the scenario loader read; Factory<I> builds a model by name.
 // Nothing here knows any model: there is no list of names anywhere but in the registrations.
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +38,8 @@ struct ModelInfo {
   std::map<std::string, std::string> companions = {}; // axis key -> model name it needs there (profiles: all)
   std::map<std::string, double> overrides = {};    // parameter values it fixes (profiles: the kernel's constants)
   std::vector<std::string> keys = {};              // scenario keys beside "kind" that apply to it (patterns)
+  std::vector<std::string> stands_in_for = {};     // models of its axis it may replace beside a planner that
+                                                   // names them (a queue discipline serving VT-d descriptors)
   bool is_default = false;                         // the axis' choice when a scenario names none
 };
 
@@ -62,14 +66,15 @@ public:
   const AxisInfo* axis(const std::string& key) const;
 
 private:
-  std::vector<ModelEntry> entries_;
+  std::deque<ModelEntry> entries_;  // a deque: pointers handed out stay valid as models register
   std::vector<AxisInfo> axes_;
 };
 
 // "linux-6.9" < "linux-6.10": digit runs compare as numbers.
 bool natural_less(const std::string& a, const std::string& b);
 
-// Builds models of interface I by name. I::kAxis names the axis; I::Args the constructor arguments.
+// Builds models of interface I by name from Args (what the model's make function takes). I::kAxis names
+// the axis.
 template <class I, class... Args>
 class Factory {
 public:

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "core/registry.hpp"
 #include "core/schema_check.hpp"
 #include "core/suggest.hpp"
@@ -76,7 +77,9 @@ DmaStream dma_stream_from_json(const json& d, const std::string& path, const Sce
   st.start_ns = d.contains("start_us") ? us_to_ns(d["start_us"]) : 0.0;
   const json& devs = d["devices"];
   if (devs.is_string()) {
-    for (const auto& b : it->binds) st.devices.push_back(b.device);
+    // "all": each device the process binds, once, however often churn binds it again.
+    for (const auto& b : it->binds)
+      if (std::find(st.devices.begin(), st.devices.end(), b.device) == st.devices.end()) st.devices.push_back(b.device);
   } else {
     for (std::size_t k = 0; k < devs.size(); ++k) {
       const std::string name = devs[k].get<std::string>();
@@ -145,6 +148,11 @@ DmaStream dma_stream_from_json(const json& d, const std::string& path, const Sce
 
 }  // namespace
 
+std::uint64_t Distribution::max_value() const {
+  if (kind == Kind::choice) return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+  return kind == Kind::constant ? lo : hi;
+}
+
 std::uint64_t Distribution::sample(RandomStream& rng) const {
   switch (kind) {
     case Kind::constant: return lo;
@@ -203,12 +211,15 @@ void apply_set_override(json& doc, const std::string& path, const std::string& v
   const std::string pointer = to_pointer(path);
   if (pointer.empty() || pointer == "/") throw InputError("--set", path + ": needs a path below the document root");
   json v;
+  if (!is_valid_utf8(path) || !is_valid_utf8(value)) throw InputError("--set", "the path or value is not valid UTF-8");
   try {
-    v = json::parse(value);
-  } catch (const json::out_of_range& e) {
-    throw InputError("--set", path + ": " + e.what());
-  } catch (const json::parse_error&) {
-    v = value;  // a bare word is a string: --set profile=linux-6.12-vtd
+    v = parse_user_json(value);
+  } catch (const InputError& e) {
+    if (e.path().empty() && value.find_first_of("{[") != 0) {
+      v = value;  // not JSON at all: a bare word is a string (--set profile=linux-6.12-vtd)
+    } else {
+      throw InputError("--set", path + ": " + (e.path().empty() ? "" : e.path() + ": ") + e.what());
+    }
   }
   // Walk by hand: objects gain missing keys (so --set params.device.ats_inv_ns=5000 works on a file
   // without "params"), but an array index must exist: silently padding arrays with nulls would turn a
@@ -223,7 +234,8 @@ void apply_set_override(json& doc, const std::string& path, const std::string& v
     walked += "/" + token;
     if (node->is_array()) {
       const bool digits = !token.empty() && token.find_first_not_of("0123456789") == std::string::npos;
-      if (!digits || std::stoull(token) >= node->size())
+      // At most 19 digits: a longer index is out of range anyway, and std::stoull would throw on it.
+      if (!digits || token.size() > 19 || std::stoull(token) >= node->size())
         throw InputError(walked, "--set: no element " + token + " here (the array has " +
                                      std::to_string(node->size()) + ")");
       node = &(*node)[std::stoull(token)];
@@ -237,20 +249,10 @@ void apply_set_override(json& doc, const std::string& path, const std::string& v
 }
 
 Scenario load_scenario(const std::string& file, const Overrides& overrides) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(file, ec);
-  if (!std::filesystem::exists(status)) throw InputError("", "no such file");
-  if (std::filesystem::is_directory(status)) throw InputError("", "is a directory, not a scenario file");
-  if (!std::filesystem::is_regular_file(status)) throw InputError("", "not a regular file");
+  check_input_file(file, "scenario file");
   std::ifstream in(file);
   if (!in) throw InputError("", "cannot open the file");
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::exception& e) {  // syntax errors, and numbers no double can hold
-    throw InputError("", std::string("not valid JSON: ") + e.what());
-  }
-  return scenario_from_json(std::move(doc), file, overrides);
+  return scenario_from_json(parse_user_json(in), file, overrides);
 }
 
 Scenario scenario_from_json(json doc, const std::string& file, const Overrides& overrides) {
@@ -305,8 +307,15 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     throw InputError(doc.contains("models") ? "/models" : "", "expected \"profile\" or both models.domain and models.flush");
   resolve("domain", s.domain_model, "/models/domain", "domain model");
   const ModelEntry& flush = resolve("flush", s.flush_model, "/models/flush", "flush model");
-  if (s.queue_model.empty()) s.queue_model = companion(flush, "queue");
-  resolve("queue", s.queue_model, "/models/queue", "queue discipline");
+  const std::string needed = companion(flush, "queue");
+  if (s.queue_model.empty()) s.queue_model = needed;
+  const ModelEntry& queue = resolve("queue", s.queue_model, "/models/queue", "queue discipline");
+  // A planner's descriptors need its driver family's queue (an SMMUv3 batch without CMD_SYNC would never
+  // give VT-d ring slots back): another queue must say it stands in for that one.
+  const auto& subs = queue.info.stands_in_for;
+  if (!needed.empty() && s.queue_model != needed && std::find(subs.begin(), subs.end(), needed) == subs.end())
+    throw InputError("/models/queue", "the flush model \"" + s.flush_model + "\" issues its descriptors through \"" +
+                                          needed + "\"; \"" + s.queue_model + "\" does not stand in for it");
   if (doc.contains("environment")) {
     s.environment = doc["environment"].get<std::string>();
     resolve("environment", s.environment, "/environment", "environment");
@@ -411,6 +420,11 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     const std::uint64_t mem_pages = s.processes[st.process].memory.pages;
     st.start_page = u.contains("start_page") ? Distribution::from_json(u["start_page"], path + "/start_page")
                                              : Distribution::from_json(json{{"uniform", {0, mem_pages - 1}}}, path);
+    // Every unmap starts inside the process memory (pages are 4 KiB units, like memory.pages).
+    if (u.contains("start_page") && st.start_page.max_value() >= mem_pages)
+      throw InputError(path + "/start_page", "beyond the process memory (" + std::to_string(mem_pages) + " pages)");
+    if (st.pages.max_value() > mem_pages)
+      throw InputError(path + "/pages", "more pages than the process memory (" + std::to_string(mem_pages) + " pages)");
     st.full_range = u.value("full_range", false);
     if (st.full_range && (u.contains("pages") || u.contains("start_page")))
       throw InputError(path + (u.contains("pages") ? "/pages" : "/start_page"),

@@ -22,6 +22,7 @@ struct Distribution {
   std::vector<std::uint64_t> values;
   std::vector<double> cumulative_weights;
   std::uint64_t sample(RandomStream& rng) const;
+  std::uint64_t max_value() const;  // the largest value sample() can return
   static Distribution from_json(const nlohmann::json& j, const std::string& path);
 };
 

@@ -20,6 +20,9 @@ struct LifecycleEvent {
   double at = 0;  // seconds
   int device = 0;
   bool bind = true;
+  bool held_for_no_time = false;  // an unbind at the very instant of its own bind (churn hold_us 0)
+  // At one instant: unbinds of earlier binds, then binds, then the unbinds of those binds.
+  int order() const { return bind ? 1 : held_for_no_time ? 2 : 0; }
 };
 
 double now() { return sg4::Engine::get_clock(); }
@@ -44,11 +47,13 @@ void bind_thread(World& w, int process) {
   std::vector<LifecycleEvent> events;
   for (const BindEvent& b : s.processes[process].binds) {
     if (b.at_ns > 0) events.push_back({b.at_ns * 1e-9, b.device, true});
-    if (b.unbind_at_ns >= 0) events.push_back({b.unbind_at_ns * 1e-9, b.device, false});
+    if (b.unbind_at_ns >= 0)
+      events.push_back({b.unbind_at_ns * 1e-9, b.device, false, b.at_ns > 0 && b.unbind_at_ns == b.at_ns});
   }
-  // At one instant an unbind goes first: a queue closed and reopened at once is two calls, close first.
+  // At one instant an unbind goes first (a queue closed and reopened at once is two calls, close first),
+  // except the unbind of a bind made at that same instant, which follows it.
   std::stable_sort(events.begin(), events.end(), [](const LifecycleEvent& a, const LifecycleEvent& b) {
-    return a.at < b.at || (a.at == b.at && !a.bind && b.bind);
+    return a.at < b.at || (a.at == b.at && a.order() < b.order());
   });
   sg4::Mailbox* reply = sg4::Mailbox::by_name("bind-status/" + s.processes[process].name);
   reply->set_receiver(sg4::Actor::self());

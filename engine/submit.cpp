@@ -150,6 +150,7 @@ public:
   // Applies the descriptors to the caches synchronously: what the IOMMU engine and the device would do.
   void emulate_invalidations() override {
     const Submission& sub = *e_.sub;
+    XBT_VERB("viommu %d: the VMM emulates %zu descriptors", iommu_, sub.descs.size());
     for (const Descriptor& d : sub.descs) {
       const CoveredRange c = covered(d);
       if (is_iotlb(d.kind)) {
@@ -167,6 +168,7 @@ public:
   }
   // The host's physical invalidation (iommufd), reusing the guest's descriptors as one host submission.
   void host_submit_and_wait() override {
+    XBT_VERB("viommu %d: the VMM has the host issue the physical invalidation", iommu_);
     lock_queue(w_, iommu_, *q_.q_lock);
     svasim::write_and_ring(w_, q_, e_);
     q_.q_lock->unlock();

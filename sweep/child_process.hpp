@@ -23,6 +23,10 @@ void set_child_executable(const std::string& path);
 // Runs this same executable with `args` (argv[1..]); stderr passes through; stdout is captured if asked.
 ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout);
 
+// Runs another program (args[0], looked up on PATH) with an argument vector, never through a shell, its
+// stderr going to `stderr_file`; returns its exit code, -1 if it could not start or died of a signal.
+int run_program(const std::vector<std::string>& args, const std::string& stderr_file);
+
 // Starts this executable with `args`, its stdout and stderr going to `log_file`; returns the pid at once.
 int spawn_self(const std::vector<std::string>& args, const std::string& log_file);
 

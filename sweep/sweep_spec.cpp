@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "core/random.hpp"
 
 namespace svasim {
@@ -37,9 +38,16 @@ SweepAxis single_axis(const json& a, const std::string& path) {
     const double from = r[0].get<double>(), to = r[1].get<double>(), step = r.size() == 3 ? r[2].get<double>() : 1.0;
     if (!(step > 0) || to < from) throw InputError(path + "/range", "expected from <= to and a step > 0");
     if ((to - from) / step > 100000) throw InputError(path + "/range", "more than 100000 values");
+    // Values by index, not by accumulation: x += step stops changing x once step is below x's precision.
+    const auto count = static_cast<std::size_t>(std::floor((to - from) / step + 1e-9)) + 1;
+    if (count > 1 && !(from + step > from))
+      throw InputError(path + "/range", "the step is below the precision of the values (from + step == from)");
     const bool integral = std::all_of(r.begin(), r.end(), [](const json& x) { return x.is_number_integer(); });
-    for (double x = from; x <= to + step * 1e-9; x += step)
+    for (std::size_t i = 0; i < count; ++i) {
+      const double x = from + static_cast<double>(i) * step;
+      if (integral && std::fabs(x) >= 9.2e18) throw InputError(path + "/range", "values beyond the 64-bit integers");
       values.push_back(integral ? json(static_cast<std::int64_t>(std::llround(x))) : json(x));
+    }
   }
   ax.values.push_back(std::move(values));
   return ax;
@@ -79,7 +87,8 @@ SweepSpec sweep_spec_from_json(const json& j, const std::string& file) {
     }
   }
   if (j.contains("replications")) {
-    if (!j["replications"].is_number_integer() || j["replications"].get<int>() < 1 || j["replications"].get<int>() > 1000)
+    if (!j["replications"].is_number_integer() || j["replications"].get<std::int64_t>() < 1 ||
+        j["replications"].get<std::int64_t>() > 1000)
       throw InputError("/replications", "expected an integer in [1, 1000]");
     s.replications = j["replications"].get<int>();
   }
@@ -88,20 +97,23 @@ SweepSpec sweep_spec_from_json(const json& j, const std::string& file) {
       throw InputError("/time_limit_s", "expected a number of seconds > 0");
     s.time_limit_s = j["time_limit_s"].get<double>();
   }
+  // The grid's size, checked with the replications before anything is expanded: a product of axis sizes
+  // can overflow to 0 (a sweep that silently does nothing) or ask for more memory than the machine has.
+  std::size_t points = static_cast<std::size_t>(s.replications);
+  for (const auto& a : s.axes) {
+    if (a.size() != 0 && points > kMaxSweepPoints / a.size())
+      throw InputError("/axes", "the sweep has more than " + std::to_string(kMaxSweepPoints) +
+                                    " points (axis sizes times replications); split it or use fewer values");
+    points *= a.size();
+  }
   return s;
 }
 
 SweepSpec load_sweep_spec(const std::string& file) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) throw InputError("", "no such file");
+  check_input_file(file, "sweep spec");
   std::ifstream in(file);
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {
-    throw InputError("", std::string("not valid JSON: ") + e.what());
-  }
-  return sweep_spec_from_json(j, file);
+  if (!in) throw InputError("", "cannot open the file");
+  return sweep_spec_from_json(parse_user_json(in), file);
 }
 
 std::uint64_t derive_seed(std::uint64_t base_seed, int replication) {

@@ -9,6 +9,10 @@
 
 namespace svasim {
 
+// The largest grid a spec may expand to (axis sizes times replications): every point is a process and a
+// results file, so a million is already days of machine time.
+inline constexpr std::size_t kMaxSweepPoints = 1000000;
+
 // One axis: a path and its values, or several paths whose values vary together ("zip").
 struct SweepAxis {
   std::vector<std::string> paths;

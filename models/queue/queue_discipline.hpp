@@ -3,7 +3,7 @@
 // which lock it takes while writing, whether it waits for ring slots, how it waits for the wait
 // descriptor / CMD_SYNC / COMPLETION_WAIT, and what it does after a time-out. It also owns the queue work
 // of bind and unbind of its driver family. Pure: the discipline drives the steps of QueueOps, which the
-// engine gives time to (engine/queue_ops.cpp) and unit tests record.
+// engine gives time to (engine/submit.cpp) and unit tests record.
 #include <memory>
 #include <string>
 

@@ -92,6 +92,7 @@ struct Broken {
   X("typo-link-key",                "/topology/links/2/latncy_ns",         "did you mean \"latency_ns\"")  \
   X("wrong-type-devices-per-iommu", "/topology/generate/devices_per_iommu", "integer")                    \
   X("unknown-profile",              "/profile",                            "unknown profile")             \
+  X("duplicate-key",                "/seed",                               "given twice")                 \
   X("unknown-flush-model",          "/models/flush",                       "unknown flush model")         \
   X("unknown-param",                "/params/device/ats_inv_jiter_ns",     "unknown parameter")           \
   X("param-out-of-range",           "/params/vtd/qi_batch_size",           "[1, 254]")                    \

@@ -200,3 +200,25 @@ TEST_CASE("report --html writes a self-contained page with a titled SVG plot per
     CHECK(page.find(text) != std::string::npos);
   CHECK_FALSE(fs::exists(fs::path(html.string() + ".plots")));  // the work files are cleaned up
 }
+
+TEST_CASE("report --html never runs a shell: quotes, backquotes and $() in the path are just characters",
+          "[cli][sweep][report][hardening]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 300);
+  const fs::path out = tmp / "out";
+  REQUIRE(run_svasim({"sweep", spec.string(), "-o", out.string()}, tmp / "capture").exit_code == 0);
+  // A name that closed the old '...' shell quoting, and gnuplot's own `command` substitution.
+  for (const std::string name : {"x'; touch INJECTED; echo '.html", "it's `touch INJECTED2` $(touch INJECTED3).html"}) {
+    INFO(name);
+    const fs::path html = tmp / name;
+    const RunResult r = run_svasim({"report", out.string(), "--html", html.string()}, tmp.path());
+    INFO(r.describe());
+    CHECK(r.exit_code == 0);
+    CHECK(read_file(html).find("<svg") != std::string::npos);
+    CHECK_FALSE(fs::exists(fs::path(html.string() + ".plots")));
+  }
+  for (const char* f : {"INJECTED", "INJECTED2", "INJECTED3"}) {
+    CHECK_FALSE(fs::exists(tmp / f));
+    CHECK_FALSE(fs::exists(fs::current_path() / f));
+  }
+}

@@ -52,12 +52,16 @@ TEST_CASE("registry: every axis has models, every model a description, declared 
     }
     CHECK(defaults <= 1);
   }
-  // A profile is a kernel version on every kernel axis.
-  for (const ModelEntry* p : cat.list("profile"))
+  // A profile is a kernel version on every kernel axis, and its queue is the one its planner needs.
+  for (const ModelEntry* p : cat.list("profile")) {
     for (const char* axis : {"domain", "flush", "queue"}) {
       INFO(p->name << " " << axis);
-      CHECK(p->info.companions.count(axis) == 1);
+      REQUIRE(p->info.companions.count(axis) == 1);
     }
+    const ModelEntry* flush = cat.find("flush", p->info.companions.at("flush"));
+    REQUIRE(flush);
+    CHECK(p->info.companions.at("queue") == flush->info.companions.at("queue"));
+  }
   CHECK(cat.default_of("environment") != nullptr);
   CHECK(cat.default_of("pattern") != nullptr);
 }
@@ -83,8 +87,10 @@ TEST_CASE("registry: the contributor guide names every axis, its interface and a
   REQUIRE(start != std::string::npos);
   const std::string section = guide.substr(start);
   const Catalog& cat = Catalog::instance();
+  REQUIRE(cat.axes().size() == 6);
   for (const AxisInfo& a : cat.axes()) {
     INFO("axis " << a.key);
+    REQUIRE(!cat.list(a.key).empty());
     CHECK(section.find(std::string("`") + a.scenario_key + "`") != std::string::npos);
     // The guide says which registered file to copy: one of this axis' own model files.
     bool names_a_model_file = false;

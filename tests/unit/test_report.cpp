@@ -62,7 +62,7 @@ TEST_CASE("report: plots follow the first numeric axis and skip what a log axis 
   const std::string script = gnuplot_script(p50, "d.dat", "o.svg");
   CHECK_THAT(script, Catch::Contains("set terminal svg"));
   CHECK_THAT(script, Catch::Contains("set logscale y"));
-  CHECK_THAT(script, Catch::Contains("set ylabel \"unmap latency p50 (ns)\""));
+  CHECK_THAT(script, Catch::Contains("set ylabel 'unmap latency p50 (ns)'"));
   CHECK_THAT(script, Catch::Contains("index 1"));
   const std::string html = html_report("t", sweep_report_markdown(points, "t"), {"<?xml?><svg>x</svg>"});
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);

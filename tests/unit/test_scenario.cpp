@@ -182,3 +182,21 @@ TEST_CASE("params: every declaration has a unit, a description, a source and a d
   ps.set("smmu.range_inv", 1, "/x");
   CHECK(ps.get_bool("smmu.range_inv"));
 }
+
+TEST_CASE("scenario: a flush model named alone brings its queue; a queue that cannot serve it is refused", "[scenario][registry]") {
+  json doc = seed_doc();  // linux-6.9-vtd
+  doc["models"] = {{"flush", "amd"}};
+  const Scenario amd = load(doc);
+  CHECK(amd.queue_model == "amd-cmdbuf");
+  doc["models"] = {{"queue", "amd-cmdbuf"}};  // VT-d descriptors into an AMD command buffer
+  CHECK_THROWS_AS(load(doc), InputError);
+  doc["profile"] = "linux-6.11-smmuv3";
+  doc["models"] = {{"queue", "vtd-qi"}};  // SMMUv3 batches without CMD_SYNC would never free VT-d ring slots
+  try {
+    load(doc);
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(e.path() == "/models/queue");
+    CHECK_THAT(e.what(), Catch::Contains("smmu-cmdq"));
+  }
+}

@@ -64,3 +64,32 @@ TEST_CASE("sweep: bad specs name the JSON path", "[sweep]") {
         "/replications");
   CHECK(path_of({{"base", "b"}, {"axes", json::array({{{"path", "a"}, {"values", {1}}}})}, {"typo", 1}}) == "/typo");
 }
+
+TEST_CASE("sweep: ranges near the limits of doubles terminate or are refused; grids are bounded", "[sweep][hardening]") {
+  auto spec = [](json axes, int replications = 1) {
+    return json{{"base", "b.json"}, {"axes", std::move(axes)}, {"replications", replications}};
+  };
+  auto path_of = [](const json& j) {
+    try {
+      sweep_spec_from_json(j, "s.json");
+    } catch (const InputError& e) {
+      return e.path();
+    }
+    return std::string("no error");
+  };
+  // x += step never changed x here: the expansion used to loop for ever.
+  const SweepSpec one = sweep_spec_from_json(spec(json::array({{{"path", "seed"}, {"range", {1e17, 1e17}}}})), "s.json");
+  CHECK(one.axes.front().size() == 1);
+  CHECK(path_of(spec(json::array({{{"path", "seed"}, {"range", {1e17, 1e17 + 64, 1}}}}))) == "/axes/0/range");
+  // Four axes of 65,536 values overflowed the grid size to 0; three of 100,000 ran out of memory.
+  json four = json::array(), three = json::array();
+  for (int i = 0; i < 4; ++i) four.push_back({{"path", "a" + std::to_string(i)}, {"range", {1, 65536}}});
+  for (int i = 0; i < 3; ++i) three.push_back({{"path", "a" + std::to_string(i)}, {"range", {1, 100000}}});
+  CHECK(path_of(spec(four)) == "/axes");
+  CHECK(path_of(spec(three)) == "/axes");
+  json big = json::array({{{"path", "a"}, {"range", {1, 1000}}}, {{"path", "b"}, {"range", {1, 1000}}}});
+  CHECK(path_of(spec(big, 1)) == "no error");   // 10^6 points: the documented limit
+  CHECK(path_of(spec(big, 2)) == "/axes");      // twice that with replications
+  CHECK(path_of(json{{"base", "b.json"}, {"axes", json::array({{{"path", "a"}, {"values", {1}}}})},
+                     {"replications", 10000000000LL}}) == "/replications");
+}
