@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <unordered_map>
 #include <fstream>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/footprint.hpp"
 #include "core/json_input.hpp"
 #include "core/registry.hpp"
 #include "core/schema_check.hpp"
@@ -62,24 +64,44 @@ void add_churn(Process& p, const json& c, const std::string& path, const Scenari
   const Distribution hold = Distribution::from_json(c["hold_us"], path + "/hold_us");
   RandomStream rng(s.seed, "churn/" + p.name);
   const double mean_gap_ns = 1e6 / c["rate_per_ms"].get<double>();
-  for (double t = c.contains("start_us") ? us_to_ns(c["start_us"]) : 0.0; t < s.duration_ns; t += rng.exponential(mean_gap_ns)) {
+  // Churn becomes bind events here, so their number is bounded before any is made.
+  const double start_ns = c.contains("start_us") ? us_to_ns(c["start_us"]) : 0.0;
+  const double expected = (s.duration_ns - start_ns) / mean_gap_ns;
+  if (expected > static_cast<double>(kMaxChurnEvents))
+    throw InputError(path + "/rate_per_ms", "about " + std::to_string(static_cast<long long>(expected)) +
+                                                " binds over the duration; at most " + std::to_string(kMaxChurnEvents) +
+                                                " per process (lower the rate or the duration)");
+  for (double t = start_ns; t < s.duration_ns; t += rng.exponential(mean_gap_ns)) {
     const int d = devices[rng.uniform_int(0, devices.size() - 1)];
     p.binds.push_back({d, t, t + static_cast<double>(hold.sample(rng)) * 1000.0});
   }
 }
 
-DmaStream dma_stream_from_json(const json& d, const std::string& path, const Scenario& s) {
+// Process names to indexes: lookups and the duplicate check stay O(1) with tens of thousands of processes.
+using ProcessIndex = std::unordered_map<std::string, int>;
+
+int process_of(const ProcessIndex& index, const json& name, const std::string& path) {
+  const std::string proc = name.get<std::string>();
+  const auto it = index.find(proc);
+  if (it == index.end()) throw InputError(path + "/process", "unknown process \"" + proc + "\"");
+  return it->second;
+}
+
+DmaStream dma_stream_from_json(const json& d, const std::string& path, const Scenario& s, const ProcessIndex& by_name) {
   DmaStream st;
   const std::string proc = d["process"].get<std::string>();
-  auto it = std::find_if(s.processes.begin(), s.processes.end(), [&](const Process& p) { return p.name == proc; });
-  if (it == s.processes.end()) throw InputError(path + "/process", "unknown process \"" + proc + "\"");
-  st.process = static_cast<int>(it - s.processes.begin());
+  st.process = process_of(by_name, d["process"], path);
+  const auto it = s.processes.begin() + st.process;
   st.start_ns = d.contains("start_us") ? us_to_ns(d["start_us"]) : 0.0;
   const json& devs = d["devices"];
   if (devs.is_string()) {
     // "all": each device the process binds, once, however often churn binds it again.
+    std::vector<bool> seen(s.topology.devices().size(), false);
     for (const auto& b : it->binds)
-      if (std::find(st.devices.begin(), st.devices.end(), b.device) == st.devices.end()) st.devices.push_back(b.device);
+      if (!seen[static_cast<std::size_t>(b.device)]) {
+        seen[static_cast<std::size_t>(b.device)] = true;
+        st.devices.push_back(b.device);
+      }
   } else {
     for (std::size_t k = 0; k < devs.size(); ++k) {
       const std::string name = devs[k].get<std::string>();
@@ -340,6 +362,7 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   const int cores = s.topology.node(s.topology.cpu()).cores;
 
   const json& procs = doc["processes"];
+  ProcessIndex process_index;
   for (std::size_t i = 0; i < procs.size(); ++i) {
     const std::string path = "/processes/" + std::to_string(i);
     Process p;
@@ -351,13 +374,14 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
       if (p.memory.page_shift == 21 && p.memory.pages % 512 != 0)
         throw InputError(path + "/memory/pages", "with 2 MiB pages the memory must be a multiple of 512 pages (4 KiB units)");
     }
-    for (const auto& other : s.processes)
-      if (other.name == p.name) throw InputError(path + "/name", "duplicate process name \"" + p.name + "\"");
+    if (!process_index.emplace(p.name, static_cast<int>(s.processes.size())).second)
+      throw InputError(path + "/name", "duplicate process name \"" + p.name + "\"");
     const json& bind = procs[i]["bind"];
     if (bind.is_string()) {  // "all": every device SVA can bind, i.e. with PASID
       for (std::size_t d = 0; d < s.topology.devices().size(); ++d)
         if (s.topology.node(s.topology.devices()[d]).caps.pasid) p.binds.push_back({static_cast<int>(d), 0.0, -1});
     } else {
+      std::vector<bool> listed(s.topology.devices().size(), false);
       for (std::size_t b = 0; b < bind.size(); ++b) {
         const std::string dev = bind[b]["device"].get<std::string>();
         const std::string bpath = path + "/bind/" + std::to_string(b);
@@ -368,8 +392,9 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
           throw InputError(bpath + "/device", "\"" + dev + "\" is a " + to_string(n.kind) + ", not a device");
         if (!n.caps.pasid)
           throw InputError(bpath + "/device", "device \"" + dev + "\" has no PASID capability: SVA cannot bind it");
-        for (const auto& e : p.binds)
-          if (e.device == n.index) throw InputError(bpath + "/device", "device \"" + dev + "\" is listed twice (churn binds a device repeatedly)");
+        if (listed[static_cast<std::size_t>(n.index)])
+          throw InputError(bpath + "/device", "device \"" + dev + "\" is listed twice (churn binds a device repeatedly)");
+        listed[static_cast<std::size_t>(n.index)] = true;
         BindEvent e{n.index, bind[b].contains("at_us") ? us_to_ns(bind[b]["at_us"]) : 0.0, -1};
         if (bind[b].contains("unbind_at_us")) {
           e.unbind_at_ns = us_to_ns(bind[b]["unbind_at_us"]);
@@ -391,10 +416,7 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     const std::string path = "/workload/unmaps/" + std::to_string(i);
     const json& u = unmaps[i];
     UnmapStream st;
-    const std::string proc = u["process"].get<std::string>();
-    auto it = std::find_if(s.processes.begin(), s.processes.end(), [&](const Process& p) { return p.name == proc; });
-    if (it == s.processes.end()) throw InputError(path + "/process", "unknown process \"" + proc + "\"");
-    st.process = static_cast<int>(it - s.processes.begin());
+    st.process = process_of(process_index, u["process"], path);
     st.cpu = u.value("cpu", 0);
     if (st.cpu >= cores)
       throw InputError(path + "/cpu", "cpu " + std::to_string(st.cpu) + " does not exist (the CPU has " +
@@ -434,7 +456,17 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   }
 
   const json dma = workload.value("dma", json::array());
-  for (std::size_t i = 0; i < dma.size(); ++i) s.dma.push_back(dma_stream_from_json(dma[i], "/workload/dma/" + std::to_string(i), s));
+  for (std::size_t i = 0; i < dma.size(); ++i) s.dma.push_back(dma_stream_from_json(dma[i], "/workload/dma/" + std::to_string(i), s, process_index));
+
+  // Refuse before anything is built what would not fit: the estimate names its largest part.
+  const Footprint fp = estimate_footprint(s);
+  if (fp.total() > kMaxFootprintBytes) {
+    char gib[32];
+    std::snprintf(gib, sizeof gib, "%.1f", fp.total() / (1ULL << 30));
+    throw InputError(fp.largest().rfind("page", 0) == 0 ? "/processes" : "/topology",
+                     std::string("the simulation would need about ") + gib + " GiB, mostly for " + fp.largest() +
+                         "; at most 8 GiB (use fewer devices or smaller memories)");
+  }
 
   // The effective scenario: what actually runs, topology expanded, so its hash identifies the run.
   doc["topology"] = s.topology.to_json();

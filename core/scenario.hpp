@@ -15,6 +15,9 @@
 
 namespace svasim {
 
+// Churn is expanded into bind events when the scenario loads: at most this many per process.
+inline constexpr std::size_t kMaxChurnEvents = 1000000;
+
 // An integer distribution: constant, uniform [lo, hi], powers of two in [lo, hi], or weighted choice.
 struct Distribution {
   enum class Kind { constant, uniform, log2_uniform, choice } kind = Kind::constant;

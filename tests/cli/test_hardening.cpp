@@ -114,3 +114,33 @@ TEST_CASE("hardening: malformed or crashing SimGrid flags exit 2 from run and va
   // Good flags still pass.
   CHECK(run_svasim({"validate", kSeed, "--cfg=network/model:CM02", "--log=svasim_unmap.thres:warning"}, tmp.path()).exit_code == 0);
 }
+
+TEST_CASE("hardening: unbounded work from valid input is refused up front with its reason", "[cli][hardening]") {
+  TempDir tmp;
+  SECTION("64 x 1024 devices") {
+    const RunResult r = run_svasim({"validate", kSeed, "--set",
+                                    R"(topology={"generate": {"iommus": 64, "devices_per_iommu": 1024, "cpu_cores": 4}})"}, tmp.path());
+    check_bad_input(r, "/topology");
+    CHECK_THAT(r.err, Contains("GiB"));
+  }
+  SECTION("churn of 10^6 per ms over 10^9 us") {
+    json doc = seed_doc();
+    doc["duration_us"] = 1e9;
+    doc["processes"][0]["churn"] = {{"rate_per_ms", 1e6}, {"hold_us", 1}};
+    const fs::path f = write(tmp.path(), "churn.json", doc.dump());
+    check_bad_input(run_svasim({"validate", f.string()}, tmp.path()), "/processes/0/churn/rate_per_ms");
+  }
+  SECTION("30,000 processes load in linear time") {
+    json doc = seed_doc();
+    const json proto = doc["processes"][0];
+    doc["processes"] = json::array();
+    for (int i = 0; i < 30000; ++i) {
+      json p = proto;
+      p["name"] = "p" + std::to_string(i);
+      doc["processes"].push_back(p);
+    }
+    doc["processes"].push_back(doc["processes"][7]);  // one duplicate name at the end
+    const fs::path f = write(tmp.path(), "many.json", doc.dump());
+    check_bad_input(run_svasim({"validate", f.string()}, tmp.path()), "/processes/30000/name");
+  }
+}
