@@ -172,6 +172,10 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& output) {
     std::cerr << "svasim: error: -o: cannot create " << output << ": " << ec.message() << "\n";
     return kExitBadInput;
   }
+  if (!lock_sweep_dir(plan.dir)) {
+    std::cerr << "svasim: error: -o: another svasim sweep or merge is writing " << output << "\n";
+    return kExitBadInput;
+  }
   for (std::size_t i = 0; i < plan.all.size(); ++i) {
     const PointRun& p = plan.all[i];
     if (!from[i]) continue;

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 int run_one(const Scenario& s, const RunOptions& o, const std::vector<std::string>& simgrid_args) {
-  const Stats st = run_simulation(s, simgrid_args);
+  const Stats st = run_simulation(s, simgrid_args, o.check || kCheckInvariantsByDefault);
   RunResults r = results_of(s, st);
   // SimGrid flags change what is simulated: they are part of the provenance and of the hash.
   if (!simgrid_args.empty()) {
@@ -39,14 +39,25 @@ int run_profiles(const RunOptions& o, const std::vector<std::string>& simgrid_ar
   const bool keep = !o.output.empty();
   const fs::path dir = keep ? fs::path(o.output) : fs::temp_directory_path() / ("svasim-run-" + std::to_string(getpid()));
   fs::create_directories(dir);
+  // A SIGTERM or ^C ends the running child; the temporary directory goes before this process dies too.
+  const TerminationGuard guard;
+  auto die_if_asked = [&] {
+    if (!guard.requested()) return;
+    std::error_code ec;
+    if (!keep) fs::remove_all(dir, ec);
+    guard.die();
+  };
   std::vector<RunResults> results;
   int status = kExitOk;
   for (const auto& profile : o.scenario.profiles) {
+    die_if_asked();
     const fs::path out = dir / (profile + ".json");
     std::vector<std::string> args{"run", o.scenario.file, "--profile", profile, "-o", out.string(), "--quiet"};
     for (auto& a : o.scenario.child_args()) args.push_back(a);
     for (auto& a : simgrid_args) args.push_back(a);
+    if (o.check) args.push_back("--check");
     const ChildResult c = run_self(args, false);
+    die_if_asked();
     if (c.exit_code != 0) {
       std::cerr << "svasim: the run under profile " << profile << " failed (exit code " << c.exit_code << ")\n";
       status = c.exit_code == kExitBadInput ? kExitBadInput : kExitFailure;

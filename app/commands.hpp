@@ -14,6 +14,7 @@ struct RunOptions {
   ScenarioOptions scenario;
   std::string output;  // results file (one profile) or directory (several)
   bool quiet = false;  // no table on stdout
+  bool check = false;  // check the end-of-run invariants (always on in debug builds)
 };
 
 int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args);

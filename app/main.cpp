@@ -66,6 +66,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("-o,--output", run.output,
                       "Results JSON file; with several profiles, a directory receiving PROFILE.json for each");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Print no table");
+  run_cmd->add_flag("--check", run.check,
+                    "Check the end-of-run invariants (every descriptor processed once, every wait completed, ITags "
+                    "and ring slots returned, no flush after a domain's free, no stale translation); a broken one "
+                    "fails the run (exit 1) naming it. Always on in debug builds");
   run_cmd->footer("Exit codes: 0 done, 1 the run failed, 2 bad input (nothing is written).");
 
   ScenarioOptions validate;

@@ -44,6 +44,7 @@ private:
     QueueEntry* e = q_.ring.front();
     q_.ring.pop_front();
     ++head_;
+    q_.head = head_;
     return e;
   }
 

@@ -25,6 +25,7 @@ struct QueueEntry {
 struct IommuState {
   std::deque<QueueEntry*> ring;            // descriptors written, in ring order
   std::uint64_t tail = 0;                  // entries ever written (the tail register, unwrapped)
+  std::uint64_t head = 0;                  // entries the queue engine has fetched (for the invariants)
   simgrid::s4u::MutexPtr q_lock;           // VT-d q_lock / AMD iommu->lock (the host's, in a guest)
   simgrid::s4u::MutexPtr guest_q_lock;     // the guest driver's lock on its vIOMMU queue
   simgrid::s4u::MutexPtr vmm_queue;        // the VMM emulates one queue per vIOMMU: one exit at a time

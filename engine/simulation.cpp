@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "engine/invariants.hpp"
 #include "engine/world.hpp"
 
 namespace svasim {
@@ -133,7 +134,7 @@ World::DomainUse& World::use_of(int process, int domain) {
   return u;
 }
 
-Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args) {
+Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args, bool check_invariants) {
   // SimGrid announces every configuration change at INFO level; that is noise in a results table
   // unless the user asked for logs.
   std::vector<std::string> args{"svasim", "--log=xbt_cfg.thres:warning"};
@@ -211,6 +212,14 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   for (const auto& d : w.stats.per_device)
     if (d.dma.dma_requests != d.dma.dma_completed + d.dma.dma_errors)
       throw std::runtime_error("DMA requests were lost (a model bug: please report it)");
+  if (check_invariants) {
+    const auto broken = broken_invariants(w);
+    if (!broken.empty()) {
+      std::string all;
+      for (const auto& b : broken) all += (all.empty() ? "" : "; ") + b;
+      throw std::runtime_error("invariant broken: " + all + " (a model bug: please report it)");
+    }
+  }
 
   w.stats.simulated_ns = sg4::Engine::get_clock() * 1e9;
   w.stats.guest = w.environment->is_guest();

@@ -5,11 +5,15 @@
 
 #include "core/scenario.hpp"
 #include "core/stats.hpp"
+#include "engine/invariants.hpp"
 
 namespace svasim {
 
 // Runs `s` to completion and returns what it measured. `simgrid_args` are passed to the SimGrid engine
 // as they are (--cfg=..., --log=...). Call at most once per process.
-Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args = {});
+// With `check_invariants` (the default in debug builds, `svasim run --check`), a finished run that breaks an
+// invariant (engine/invariants.hpp) throws std::runtime_error naming it.
+Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args = {},
+                     bool check_invariants = kCheckInvariantsByDefault);
 
 }  // namespace svasim

@@ -19,6 +19,16 @@ extern char** environ;
 namespace svasim {
 
 namespace {
+volatile sig_atomic_t g_child = 0;   // the child run_self() waits for, if any
+volatile sig_atomic_t g_signal = 0;  // a termination signal a TerminationGuard caught
+constexpr int kGuarded[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction g_previous[3];
+
+extern "C" void on_termination(int sig) {
+  g_signal = sig;
+  if (g_child > 0) kill(static_cast<pid_t>(g_child), SIGKILL);  // async-signal-safe
+}
+
 std::string& child_executable() {
   static std::string path;
   return path;
@@ -78,6 +88,8 @@ ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout) 
   const int rc = posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), cmd.envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + exe);
+  g_child = pid;
+  if (g_signal) kill(pid, SIGKILL);  // the signal came while it was starting
 
   ChildResult result;
   if (capture_stdout) {
@@ -91,6 +103,7 @@ ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout) 
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  g_child = 0;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }
@@ -130,6 +143,27 @@ int run_program(const std::vector<std::string>& args, const std::string& stderr_
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TerminationGuard::TerminationGuard() {
+  g_signal = 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_termination;
+  sigemptyset(&sa.sa_mask);
+  for (int i = 0; i < 3; ++i) sigaction(kGuarded[i], &sa, &g_previous[i]);
+}
+
+TerminationGuard::~TerminationGuard() {
+  for (int i = 0; i < 3; ++i) sigaction(kGuarded[i], &g_previous[i], nullptr);
+}
+
+bool TerminationGuard::requested() const { return g_signal != 0; }
+
+void TerminationGuard::die() const {
+  const int sig = g_signal ? g_signal : SIGTERM;
+  signal(sig, SIG_DFL);
+  raise(sig);
+  _exit(128 + sig);
 }
 
 }  // namespace svasim

@@ -27,6 +27,19 @@ ChildResult run_self(const std::vector<std::string>& args, bool capture_stdout);
 // stderr going to `stderr_file`; returns its exit code, -1 if it could not start or died of a signal.
 int run_program(const std::vector<std::string>& args, const std::string& stderr_file);
 
+// While one lives, SIGINT, SIGTERM and SIGHUP end the child run_self() is waiting for and are remembered
+// instead of ending this process at once, so that it can clean up (a temporary directory) and then die
+// of the same signal with die(). One at a time.
+class TerminationGuard {
+public:
+  TerminationGuard();
+  ~TerminationGuard();
+  TerminationGuard(const TerminationGuard&) = delete;
+  TerminationGuard& operator=(const TerminationGuard&) = delete;
+  bool requested() const;
+  [[noreturn]] void die() const;  // restores the default action and raises the remembered signal
+};
+
 // Starts this executable with `args`, its stdout and stderr going to `log_file`; returns the pid at once.
 int spawn_self(const std::vector<std::string>& args, const std::string& log_file);
 

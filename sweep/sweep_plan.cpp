@@ -1,5 +1,9 @@
 #include "sweep/sweep_plan.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <set>
 #include <iostream>
@@ -125,9 +129,22 @@ std::vector<std::string> point_run_args(const std::string& base, const SweepPoin
   return a;
 }
 
+bool lock_sweep_dir(const fs::path& dir) {
+  const int fd = open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return true;  // a read-only directory fails later with its own message
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) return true;  // the descriptor stays open: the lock lives on
+  close(fd);
+  return false;
+}
+
 bool open_sweep_dir(SweepPlan& plan, const std::string& dir, bool resume) {
   plan.dir = dir;
   std::error_code ec;
+  fs::create_directories(plan.dir, ec);
+  if (!ec && !lock_sweep_dir(plan.dir)) {
+    std::cerr << "svasim: error: -o: another svasim sweep is writing " << dir << "; wait for it, or use another -o\n";
+    return false;
+  }
   if (fs::exists(plan.dir / "points", ec) && !fs::is_empty(plan.dir / "points", ec) && !resume) {
     std::cerr << "svasim: error: -o: " << dir << " already holds a sweep: --resume to continue it, or another -o\n";
     return false;

@@ -53,6 +53,11 @@ std::optional<SweepPlan> plan_sweep(const std::string& spec_file, Shard shard);
 
 // Creates DIR/points and DIR/logs and writes the manifest. Refuses (message, false) a directory that
 // already holds points unless `resume`; with it, marks the points whose stored results are current.
+// One sweep (or merge) writes a directory at a time: a second one (another terminal, a job started twice)
+// would run every point again beside the first. The lock is an flock on DIR/.lock, held until this process
+// ends (released by the kernel even when it is killed); children do not inherit it. False when another
+// process holds it.
+bool lock_sweep_dir(const std::filesystem::path& dir);
 bool open_sweep_dir(SweepPlan& plan, const std::string& dir, bool resume);
 
 // A stored point counts only if it was made by this build (`commit`) from this effective scenario and seed,

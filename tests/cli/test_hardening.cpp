@@ -144,3 +144,20 @@ TEST_CASE("hardening: unbounded work from valid input is refused up front with i
     check_bad_input(run_svasim({"validate", f.string()}, tmp.path()), "/processes/30000/name");
   }
 }
+
+TEST_CASE("hardening: SIGTERM to run --profile a,b leaves no temporary directory and no child", "[cli][hardening]") {
+  TempDir tmp;
+  const pid_t pid = start_svasim({"run", kSeed, "--profile", "linux-6.9-vtd,linux-6.12-vtd", "--set", "duration_us=200000"},
+                                 tmp / "err");
+  const fs::path scratch = fs::temp_directory_path() / ("svasim-run-" + std::to_string(pid));
+  for (int i = 0; i < 500 && !fs::exists(scratch); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(fs::exists(scratch));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the first child is running
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGTERM);
+  CHECK_FALSE(fs::exists(scratch));
+  CHECK(processes_mentioning(scratch.string()).empty());
+}

@@ -222,3 +222,20 @@ TEST_CASE("report --html never runs a shell: quotes, backquotes and $() in the p
     CHECK_FALSE(fs::exists(fs::current_path() / f));
   }
 }
+
+TEST_CASE("a second sweep into the same -o is refused while the first runs", "[cli][sweep][hardening]") {
+  TempDir tmp;
+  const fs::path spec = write_sweep(tmp.path(), 200000);  // long enough to still run when the second starts
+  const fs::path out = tmp / "out";
+  const pid_t first = start_svasim({"sweep", spec.string(), "-o", out.string(), "-j", "1"}, tmp / "first.err");
+  for (int i = 0; i < 500 && !fs::exists(out / "sweep.json"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(fs::exists(out / "sweep.json"));
+  const RunResult second = run_svasim({"sweep", spec.string(), "-o", out.string(), "--resume"}, tmp / "capture");
+  INFO(second.describe());
+  CHECK(second.exit_code == 2);
+  CHECK_THAT(second.err, Catch::Contains("another svasim sweep is writing"));
+  CHECK(kill_and_wait_for_leftovers(first, out.string()).empty());
+  // Once the first is gone its lock is too: the sweep resumes.
+  CHECK(run_svasim({"sweep", spec.string(), "-o", out.string(), "--resume", "-j", "2"}, tmp / "capture3",
+                   std::chrono::seconds(120)).exit_code != 2);
+}

@@ -56,7 +56,8 @@ inline nlohmann::json generated_scenario(const std::string& profile, int iommus,
 }
 
 inline Stats simulate(const nlohmann::json& doc) {
-  return run_simulation(scenario_from_json(doc, "<test>"));
+  // Every simulation test also checks the end-of-run invariants (engine/invariants.hpp).
+  return run_simulation(scenario_from_json(doc, "<test>"), {}, true);
 }
 
 }  // namespace svasim::test
