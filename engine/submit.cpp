@@ -28,12 +28,18 @@ void lock_queue(World& w, int iommu, sg4::Mutex& m) {
   w.stats.queue_lock_wait.record(static_cast<std::uint64_t>(waited_ns + 0.5));
 }
 
+// The CPU's copy of the descriptors and their wait into a queue (physical or virtual); returns how many.
+std::size_t copy_descriptors(World& w, const Submission& sub) {
+  const std::size_t written = sub.descs.size() + (sub.wait ? 1 : 0);
+  w.sleep(w.timing.submit + static_cast<double>(written) * w.timing.desc_write);
+  return written;
+}
+
 // Copies the submission into the ring and rings the doorbell (tail register). The caller holds the
 // queue lock where the driver has one.
 void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
   const Submission& sub = *entry.sub;
-  const std::size_t written = sub.descs.size() + (sub.wait ? 1 : 0);
-  w.sleep(w.timing.submit + static_cast<double>(written) * w.timing.desc_write);
+  const std::size_t written = copy_descriptors(w, sub);
   q.ring.push_back(&entry);
   ++q.tail;
   XBT_DEBUG("iommu %d: %zu descriptors%s written, tail %llu", sub.iommu, sub.descs.size(), sub.wait ? " + wait" : "",
@@ -128,8 +134,7 @@ public:
   void take_ring_slots(int) override {}  // the vIOMMU's ring is drained at every exit: never full
   void reclaim_ring_slots(int) override {}
   void write_and_ring() override {
-    const std::size_t written = e_.sub->descs.size() + (e_.sub->wait ? 1 : 0);
-    w_.sleep(w_.timing.submit + static_cast<double>(written) * w_.timing.desc_write);
+    copy_descriptors(w_, *e_.sub);
     const double exit_start = now();
     QueueCounters& c = w_.stats.per_iommu[iommu_];
     ++c.vm_exits;
