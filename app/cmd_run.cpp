@@ -6,6 +6,7 @@
 #include "analysis/table.hpp"
 #include "sweep/child_process.hpp"
 #include "app/commands.hpp"
+#include "core/footprint.hpp"
 #include "core/error.hpp"
 #include "core/results.hpp"
 #include "engine/simgrid_flags.hpp"
@@ -94,6 +95,9 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args) {
     if (!s) return kExitBadInput;
     variants.push_back(std::move(*s));
   }
+  for (const auto& v : variants)
+    if (const std::string w = footprint_warning(estimate_footprint(v)); !w.empty())
+      std::cerr << "svasim: warning: " << v.file << ": " << w << "\n";
   try {
     check_simgrid_flags(simgrid_args);  // before -o is touched: a bad flag leaves nothing behind
   } catch (const InputError& e) {

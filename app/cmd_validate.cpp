@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "core/footprint.hpp"
 #include "core/error.hpp"
 #include "engine/simgrid_flags.hpp"
 
@@ -24,6 +25,9 @@ int cmd_validate(const ScenarioOptions& o, const std::vector<std::string>& simgr
               << s->processes.size() << " process(es), " << s->unmaps.size() << " unmap stream(s), profile "
               << (s->profile.empty() ? "-" : s->profile) << " (domain " << s->domain_model << ", flush "
               << s->flush_model << "), seed " << s->seed << ", " << s->hash << "\n";
+    const Footprint fp = estimate_footprint(*s);
+    std::cout << o.file << ": estimate: " << fp.describe() << "\n";
+    if (const std::string w = footprint_warning(fp); !w.empty()) std::cerr << "svasim: warning: " << o.file << ": " << w << "\n";
   }
   return kExitOk;
 }

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -158,6 +159,14 @@ inline std::vector<int> kill_and_wait_for_leftovers(pid_t pid, const std::string
   return left;
 }
 
+// A deadline for a child of this test, stretched by SVASIM_TEST_TIMEOUT_SCALE (scripts/test --sanitize
+// sets it: sanitized binaries with SimGrid's thread contexts run many times slower).
+inline std::chrono::milliseconds scaled_timeout(std::chrono::milliseconds timeout) {
+  const char* scale = std::getenv("SVASIM_TEST_TIMEOUT_SCALE");
+  const int factor = scale ? std::max(1, std::atoi(scale)) : 1;
+  return timeout * factor;
+}
+
 // Runs `program` with `args` (argv[1..]); `capture_dir` receives the stdout/stderr capture files
 // (give each call its own directory, or reuse one: the files are overwritten). The child is killed
 // after `timeout`.
@@ -172,7 +181,7 @@ inline RunResult run_program(const std::string& program, const std::vector<std::
 
   const pid_t pid = start_program(program, args, out_file, err_file);
 
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = std::chrono::steady_clock::now() + scaled_timeout(timeout);
   auto pause = std::chrono::microseconds(200);
   int status = 0;
   for (;;) {

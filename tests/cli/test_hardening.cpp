@@ -145,6 +145,22 @@ TEST_CASE("hardening: unbounded work from valid input is refused up front with i
   }
 }
 
+TEST_CASE("hardening: validate states the estimated cost and warns about a large run it still accepts", "[cli][hardening]") {
+  TempDir tmp;
+  const RunResult small = run_svasim({"validate", kSeed}, tmp.path());
+  INFO(small.describe());
+  CHECK(small.exit_code == 0);
+  CHECK_THAT(small.out, Contains("estimate: about") && Contains("200 unmaps"));
+  CHECK(small.err.empty());
+  // 10^6 ms of two Poisson streams at 10 per ms: 2 * 10^7 unmaps, with 10^5 DMA requests per ms.
+  const RunResult big = run_svasim({"validate", kSeed, "--set", "duration_us=1e9", "--set",
+                                    R"(workload.dma=[{"process": "app", "devices": "all", "rate_per_us": 25}])"},
+                                   tmp.path());
+  INFO(big.describe());
+  CHECK(big.exit_code == 0);
+  CHECK_THAT(big.err, Contains("warning") && Contains("100.0 G DMA requests") && Contains("20.0 M unmaps"));
+}
+
 TEST_CASE("hardening: SIGTERM to run --profile a,b leaves no temporary directory and no child", "[cli][hardening]") {
   TempDir tmp;
   const pid_t pid = start_svasim({"run", kSeed, "--profile", "linux-6.9-vtd,linux-6.12-vtd", "--set", "duration_us=200000"},

@@ -27,6 +27,10 @@ RunResult mpirun(int ranks, std::vector<std::string> svasim_args, const fs::path
   mpi_environment();
   std::vector<std::string> args{"--oversubscribe", "-n", std::to_string(ranks)};
   if (recovery) args.insert(args.begin(), "--enable-recovery");
+  // scripts/test --sanitize gives the ranks their own ASan options (the slow unwinder their leak
+  // suppressions need) while the rest of the suite keeps the fast one.
+  if (const char* rank_asan = std::getenv("SVASIM_TEST_RANK_ASAN_OPTIONS"))
+    args.insert(args.begin(), {"-x", std::string("ASAN_OPTIONS=") + rank_asan});
   args.push_back(SVASIM_BINARY);
   args.insert(args.end(), svasim_args.begin(), svasim_args.end());
   return run_program(SVASIM_MPIEXEC, args, capture, std::chrono::seconds(120));
@@ -73,9 +77,9 @@ std::thread sweep_in_background(std::optional<RunResult>& r, const fs::path& spe
   return std::thread([&r, args, out, recovery] { r = mpirun(3, args, out.parent_path() / "capture", recovery); });
 }
 
-// Waits (up to 10 s) until rank `rank` of the sweep into `out` runs a point.
+// Waits (up to 10 s, scaled) until rank `rank` of the sweep into `out` runs a point.
 std::optional<pid_t> wait_for_busy_rank(int rank, const fs::path& out) {
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < scaled_timeout(std::chrono::seconds(10)) / std::chrono::milliseconds(10); ++i) {
     if (auto pid = busy_rank(rank, out)) return pid;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -180,7 +184,7 @@ TEST_CASE("an mpi job aborted by a dead rank keeps its finished points for resum
   std::thread job = sweep_in_background(r, spec, out, {}, false);
   // Wait until some points are stored, then kill a busy rank: without --enable-recovery mpirun ends the job.
   std::optional<pid_t> victim;
-  for (int i = 0; i < 2000 && !victim; ++i) {
+  for (int i = 0; i < scaled_timeout(std::chrono::seconds(20)) / std::chrono::milliseconds(10) && !victim; ++i) {
     std::error_code ec;
     if (fs::exists(out / "points" / "p00000.json", ec)) victim = busy_rank(1, out);
     if (!victim) std::this_thread::sleep_for(std::chrono::milliseconds(10));
