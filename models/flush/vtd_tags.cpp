@@ -7,18 +7,19 @@
 
 namespace svasim::vtd {
 
-SVASIM_PARAM({.name = "vtd.cache_tag_order", .unit = "enum", .default_value = 0, .max = 2, .integer = true,
-              .description = "order of a domain's cache tags (6.10+ planners): 0 each IOMMU's tags together, IOMMUs in "
-                             "order of first attachment (DOMAIN.md); 1 grouped, newest IOMMU first (6.14+ "
-                             "cache_tag_assign); 2 plain attach order, IOMMUs interleaving (6.10-6.13 list_add_tail)",
-              .source = "intel/cache.c cache_tag_assign(); 'iommu/vt-d: Link cache tags of same iommu unit together',"
-                        " 2025"});
+SVASIM_PARAM({.name = "vtd.cache_tag_order", .unit = "enum", .default_value = 2, .max = 2, .integer = true,
+              .description = "order of a domain's cache tags (6.10+ planners): 2 attach order, IOMMUs interleaving "
+                             "(6.10-6.13: list_add_tail); 1 each IOMMU's tags together, newest IOMMU at the head "
+                             "(6.14+: list_add after the IOMMU's last tag); 0 grouped, IOMMUs in order of first "
+                             "attachment (DOMAIN.md's idealisation; no kernel release does this)",
+              .source = "intel/cache.c cache_tag_assign(): list_add_tail in v6.10-v6.13; acf5d49aaf86 'iommu/vt-d: "
+                        "Link cache tags of same iommu unit together' (v6.14)"});
 
 TagOrder tag_order(const Params& p) {
   switch (p.get_int("vtd.cache_tag_order")) {
+    case 0: return TagOrder::grouped_first_seen;
     case 1: return TagOrder::grouped_newest_first;
-    case 2: return TagOrder::attach_order;
-    default: return TagOrder::grouped_first_seen;
+    default: return TagOrder::attach_order;
   }
 }
 

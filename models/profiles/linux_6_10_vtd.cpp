@@ -5,6 +5,8 @@ namespace svasim {
 
 SVASIM_REGISTER_DATA(Profile, "linux-6.10-vtd",
                      {.description = "Intel VT-d, Linux 6.10-6.11: cache tags, one submission per tag",
-                      .companions = {{"domain", "per-mm"}, {"flush", "vtd-cache-tags"}, {"queue", "vtd-qi"}}});
+                      .companions = {{"domain", "per-mm"}, {"flush", "vtd-cache-tags"}, {"queue", "vtd-qi"}},
+                      // cache_tag_assign() links a new tag with list_add_tail(): attach order.
+                      .overrides = {{"vtd.cache_tag_order", 2}}});
 
 }  // namespace svasim

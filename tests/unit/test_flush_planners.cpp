@@ -202,12 +202,44 @@ TEST_CASE("qi_batch: vtd.qi_batch_size sets the batch", "[flush]") {
 }
 
 TEST_CASE("qi_batch: the walk flushes at every change of IOMMU", "[flush]") {
-  // IOMMU 0: d0, d2; IOMMU 1: d1 (non-ATS), d3.
+  // IOMMU 0: d0, d2; IOMMU 1: d1 (non-ATS), d3; the tags grouped per IOMMU.
   std::vector<Attachment> at{{0, 0, true, false, 1}, {1, 1, false, false, 1}, {2, 0, true, false, 1}, {3, 1, true, false, 1}};
-  auto plan = plan_one(*make_flush_planner("vtd-qi-batch", Params{}), at, kOnePage);
+  auto plan = plan_one(*make_flush_planner("vtd-qi-batch", with("vtd.cache_tag_order", 0)), at, kOnePage);
   REQUIRE(plan.submissions.size() == 2);
   CHECK(plan.submissions[0] == Submission{0, {piotlb(kBase), devtlb(0, kBase), devtlb(2, kBase)}, true});
   CHECK(plan.submissions[1] == Submission{1, {piotlb(kBase), devtlb(3, kBase)}, true});
+}
+
+// The parameters a profile fixes, as the scenario loader applies them.
+Params profile_params(const std::string& profile) {
+  const ModelEntry* e = Catalog::instance().find("profile", profile);
+  REQUIRE(e);
+  Params p;
+  for (const auto& [name, value] : e->info.overrides) p.set(name, value, "/profile");
+  return p;
+}
+
+// cache_tag_assign(), intel/cache.c: list_add_tail(&tag->node, &domain->cache_tags) in v6.10-v6.13;
+// from v6.14 (acf5d49aaf86) list_add(&tag->node, prev) after the last tag of the same IOMMU.
+// qi_batch_add_desc() flushes the batch whenever the walk in cache_tag_flush_range() meets another IOMMU.
+TEST_CASE("linux-6.12 vs 6.14: devices bound alternately across two IOMMUs batch per run vs per IOMMU", "[flush]") {
+  std::vector<Attachment> at;
+  for (int i = 0; i < 8; ++i) at.push_back(Attachment{i, i % 2, true, false, 1});
+  const auto v612 = plan_one(*make_flush_planner("vtd-qi-batch", profile_params("linux-6.12-vtd")), at, kOnePage);
+  const auto v614 = plan_one(*make_flush_planner("vtd-qi-batch", profile_params("linux-6.14-vtd")), at, kOnePage);
+  // 6.12: [IOTLB0 dev0] [IOTLB1 dev1] [dev2] [dev3] ... one submission per change of IOMMU.
+  CHECK(sizes(v612) == std::vector<std::size_t>{2, 2, 1, 1, 1, 1, 1, 1});
+  CHECK(v612.submissions[2] == Submission{0, {devtlb(2, kBase)}, true});
+  // 6.14: the newest IOMMU's group first, then the first one's: one submission per IOMMU.
+  REQUIRE(v614.submissions.size() == 2);
+  CHECK(v614.submissions[0] ==
+        Submission{1, {piotlb(kBase), devtlb(1, kBase), devtlb(3, kBase), devtlb(5, kBase), devtlb(7, kBase)}, true});
+  CHECK(v614.submissions[1] ==
+        Submission{0, {piotlb(kBase), devtlb(0, kBase), devtlb(2, kBase), devtlb(4, kBase), devtlb(6, kBase)}, true});
+  // Bound in blocks (all of IOMMU 0, then all of IOMMU 1), the two kernels agree on the count.
+  std::sort(at.begin(), at.end(), [](const Attachment& a, const Attachment& b) { return a.iommu < b.iommu; });
+  CHECK(plan_one(*make_flush_planner("vtd-qi-batch", profile_params("linux-6.12-vtd")), at, kOnePage).submissions.size() ==
+        plan_one(*make_flush_planner("vtd-qi-batch", profile_params("linux-6.14-vtd")), at, kOnePage).submissions.size());
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -349,9 +381,12 @@ TEST_CASE("VT-d 6.10 formula: K + sum(a_i) submissions", "[flush]") {
         }
 }
 
-TEST_CASE("VT-d 6.12 formula: sum over IOMMUs of ceil((1 + a_i) / 16)", "[flush]") {
+// With each IOMMU's tags together (linux-6.14-vtd, or any placement that binds IOMMU by IOMMU).
+TEST_CASE("VT-d 6.14 formula: sum over IOMMUs of ceil((1 + a_i) / 16)", "[flush]") {
   for (int batch : {16, 5}) {
-    auto planner = make_flush_planner("vtd-qi-batch", with("vtd.qi_batch_size", batch));
+    Params params = profile_params("linux-6.14-vtd");
+    params.set("vtd.qi_batch_size", batch, "/params");
+    auto planner = make_flush_planner("vtd-qi-batch", params);
     const auto b = static_cast<std::size_t>(batch);
     for (auto pl : kPlacements)
       for (int k = 1; k <= 8; ++k)
