@@ -33,6 +33,7 @@ RunResults results_of(const Scenario& s, const Stats& st) {
                 s.topology.iommus().size(), s.topology.devices().size(),
                 s.duration_ns,  st.simulated_ns};
   r.scenario.guest = st.guest;
+  r.scenario.arch_model = s.arch_model;
   r.params = s.params.values();
 
   RunCounters& c = r.counters;

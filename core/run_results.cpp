@@ -133,6 +133,7 @@ void fields(V& v, T& s) {
   v("domain_model", s.domain_model);
   v("flush_model", s.flush_model);
   v("queue_model", s.queue_model);
+  v("arch_model", s.arch_model);
   v("environment", s.environment);
   v("guest", s.guest);
   v("iommus", s.iommus);

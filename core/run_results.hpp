@@ -16,9 +16,9 @@ namespace svasim {
 
 inline constexpr const char* kResultsFormat = "svasim-results";
 // 2: the scenario block names the queue model ("queue_model") and whether the environment is a guest
-// ("guest"). A reader refuses other versions rather
+// ("guest"). 3: and the CPU TLB flush model ("arch_model"). A reader refuses other versions rather
 // than guessing what a missing field meant.
-inline constexpr int kResultsFormatVersion = 2;
+inline constexpr int kResultsFormatVersion = 3;
 
 // One histogram summary, the fields Histogram::to_json writes.
 struct LatencySummary {
@@ -42,6 +42,7 @@ struct RunScenario {
   std::uint64_t iommus = 0, devices = 0;
   double duration_ns = 0, simulated_ns = 0;
   bool guest = false;  // the environment traps tail writes (a vIOMMU): VM exits apply to this run
+  std::string arch_model;  // the CPU TLB flush path that told the notifier (models/mm)
 };
 
 // The "counters" block: the queue and translation counters in total plus the run-wide ones.

@@ -318,6 +318,7 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   }
   if (doc.contains("models")) {
     const json& m = doc["models"];
+    if (m.contains("arch")) s.arch_model = m["arch"].get<std::string>();
     if (m.contains("domain")) s.domain_model = m["domain"].get<std::string>();
     if (m.contains("flush")) {
       s.flush_model = m["flush"].get<std::string>();
@@ -338,6 +339,11 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   if (!needed.empty() && s.queue_model != needed && std::find(subs.begin(), subs.end(), needed) == subs.end())
     throw InputError("/models/queue", "the flush model \"" + s.flush_model + "\" issues its descriptors through \"" +
                                           needed + "\"; \"" + s.queue_model + "\" does not stand in for it");
+  // The CPU architecture whose TLB flush calls the notifier: the flush model's driver runs on it.
+  if (s.arch_model.empty()) s.arch_model = companion(flush, "arch");
+  if (s.arch_model.empty())
+    if (const ModelEntry* e = cat.default_of("arch")) s.arch_model = e->name;
+  resolve("arch", s.arch_model, "/models/arch", "CPU TLB flush model");
   if (doc.contains("environment")) {
     s.environment = doc["environment"].get<std::string>();
     resolve("environment", s.environment, "/environment", "environment");
@@ -452,6 +458,13 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
       throw InputError(path + (u.contains("pages") ? "/pages" : "/start_page"),
                        "a full-range invalidation covers everything: pages and start_page do not apply");
     if (u.contains("retouch_after_us")) st.retouch_after_ns = us_to_ns(u["retouch_after_us"]);
+    if (u.contains("kind")) {
+      const UnmapKind* k = unmap_kind_from_name(u["kind"].get<std::string>());
+      if (!k) throw InputError(path + "/kind", "unknown unmap kind (expected munmap, madvise-dontneed or reclaim)");
+      st.kind = *k;
+      if (st.full_range && st.kind == UnmapKind::reclaim)
+        throw InputError(path + "/kind", "reclaim unmaps pages one by one: a full-range invalidation does not apply");
+    }
     s.unmaps.push_back(std::move(st));
   }
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/unmap_kind.hpp"
 #include "core/params.hpp"
 #include "core/random.hpp"
 #include "core/topology.hpp"
@@ -59,6 +60,7 @@ struct UnmapStream {
   Distribution start_page;
   bool full_range = false;
   double retouch_after_ns = -1;    // < 0: the thread never touches the pages again
+  UnmapKind kind = UnmapKind::munmap;
 };
 
 // Where a device's requests go, in bytes within the working set (see models/workload/access_pattern.hpp).
@@ -97,6 +99,7 @@ struct Scenario {
   std::string domain_model;
   std::string flush_model;
   std::string queue_model;
+  std::string arch_model;   // the CPU's TLB flush path (models/mm): what the notifier is told
   std::string environment;  // the registered default (bare-metal) unless named
   Params params;
   Topology topology;

@@ -53,6 +53,7 @@ World::World(const Scenario& s, Platform platform_in)
     : scenario(s),
       timing(s.params),
       sharing(make_domain_sharing(s.domain_model)),
+      arch(make_arch_tlb_flush(s.arch_model, s.params)),
       planner(make_flush_planner(s.flush_model, s.params)),
       queue(QueueDiscipline::factory().make(s.queue_model, s.params)),
       environment(Environment::factory().make(s.environment, s.params)),

@@ -79,9 +79,13 @@ private:
     const UnmapRange range = next_range();
     XBT_VERB("unmap %zu: [%#llx, %#llx) over %zu domains", index_, static_cast<unsigned long long>(range.start),
              static_cast<unsigned long long>(range.end), domains_.size());
-    // zap_pte_range() clears the PTEs first; the secondary-TLB invalidation follows.
+    // zap_pte_range() clears the PTEs first; the architecture's TLB flush then calls the secondary-TLB
+    // notifier, with the range it decides (widened, or once per page from reclaim).
     mm_.set_present(range.start, range.end, false);
-    for (const SvaDomain& dom : domains_) invalidate_secondary_tlbs(dom, range);
+    calls_.clear();
+    w_.arch->notifier_ranges(range, st_.kind, mm_.page_shift, calls_);
+    for (const UnmapRange& call : calls_)
+      for (const SvaDomain& dom : domains_) invalidate_secondary_tlbs(dom, call);
     ++w_.stats.unmaps;
     w_.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
     XBT_VERB("unmap %zu done", index_);
@@ -136,6 +140,7 @@ private:
   double next_ = 0;
   std::size_t index_ = 0;
   std::vector<SvaDomain> domains_;
+  std::vector<UnmapRange> calls_;  // the notifier calls of the current unmap
   FlushPlan plan_;
   std::vector<QueueEntry> entries_;
   // Ranges the thread touches again later; due times only grow (completion + a constant delay).

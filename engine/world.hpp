@@ -19,6 +19,7 @@
 #include "models/domain/domain_table.hpp"
 #include "models/environment/environment.hpp"
 #include "models/flush/planner.hpp"
+#include "models/mm/arch_tlb_flush.hpp"
 #include "models/hw/page_walker.hpp"
 #include "models/hw/translation_cache.hpp"
 #include "models/queue/queue_discipline.hpp"
@@ -32,6 +33,7 @@ struct World {
   const Scenario& scenario;
   Timing timing;
   std::unique_ptr<DomainSharing> sharing;
+  std::unique_ptr<ArchTlbFlush> arch;            // what the CPU's TLB flush tells the notifier
   std::unique_ptr<FlushPlanner> planner;
   std::unique_ptr<QueueDiscipline> queue;        // how the driver issues submissions
   std::unique_ptr<Environment> environment;      // bare metal, or a guest whose tail writes trap

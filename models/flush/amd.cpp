@@ -56,6 +56,6 @@ static std::unique_ptr<FlushPlanner> make_planner(const Params&) { return std::m
 SVASIM_REGISTER(FlushPlanner, "amd", make_planner,
                 {.description = "AMD 6.10+: per device-PASID INVALIDATE_IOMMU_PAGES + device IOTLB + completion wait (N waits)",
                  .params = {"cpu.notifier_ns"},
-                 .companions = {{"queue", "amd-cmdbuf"}}});
+                 .companions = {{"queue", "amd-cmdbuf"}, {"arch", "x86"}}});
 
 }  // namespace svasim

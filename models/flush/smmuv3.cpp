@@ -171,6 +171,6 @@ static std::unique_ptr<FlushPlanner> make_planner(const Params& p) {
 SVASIM_REGISTER(FlushPlanner, "smmuv3", make_planner,
                 {.description = "SMMUv3 6.11+: TLBI + CMD_SYNC and ATC_INV per stream + CMD_SYNC per SMMU, batches of 64",
                  .params = {"cpu.notifier_ns", "smmu.cmdq_batch_size", "smmu.max_tlbi_ops", "smmu.range_inv"},
-                 .companions = {{"queue", "smmu-cmdq"}}});
+                 .companions = {{"queue", "smmu-cmdq"}, {"arch", "arm64"}}});
 
 }  // namespace svasim

@@ -40,6 +40,6 @@ static std::unique_ptr<FlushPlanner> make_planner(const Params& p) {
 SVASIM_REGISTER(FlushPlanner, "vtd-cache-tags", make_planner,
                 {.description = "VT-d 6.10-6.11 cache tags: one qi_submit_sync per tag (K + sum(ATS) waits)",
                  .params = {"cpu.notifier_ns", "vtd.cache_tag_order"},
-                 .companions = {{"queue", "vtd-qi"}}});
+                 .companions = {{"queue", "vtd-qi"}, {"arch", "x86"}}});
 
 }  // namespace svasim

@@ -72,6 +72,6 @@ static std::unique_ptr<FlushPlanner> make_planner(const Params& p) {
 SVASIM_REGISTER(FlushPlanner, "vtd-per-device", make_planner,
                 {.description = "VT-d <= 6.9: per device and chunk, a PIOTLB and a devTLB qi_submit_sync each (2N..4N waits)",
                  .params = {"cpu.notifier_ns", "vtd.full_range_pasid_selective"},
-                 .companions = {{"queue", "vtd-qi"}}});
+                 .companions = {{"queue", "vtd-qi"}, {"arch", "x86"}}});
 
 }  // namespace svasim

@@ -61,6 +61,6 @@ static std::unique_ptr<FlushPlanner> make_planner(const Params& p) {
 SVASIM_REGISTER(FlushPlanner, "vtd-qi-batch", make_planner,
                 {.description = "VT-d 6.12+ qi_batch: tag walk batched 16 descriptors per submission, split per IOMMU",
                  .params = {"cpu.notifier_ns", "vtd.qi_batch_size", "vtd.cache_tag_order"},
-                 .companions = {{"queue", "vtd-qi"}}});
+                 .companions = {{"queue", "vtd-qi"}, {"arch", "x86"}}});
 
 }  // namespace svasim

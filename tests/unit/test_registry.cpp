@@ -36,7 +36,7 @@ TEST_CASE("registry: every axis has models, every model a description, declared 
   const auto axes = cat.axes();
   std::set<std::string> keys;
   for (const AxisInfo& a : axes) keys.insert(a.key);
-  CHECK(keys == std::set<std::string>{"profile", "domain", "flush", "queue", "environment", "pattern"});
+  CHECK(keys == std::set<std::string>{"profile", "domain", "flush", "queue", "environment", "pattern", "arch"});
   for (const AxisInfo& a : axes) {
     INFO("axis " << a.key);
     CHECK(!cat.list(a.key).empty());
@@ -87,7 +87,7 @@ TEST_CASE("registry: the contributor guide names every axis, its interface and a
   REQUIRE(start != std::string::npos);
   const std::string section = guide.substr(start);
   const Catalog& cat = Catalog::instance();
-  REQUIRE(cat.axes().size() == 6);
+  REQUIRE(cat.axes().size() == 7);
   for (const AxisInfo& a : cat.axes()) {
     INFO("axis " << a.key);
     REQUIRE(!cat.list(a.key).empty());

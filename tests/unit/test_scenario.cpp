@@ -200,3 +200,31 @@ TEST_CASE("scenario: a flush model named alone brings its queue; a queue that ca
     CHECK_THAT(e.what(), Catch::Contains("smmu-cmdq"));
   }
 }
+
+TEST_CASE("scenario: the CPU TLB flush model follows the flush model's architecture unless named", "[scenario][arch]") {
+  json doc = seed_doc();  // linux-6.9-vtd
+  CHECK(load(doc).arch_model == "x86");
+  doc["profile"] = "linux-6.11-smmuv3";
+  CHECK(load(doc).arch_model == "arm64");
+  doc["profile"] = "linux-6.10-amd";
+  CHECK(load(doc).arch_model == "x86");
+  doc["models"] = {{"arch", "arm64"}};
+  CHECK(load(doc).arch_model == "arm64");
+  doc["models"] = {{"arch", "x68"}};
+  CHECK(error_path(doc) == "/models/arch");
+}
+
+TEST_CASE("scenario: unmap kinds are named, and reclaim has no full-range form", "[scenario][arch]") {
+  json doc = seed_doc();
+  CHECK(load(doc).unmaps[0].kind == UnmapKind::munmap);
+  doc["workload"]["unmaps"][0]["kind"] = "reclaim";
+  CHECK(load(doc).unmaps[0].kind == UnmapKind::reclaim);
+  doc["workload"]["unmaps"][0]["kind"] = "madvise-dontneed";
+  CHECK(load(doc).unmaps[0].kind == UnmapKind::madvise_dontneed);
+  doc["workload"]["unmaps"][0]["kind"] = "munmapp";
+  CHECK(error_path(doc) == "/workload/unmaps/0/kind");
+  doc["workload"]["unmaps"][0]["kind"] = "reclaim";
+  doc["workload"]["unmaps"][0]["full_range"] = true;
+  doc["workload"]["unmaps"][0].erase("pages");
+  CHECK(error_path(doc) == "/workload/unmaps/0/kind");
+}
