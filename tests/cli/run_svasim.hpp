@@ -167,6 +167,17 @@ inline std::chrono::milliseconds scaled_timeout(std::chrono::milliseconds timeou
   return timeout * factor;
 }
 
+// Polls `done` every 10 ms until it holds or `timeout` (scaled) passes; whether it held.
+template <class Done>
+bool wait_until(Done done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + scaled_timeout(timeout);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 // Runs `program` with `args` (argv[1..]); `capture_dir` receives the stdout/stderr capture files
 // (give each call its own directory, or reuse one: the files are overwritten). The child is killed
 // after `timeout`.

@@ -166,7 +166,7 @@ TEST_CASE("hardening: SIGTERM to run --profile a,b leaves no temporary directory
   const pid_t pid = start_svasim({"run", kSeed, "--profile", "linux-6.9-vtd,linux-6.12-vtd", "--set", "duration_us=200000"},
                                  tmp / "err");
   const fs::path scratch = fs::temp_directory_path() / ("svasim-run-" + std::to_string(pid));
-  for (int i = 0; i < 500 && !fs::exists(scratch); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  wait_until([&] { return fs::exists(scratch); }, std::chrono::seconds(5));
   REQUIRE(fs::exists(scratch));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the first child is running
   ::kill(pid, SIGTERM);

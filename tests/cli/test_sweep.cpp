@@ -64,8 +64,7 @@ TEST_CASE("sweep resumes after being killed and runs every point exactly once", 
   const fs::path out = tmp / "out";
   const pid_t pid = start_svasim({"sweep", spec.string(), "-o", out.string(), "-j", "1"}, tmp / "first.err");
   // Kill the sweep once the first point is stored.
-  for (int i = 0; i < 600 && !(fs::exists(out / "points" / "p00000.json")); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  wait_until([&] { return fs::exists(out / "points" / "p00000.json"); }, std::chrono::seconds(30));
   // Its running point dies with it: nothing is left writing into the directory.
   CHECK(kill_and_wait_for_leftovers(pid, out.string()).empty());
   std::size_t stored = 0;
@@ -93,8 +92,7 @@ TEST_CASE("a killed sweep leaves none of its points running", "[cli][sweep]") {
   const fs::path out = tmp / "out";
   const pid_t pid = start_svasim({"sweep", spec.string(), "-o", out.string(), "-j", "2"}, tmp / "err");
   // The sweep and its two running points.
-  for (int i = 0; i < 500 && processes_mentioning(out.string()).size() < 3; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  wait_until([&] { return processes_mentioning(out.string()).size() >= 3; }, std::chrono::seconds(5));
   REQUIRE(processes_mentioning(out.string()).size() == 3);
   const std::vector<int> left = kill_and_wait_for_leftovers(pid, out.string());
   CHECK(left.empty());
@@ -228,7 +226,7 @@ TEST_CASE("a second sweep into the same -o is refused while the first runs", "[c
   const fs::path spec = write_sweep(tmp.path(), 200000);  // long enough to still run when the second starts
   const fs::path out = tmp / "out";
   const pid_t first = start_svasim({"sweep", spec.string(), "-o", out.string(), "-j", "1"}, tmp / "first.err");
-  for (int i = 0; i < 500 && !fs::exists(out / "sweep.json"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  wait_until([&] { return fs::exists(out / "sweep.json"); }, std::chrono::seconds(5));
   REQUIRE(fs::exists(out / "sweep.json"));
   const RunResult second = run_svasim({"sweep", spec.string(), "-o", out.string(), "--resume"}, tmp / "capture");
   INFO(second.describe());

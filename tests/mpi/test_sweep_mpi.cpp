@@ -79,11 +79,9 @@ std::thread sweep_in_background(std::optional<RunResult>& r, const fs::path& spe
 
 // Waits (up to 10 s, scaled) until rank `rank` of the sweep into `out` runs a point.
 std::optional<pid_t> wait_for_busy_rank(int rank, const fs::path& out) {
-  for (int i = 0; i < scaled_timeout(std::chrono::seconds(10)) / std::chrono::milliseconds(10); ++i) {
-    if (auto pid = busy_rank(rank, out)) return pid;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return std::nullopt;
+  std::optional<pid_t> pid;
+  wait_until([&] { return (pid = busy_rank(rank, out)).has_value(); }, std::chrono::seconds(10));
+  return pid;
 }
 
 // Four points of a few tenths of a second, and the local backend's directory for them in tmp/local.
