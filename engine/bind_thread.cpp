@@ -87,7 +87,7 @@ void bind_thread(World& w, int process) {
         use.freed = true;
         w.stats.domain_free_wait_ns += (now() - t) * 1e9;
       }
-      w.queue->plan_unbind(a, r, plan);
+      w.queue->plan_unbind(a, r, caching_mode, plan);
       ++w.stats.unbinds;
       w.stats.domains_freed += r.freed ? 1 : 0;
     }

@@ -19,11 +19,11 @@ void plan_vtd_bind(const Attachment& a, const AttachResult& r, bool caching_mode
   add(out, a.iommu, {whole(DescKind::vtd_piotlb)});
 }
 
-void plan_vtd_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) {
+void plan_vtd_unbind(const Attachment& a, const DetachResult& r, bool devtlb, FlushPlan& out) {
   if (!r.last_user) return;
   add(out, a.iommu, {whole(DescKind::vtd_pasid_cache)});
   add(out, a.iommu, {whole(DescKind::vtd_piotlb)});
-  if (a.ats) add(out, a.iommu, {whole(DescKind::vtd_devtlb, a.device)});
+  if (a.ats && devtlb) add(out, a.iommu, {whole(DescKind::vtd_devtlb, a.device)});
   if (a.pri) {
     std::vector<Descriptor> drain{whole(DescKind::vtd_piotlb)};
     if (a.ats) drain.push_back(whole(DescKind::vtd_devtlb, a.device));

@@ -12,10 +12,10 @@ namespace svasim {
 // A bind that only adds a user to an existing handle touches no queue.
 void plan_vtd_bind(const Attachment& a, const AttachResult& r, bool caching_mode, FlushPlan& out);
 // VT-d unbind of the handle's last user (6.13 intel_pasid_tear_down_entry): PASID-cache invalidation,
-// IOTLB for the whole PASID, devTLB for the whole PASID (ATS devices), each a submission; then for PRI
-// devices the page-request drain (intel_drain_pasid_prq): one submission of a fenced wait, IOTLB and
-// devTLB closed by a drain wait.
-void plan_vtd_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out);
+// IOTLB for the whole PASID, devTLB for the whole PASID (ATS devices; `devtlb` false leaves it out, as
+// kernels up to 6.11 do in caching mode), each a submission; then for PRI devices the page-request drain
+// (intel_drain_pasid_prq): one submission of a fenced wait, IOTLB and devTLB closed by a drain wait.
+void plan_vtd_unbind(const Attachment& a, const DetachResult& r, bool devtlb, FlushPlan& out);
 
 // SMMUv3 bind writes the context descriptor: CMD_CFGI_CD + CMD_SYNC. Unbind: CMD_CFGI_CD + CMD_SYNC for
 // the detach, and when the domain dies, TLBI by ASID + CMD_SYNC.

@@ -28,7 +28,7 @@ public:
   void plan_bind(const Attachment& a, const AttachResult& r, bool, FlushPlan& out) const override {
     plan_amd_bind(a, r, out);
   }
-  void plan_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) const override {
+  void plan_unbind(const Attachment& a, const DetachResult& r, bool, FlushPlan& out) const override {
     plan_amd_unbind(a, r, out);
   }
 

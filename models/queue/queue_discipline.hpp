@@ -49,7 +49,7 @@ public:
   virtual double ats_timeout_ns() const = 0;
   // Queue work of a bind (after the domain attach) and of an unbind (models/flush/lifecycle.hpp).
   virtual void plan_bind(const Attachment& a, const AttachResult& r, bool caching_mode, FlushPlan& out) const = 0;
-  virtual void plan_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) const = 0;
+  virtual void plan_unbind(const Attachment& a, const DetachResult& r, bool caching_mode, FlushPlan& out) const = 0;
   // An unbind of a PRI device first waits for its page requests and repeats its last (drain) submission
   // while the page-request queue overflowed (VT-d intel_drain_pasid_prq()).
   virtual bool drains_page_requests() const { return false; }

@@ -20,9 +20,18 @@ SVASIM_PARAM({.name = "vtd.ite_timeout_ns", .unit = "ns", .default_value = 60e9,
                              "(the PCIe deadline for an ATS Invalidate Completion is 1 minute)",
               .source = "PCIe 6.1 sec. 10.3.1 (1 minute); intel/dmar.c qi_check_fault()"});
 
+SVASIM_PARAM({.name = "vtd.unbind_devtlb_in_caching_mode", .unit = "bool", .default_value = 1, .max = 1,
+              .integer = true,
+              .description = "unbind invalidates the device TLB in caching mode too (a guest's vIOMMU); 0 for kernels "
+                             "up to 6.11, whose intel_pasid_tear_down_entry() skipped it there",
+              .source = "intel/pasid.c intel_pasid_tear_down_entry(): 'Device IOTLB doesn't need to be flushed in "
+                        "caching mode' check removed by 'iommu/vt-d: Remove caching mode check before devtlb flush' "
+                        "(v6.12)"});
+
 class VtdQi final : public QueueDiscipline {
 public:
-  explicit VtdQi(const Params& p) : timeout_ns_(p.get("vtd.ite_timeout_ns")) {}
+  explicit VtdQi(const Params& p)
+      : timeout_ns_(p.get("vtd.ite_timeout_ns")), devtlb_in_caching_mode_(p.get_int("vtd.unbind_devtlb_in_caching_mode") != 0) {}
 
   void issue(QueueOps& q) const override {
     const int slots = static_cast<int>(q.submission().descs.size()) + 1;  // the descriptors and their wait
@@ -46,13 +55,14 @@ public:
   void plan_bind(const Attachment& a, const AttachResult& r, bool caching_mode, FlushPlan& out) const override {
     plan_vtd_bind(a, r, caching_mode, out);
   }
-  void plan_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) const override {
-    plan_vtd_unbind(a, r, out);
+  void plan_unbind(const Attachment& a, const DetachResult& r, bool caching_mode, FlushPlan& out) const override {
+    plan_vtd_unbind(a, r, !caching_mode || devtlb_in_caching_mode_, out);
   }
   bool drains_page_requests() const override { return true; }
 
 private:
   double timeout_ns_;
+  bool devtlb_in_caching_mode_;
 };
 
 std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique<VtdQi>(p); }
@@ -62,6 +72,7 @@ std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique
 SVASIM_REGISTER(QueueDiscipline, "vtd-qi", make,
                 {.description = "VT-d invalidation queue: q_lock held while writing, count + 2 free ring slots, "
                                 "wait descriptor polled retaking q_lock; -EAGAIN resubmits after an ITE",
-                 .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "vtd.qi_ring_entries", "vtd.ite_timeout_ns"}});
+                 .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "vtd.qi_ring_entries", "vtd.ite_timeout_ns",
+                            "vtd.unbind_devtlb_in_caching_mode"}});
 
 }  // namespace svasim

@@ -3,6 +3,8 @@
 
 #include "models/domain/domain_table.hpp"
 #include "models/flush/lifecycle.hpp"
+#include "models/queue/queue_discipline.hpp"
+#include "core/registry.hpp"
 
 using namespace svasim;
 
@@ -70,7 +72,7 @@ TEST_CASE("lifecycle: VT-d bind costs two submissions only in caching mode; unbi
   plan_vtd_bind(a, r, true, guest);
   CHECK(bare.submissions.empty());
   CHECK(guest.submissions.size() == 2);
-  plan_vtd_unbind(a, t.detach(0), unbind);
+  plan_vtd_unbind(a, t.detach(0), true, unbind);
   CHECK(unbind.submissions.size() == 4);
   CHECK(unbind.iotlb_count() == 2);
   CHECK(unbind.devtlb_count() == 2);
@@ -78,7 +80,7 @@ TEST_CASE("lifecycle: VT-d bind costs two submissions only in caching mode; unbi
   FlushPlan no_pri;
   const Attachment b = dev(1, 0, true, false);
   t.attach(b);
-  plan_vtd_unbind(b, t.detach(1), no_pri);
+  plan_vtd_unbind(b, t.detach(1), true, no_pri);
   CHECK(no_pri.submissions.size() == 3);
 }
 
@@ -102,4 +104,32 @@ TEST_CASE("lifecycle: SMMUv3 and AMD bind and unbind submissions", "[lifecycle]"
   CHECK(amd_bind.submissions.size() == 1);
   CHECK(amd_unbind.submissions.size() == 2);
   CHECK(amd_unbind.devtlb_count() == 1);
+}
+
+// intel_pasid_tear_down_entry() (intel/pasid.c): up to 6.11 "Device IOTLB doesn't need to be flushed in caching
+// mode" skipped devtlb_invalidation_with_pasid() in a guest; 'iommu/vt-d: Remove caching mode check before devtlb
+// flush' (6.12) always sends it.
+TEST_CASE("lifecycle: a guest's VT-d unbind skips the devTLB up to 6.11 and sends it from 6.12", "[lifecycle]") {
+  auto devtlbs = [](const std::string& profile, bool caching_mode) {
+    Params p;
+    for (const auto& [name, value] : Catalog::instance().find("profile", profile)->info.overrides) p.set(name, value, "/profile");
+    const auto queue = QueueDiscipline::factory().make("vtd-qi", p);
+    auto sharing = make_domain_sharing("per-mm");
+    DomainTable t(*sharing);
+    const Attachment a = dev(0, 0, true, false);
+    t.attach(a);
+    FlushPlan plan;
+    queue->plan_unbind(a, t.detach(0), caching_mode, plan);
+    return plan.devtlb_count();
+  };
+  for (const char* old : {"linux-6.7-vtd", "linux-6.9-vtd", "linux-6.10-vtd"}) {
+    INFO(old);
+    CHECK(devtlbs(old, true) == 0);
+    CHECK(devtlbs(old, false) == 1);  // bare metal: always
+  }
+  for (const char* now : {"linux-6.12-vtd", "linux-6.14-vtd"}) {
+    INFO(now);
+    CHECK(devtlbs(now, true) == 1);
+    CHECK(devtlbs(now, false) == 1);
+  }
 }
