@@ -31,9 +31,8 @@ RunResults results_of(const Scenario& s, const Stats& st) {
                 s.domain_model, s.flush_model,
                 s.queue_model,  s.environment,
                 s.topology.iommus().size(), s.topology.devices().size(),
-                s.duration_ns,  st.simulated_ns};
-  r.scenario.guest = st.guest;
-  r.scenario.arch_model = s.arch_model;
+                s.duration_ns,  st.simulated_ns,
+                st.guest,       s.arch_model};
   r.params = s.params.values();
 
   RunCounters& c = r.counters;
