@@ -17,9 +17,17 @@ struct RunOptions {
   bool check = false;  // check the end-of-run invariants (always on in debug builds)
 };
 
+struct PlanOptions {
+  ScenarioOptions scenario;   // profiles empty: every registered profile
+  std::string range = "0,1";  // START,PAGES (pages of the process memory) or "all"
+  std::string kind = "munmap";
+  std::string process;        // empty: the first
+};
+
 int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args);
 int cmd_validate(const ScenarioOptions& o, const std::vector<std::string>& simgrid_args);
 int cmd_list(bool markdown);
+int cmd_plan(const PlanOptions& o);
 int cmd_sweep(const SweepOptions& o);
 int cmd_merge(const std::vector<std::string>& dirs, const std::string& output);
 int cmd_report(const std::string& dir, const std::string& output, const std::string& html);

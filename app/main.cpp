@@ -77,6 +77,21 @@ int main(int argc, char** argv) {
   add_scenario_options(validate_cmd, validate, false);
   validate_cmd->footer("Exit codes: 0 valid, 2 invalid (the message names the file and JSON path).");
 
+  PlanOptions plan;
+  auto* plan_cmd = app.add_subcommand("plan", "Print the queue work of one unmap, and of the binds and unbinds around it, "
+                                              "descriptor by descriptor under each profile, without simulating");
+  add_scenario_options(plan_cmd, plan.scenario, true);
+  plan_cmd->add_option("--range", plan.range,
+                       "The unmap: START,PAGES (a page index of the process memory, decimal or 0x-hex, and a count) "
+                       "or all (the whole address space)")
+      ->capture_default_str();
+  plan_cmd->add_option("--kind", plan.kind, "How the pages go: munmap, madvise-dontneed or reclaim")->capture_default_str();
+  plan_cmd->add_option("--process", plan.process, "The process that unmaps (default: the scenario's first)");
+  plan_cmd->footer("The process's devices bound at time 0 are bound in order, the range is unmapped, and they are\n"
+                   "unbound in bind order. Without --profile every profile is shown, then a table side by side.\n"
+                   "Example: svasim plan scenarios/seed-4dev-1iommu.json --range 0,513\n"
+                   "Exit codes: 0 done, 2 bad input.");
+
   bool markdown = false;
   auto* list_cmd = app.add_subcommand("list", "List profiles, models and parameters with defaults and sources");
   list_cmd->add_flag("--markdown", markdown, "Print as Markdown (docs/PARAMETERS.md is this output)");
@@ -143,7 +158,7 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty() && args.size() > 1 && dynamic_cast<const CLI::RequiredError*>(&e)) {
       const std::string first = args[1];
       std::cerr << "svasim: error: " << (first.rfind('-', 0) == 0 ? "unknown option " : "unknown command ") << first
-                << " (commands: run, validate, list, bench, sweep, merge, report, compare; svasim --help)\n";
+                << " (commands: run, validate, plan, list, bench, sweep, merge, report, compare; svasim --help)\n";
       return kExitBadInput;
     }
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
@@ -155,6 +170,7 @@ int main(int argc, char** argv) {
     if (run_cmd->parsed()) return cmd_run(run, simgrid_args);
     if (validate_cmd->parsed()) return cmd_validate(validate, simgrid_args);
     if (list_cmd->parsed()) return cmd_list(markdown);
+    if (plan_cmd->parsed()) return cmd_plan(plan);
     if (bench_cmd->parsed()) return cmd_bench(phase, unmaps, devices, sleeps, comms);
     if (sweep_cmd->parsed()) {
       sweep.jobs_given = jobs_opt->count() > 0;

@@ -29,7 +29,6 @@ Platform build_platform(const Topology& topo, double memory_ns) {
     const Link& l = g[*e];
     auto* link = zone->create_link(g[a].name + "--" + g[b].name, bytes_per_s(l.bandwidth_gbps));
     link->set_latency(seconds(l.latency_ns));
-    link->seal();
     links[{std::min(a, b), std::max(a, b)}] = link;
   }
   auto route = [&](sg4::Host* from, sg4::Host* to, NodeId a, NodeId b) {
@@ -48,7 +47,6 @@ Platform build_platform(const Topology& topo, double memory_ns) {
     auto* leg = zone->create_link(name + "--read-request", 1e15);
     leg->set_latency(seconds(route_time_ns(topo, topo.devices()[d], topo.iommus()[i], 0) + memory_ns));
     leg->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
-    leg->seal();
     std::vector<sg4::LinkInRoute> hops{sg4::LinkInRoute(leg)};
     for (auto [x, y] : topo.path(topo.iommus()[i], topo.devices()[d])) hops.emplace_back(links.at({std::min(x, y), std::max(x, y)}));
     zone->add_route(mem->get_netpoint(), p.devices[d]->get_netpoint(), nullptr, nullptr, hops, false);

@@ -35,13 +35,6 @@ Timing::Timing(const Params& p)
       bind(p.get("cpu.bind_ns") * 1e-9),
       unbind(p.get("cpu.unbind_ns") * 1e-9) {}
 
-Attachment attachment_of(const Topology& topo, int device) {
-  const DeviceCaps& c = topo.node(topo.devices()[device]).caps;
-  Attachment a{device, topo.iommu_of_device(device), c.ats, c.extra_devtlb_quirk, c.streams};
-  a.pri = c.pri;
-  return a;
-}
-
 void MmState::set_present(std::uint64_t start, std::uint64_t end, bool value) {
   if (start >= bytes) return;
   end = std::min(end, bytes);

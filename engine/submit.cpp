@@ -35,17 +35,36 @@ std::size_t copy_descriptors(World& w, const Submission& sub) {
   return written;
 }
 
-// Copies the submission into the ring and rings the doorbell (tail register). The caller holds the
-// queue lock where the driver has one.
-void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
-  const Submission& sub = *entry.sub;
-  const std::size_t written = copy_descriptors(w, sub);
+// The submission joins the ring and the tail register moves past it: the IOMMU may fetch it. The caller
+// holds the queue lock where the driver has one.
+void publish(IommuState& q, QueueEntry& entry) {
   q.ring.push_back(&entry);
   ++q.tail;
-  XBT_DEBUG("iommu %d: %zu descriptors%s written, tail %llu", sub.iommu, sub.descs.size(), sub.wait ? " + wait" : "",
-            static_cast<unsigned long long>(q.tail));
-  // The doorbell carries the descriptors' bytes: the IOMMU fetches them over the same path.
-  w.send(q.doorbell, reinterpret_cast<void*>(static_cast<std::uintptr_t>(q.tail)), written * w.timing.desc_bytes);
+  XBT_DEBUG("iommu %d: %zu descriptors%s written, tail %llu", entry.sub->iommu, entry.sub->descs.size(),
+            entry.sub->wait ? " + wait" : "", static_cast<unsigned long long>(q.tail));
+}
+
+// A tail-register write; it carries the bytes of the `commands` just written, which the IOMMU fetches over
+// the same path.
+void ring_doorbell(World& w, IommuState& q, std::size_t commands) {
+  w.send(q.doorbell, reinterpret_cast<void*>(static_cast<std::uintptr_t>(q.tail)), commands * w.timing.desc_bytes);
+}
+
+// Copies the submission into the ring and rings the doorbell once.
+void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
+  const std::size_t written = copy_descriptors(w, *entry.sub);
+  publish(q, entry);
+  ring_doorbell(w, q, written);
+}
+
+// Command `index` (the wait when index == descs.size()) and a tail write after it. The IOMMU takes the
+// submission whole with its last command, fetching all its bytes then: it could start on the earlier
+// commands, but their completion is only observed through the wait, which comes last.
+void write_command_and_ring(World& w, IommuState& q, QueueEntry& entry, std::size_t index) {
+  w.sleep(w.timing.submit + w.timing.desc_write);
+  if (!is_last_command(*entry.sub, index)) return;
+  publish(q, entry);
+  ring_doorbell(w, q, entry.sub->descs.size() + (entry.sub->wait ? 1 : 0));
 }
 
 void count(World& w, const Submission& sub) {
@@ -84,6 +103,7 @@ public:
     q_.slots_freed->notify_all();
   }
   void write_and_ring() override { svasim::write_and_ring(w_, q_, e_); }
+  void write_command_and_ring(std::size_t index) override { svasim::write_command_and_ring(w_, q_, e_, index); }
   void wait_for_status() override {
     e_.reply->get<QueueEntry>();
     w_.sleep(w_.timing.poll);
@@ -135,14 +155,12 @@ public:
   void reclaim_ring_slots(int) override {}
   void write_and_ring() override {
     copy_descriptors(w_, *e_.sub);
-    const double exit_start = now();
-    QueueCounters& c = w_.stats.per_iommu[iommu_];
-    ++c.vm_exits;
-    q_.vmm_queue->lock();
-    XBT_VERB("viommu %d: tail write traps to the VMM (%zu descriptors)", iommu_, e_.sub->descs.size());
-    w_.environment->handle_tail_write(*this);
-    q_.vmm_queue->unlock();
-    c.vm_exit_ns += (now() - exit_start) * 1e9;
+    trap(0, e_.sub->descs.size(), true);
+  }
+  // A tail write per command (AMD): each one traps.
+  void write_command_and_ring(std::size_t index) override {
+    w_.sleep(w_.timing.submit + w_.timing.desc_write);
+    trap(index, index < e_.sub->descs.size() ? 1 : 0, is_last_command(*e_.sub, index));
   }
   void wait_for_status() override { w_.sleep(w_.timing.poll); }
   bool aborted() override { return false; }  // a host-side time-out is the host driver's to handle
@@ -150,13 +168,14 @@ public:
   bool resubmit(bool) override { return false; }
 
   // What the VMM can do during the exit.
-  std::size_t descriptors() const override { return e_.sub->descs.size(); }
+  std::size_t descriptors() const override { return exit_count_; }
   void spend(double seconds) override { w_.sleep(seconds); }
   // Applies the descriptors to the caches synchronously: what the IOMMU engine and the device would do.
   void emulate_invalidations() override {
     const Submission& sub = *e_.sub;
-    XBT_VERB("viommu %d: the VMM emulates %zu descriptors", iommu_, sub.descs.size());
-    for (const Descriptor& d : sub.descs) {
+    XBT_VERB("viommu %d: the VMM emulates %zu descriptors", iommu_, exit_count_);
+    for (std::size_t i = exit_first_; i < exit_first_ + exit_count_; ++i) {
+      const Descriptor& d = sub.descs[i];
       const CoveredRange c = covered(d);
       if (is_iotlb(d.kind)) {
         w_.iommus[sub.iommu].walker->invalidate(iotlb_scope(e_.process, e_.domain), c.start, c.end, c.whole);
@@ -173,6 +192,7 @@ public:
   }
   // The host's physical invalidation (iommufd), reusing the guest's descriptors as one host submission.
   void host_submit_and_wait() override {
+    if (!exit_completes_) return;  // the VMM forwards the guest's commands with the last of them
     XBT_VERB("viommu %d: the VMM has the host issue the physical invalidation", iommu_);
     lock_queue(w_, iommu_, *q_.q_lock);
     svasim::write_and_ring(w_, q_, e_);
@@ -181,10 +201,27 @@ public:
   }
 
 private:
+  // The tail write of commands [first, first + count) traps; `completes` when it exposes the submission's last.
+  void trap(std::size_t first, std::size_t count, bool completes) {
+    exit_first_ = first;
+    exit_count_ = count;
+    exit_completes_ = completes;
+    const double exit_start = now();
+    QueueCounters& c = w_.stats.per_iommu[iommu_];
+    ++c.vm_exits;
+    q_.vmm_queue->lock();
+    XBT_VERB("viommu %d: tail write traps to the VMM (%zu descriptors)", iommu_, count);
+    w_.environment->handle_tail_write(*this);
+    q_.vmm_queue->unlock();
+    c.vm_exit_ns += (now() - exit_start) * 1e9;
+  }
+
   World& w_;
   QueueEntry& e_;
   IommuState& q_;
   int iommu_;
+  std::size_t exit_first_ = 0, exit_count_ = 0;  // the commands the current exit exposes
+  bool exit_completes_ = false;
 };
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "models/domain/domain_sharing.hpp"
 #include "models/domain/domain_table.hpp"
 #include "models/environment/environment.hpp"
+#include "models/flush/attachment.hpp"
 #include "models/flush/planner.hpp"
 #include "models/mm/arch_tlb_flush.hpp"
 #include "models/hw/page_walker.hpp"
@@ -69,9 +70,6 @@ struct World {
     mb->put_init(payload, bytes)->detach();
   }
 };
-
-// The attachment a bind of `device` creates, with the device's capabilities.
-Attachment attachment_of(const Topology& topo, int device);
 
 // Issues one planned submission from the calling CPU actor through the scenario's queue discipline and
 // environment (engine/submit.cpp); `entry` must outlive the queue's use of it (a submission without a

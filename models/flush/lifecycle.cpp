@@ -31,26 +31,57 @@ void plan_vtd_unbind(const Attachment& a, const DetachResult& r, bool devtlb, Fl
   }
 }
 
+// One CD write step (arm_smmu_cd_writer_sync_entry() -> arm_smmu_sync_cd()): CMD_CFGI_CD for every stream
+// ID of the master, then CMD_SYNC, in one batch.
+static void smmu_sync_cd(const Attachment& a, FlushPlan& out) {
+  std::vector<Descriptor> cmds;
+  for (int s = 0; s < a.streams; ++s) {
+    Descriptor d = whole(DescKind::smmu_cfgi_cd);
+    d.device = a.device;
+    cmds.push_back(d);
+  }
+  add(out, a.iommu, std::move(cmds));
+}
+
+// arm_smmu_atc_inv_master(master, ssid): CMD_ATC_INV for the PASID, whole range, per stream ID + CMD_SYNC.
+static void smmu_atc_inv_master(const Attachment& a, FlushPlan& out) {
+  if (!a.ats) return;
+  add(out, a.iommu, std::vector<Descriptor>(static_cast<std::size_t>(a.streams), whole(DescKind::smmu_atc_inv, a.device)));
+}
+
 void plan_smmu_bind(const Attachment& a, const AttachResult& r, FlushPlan& out) {
-  if (r.new_handle) add(out, a.iommu, {whole(DescKind::smmu_cfgi_cd)});
+  if (!r.new_handle) return;
+  // arm_smmu_write_entry() makes an invalid CD valid in two steps, each synced: qwords 1..3 first, then
+  // qword 0 with V set.
+  smmu_sync_cd(a, out);
+  smmu_sync_cd(a, out);
+  smmu_atc_inv_master(a, out);  // arm_smmu_attach_commit(): the PASID's stale ATC entries go
 }
 
 void plan_smmu_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) {
   if (!r.last_user) return;
-  add(out, a.iommu, {whole(DescKind::smmu_cfgi_cd)});
-  if (r.freed) add(out, a.iommu, {whole(DescKind::smmu_tlbi_asid)});
+  // arm_smmu_clear_cd(): valid -> invalid, again two synced steps (qword 0 first, then the rest).
+  smmu_sync_cd(a, out);
+  smmu_sync_cd(a, out);
+  smmu_atc_inv_master(a, out);
+  if (r.freed) add(out, a.iommu, {whole(DescKind::smmu_tlbi_asid)});  // arm_smmu_sva_domain_free()
 }
 
-void plan_amd_bind(const Attachment& a, const AttachResult& r, FlushPlan& out) {
-  if (r.new_handle) add(out, a.iommu, {whole(DescKind::amd_inv_dte)});
-}
-
-void plan_amd_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) {
-  if (!r.last_user) return;
-  add(out, a.iommu, {whole(DescKind::amd_inv_dte)});
+// amd/pasid.c: iommu_sva_set_dev_pasid() -> amd_iommu_set_gcr3() and remove_dev_pasid() ->
+// amd_iommu_clear_gcr3() both end in update_gcr3() -> amd_iommu_dev_flush_pasid_all(): the PASID's
+// IOMMU pages, the device IOTLB (ATS) and a completion wait. The DTE itself does not change.
+static void plan_amd_pasid_flush_all(const Attachment& a, FlushPlan& out) {
   std::vector<Descriptor> flush{whole(DescKind::amd_inv_iommu_pages)};
   if (a.ats) flush.push_back(whole(DescKind::amd_inv_iotlb_pages, a.device));
   add(out, a.iommu, std::move(flush));
+}
+
+void plan_amd_bind(const Attachment& a, const AttachResult& r, FlushPlan& out) {
+  if (r.new_handle) plan_amd_pasid_flush_all(a, out);
+}
+
+void plan_amd_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) {
+  if (r.last_user) plan_amd_pasid_flush_all(a, out);
 }
 
 }  // namespace svasim

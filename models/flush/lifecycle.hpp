@@ -17,13 +17,17 @@ void plan_vtd_bind(const Attachment& a, const AttachResult& r, bool caching_mode
 // (intel_drain_pasid_prq): one submission of a fenced wait, IOTLB and devTLB closed by a drain wait.
 void plan_vtd_unbind(const Attachment& a, const DetachResult& r, bool devtlb, FlushPlan& out);
 
-// SMMUv3 bind writes the context descriptor: CMD_CFGI_CD + CMD_SYNC. Unbind: CMD_CFGI_CD + CMD_SYNC for
-// the detach, and when the domain dies, TLBI by ASID + CMD_SYNC.
+// SMMUv3 (arm-smmu-v3.c, 6.11 as read). Bind (arm_smmu_set_pasid()): the CD written in two synced steps
+// (CMD_CFGI_CD per stream ID + CMD_SYNC each, arm_smmu_write_entry()), then for an ATS master CMD_ATC_INV
+// of the PASID per stream + CMD_SYNC (arm_smmu_attach_commit()). Unbind (arm_smmu_remove_dev_pasid()):
+// arm_smmu_clear_cd() in two synced steps, ATC_INV + CMD_SYNC, and when the domain dies
+// (arm_smmu_sva_domain_free()) CMD_TLBI_NH_ASID + CMD_SYNC.
 void plan_smmu_bind(const Attachment& a, const AttachResult& r, FlushPlan& out);
 void plan_smmu_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out);
 
-// AMD bind updates the GCR3 table: INVALIDATE_DEVTAB_ENTRY + COMPLETION_WAIT. Unbind:
-// INVALIDATE_DEVTAB_ENTRY + wait, then the PASID's IOMMU pages and device IOTLB + wait.
+// AMD bind and unbind each update the GCR3 table and flush the PASID (update_gcr3() ->
+// amd_iommu_dev_flush_pasid_all()): INVALIDATE_IOMMU_PAGES (all) + INVALIDATE_IOTLB_PAGES (ATS) +
+// COMPLETION_WAIT; no INVALIDATE_DEVTAB_ENTRY (the device table entry does not change).
 void plan_amd_bind(const Attachment& a, const AttachResult& r, FlushPlan& out);
 void plan_amd_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out);
 

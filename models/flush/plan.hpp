@@ -19,10 +19,9 @@ enum class DescKind {
   smmu_atc_inv,        // SMMUv3 CMD_ATC_INV for one stream -> one ATS Invalidate Request
   amd_inv_iommu_pages, // AMD INVALIDATE_IOMMU_PAGES
   amd_inv_iotlb_pages, // AMD INVALIDATE_IOTLB_PAGES (device IOTLB) -> one ATS Invalidate Request
-  // Configuration caches, touched by bind and unbind:
+  // Configuration caches, touched by bind and unbind (AMD flushes no DTE for a PASID bind):
   vtd_pasid_cache,     // VT-d PASID-cache invalidation (PASID-table entry changed)
   smmu_cfgi_cd,        // SMMUv3 CMD_CFGI_CD (context descriptor changed)
-  amd_inv_dte,         // AMD INVALIDATE_DEVTAB_ENTRY (device table entry / GCR3 changed)
 };
 
 const char* to_string(DescKind k);
@@ -59,6 +58,11 @@ struct Submission {
   bool wait = true;
   bool operator==(const Submission&) const = default;
 };
+
+// Whether command `index` of `s` (index == descs.size() is its wait) is the last one written.
+inline bool is_last_command(const Submission& s, std::size_t index) {
+  return index == (s.wait || s.descs.empty() ? s.descs.size() : s.descs.size() - 1);
+}
 
 // The ordered submissions of one invalidation. The CPU thread issues them one after another.
 struct FlushPlan {

@@ -1,6 +1,9 @@
-// AMD IOMMU command buffer (amd/iommu.c iommu_queue_command(), iommu_completion_wait()): commands written
-// under iommu->lock, the completion wait polled without it (wait_on_sem()). After a completion-wait
-// time-out the driver reports it and goes on: no retry.
+// AMD IOMMU command buffer (amd/iommu.c, Linux 6.10-6.15 as read): iommu_queue_command() takes
+// iommu->lock (a raw spinlock, irqs off) per command, and copy_cmd_to_buffer() writes the tail register
+// after every command, so a device flush of INVALIDATE_IOMMU_PAGES + INVALIDATE_IOTLB_PAGES +
+// COMPLETION_WAIT is three tail writes (three VM exits in a guest). iommu_completion_wait() queues the
+// COMPLETION_WAIT and polls it (wait_on_sem()) with iommu->lock held throughout: every other CPU's
+// command to that IOMMU waits for the whole wait. After a time-out the driver reports it and goes on.
 #include "models/flush/lifecycle.hpp"
 #include "models/queue/queue_discipline.hpp"
 
@@ -17,14 +20,21 @@ public:
   explicit AmdCmdbuf(const Params& p) : timeout_ns_(p.get("amd.completion_timeout_ns")) {}
 
   void issue(QueueOps& q) const override {
-    q.lock();
-    q.write_and_ring();
-    q.unlock();
-    if (!q.submission().wait) return;
+    const Submission& s = q.submission();
+    for (std::size_t i = 0; i < s.descs.size(); ++i) {  // iommu_queue_command() per command
+      q.lock();
+      q.write_command_and_ring(i);
+      q.unlock();
+    }
+    if (!s.wait) return;
+    q.lock();  // iommu_completion_wait(): the lock is held across wait_on_sem()
+    q.write_command_and_ring(s.descs.size());
     q.wait_for_status();
-    if (q.aborted()) q.resubmit(false);  // reported, not retried
+    q.unlock();
+    if (q.aborted()) q.resubmit(false);  // "Completion-Wait loop timed out": reported, not retried
   }
   double ats_timeout_ns() const override { return timeout_ns_; }
+  const char* submit_call() const override { return "iommu_queue_command"; }
   void plan_bind(const Attachment& a, const AttachResult& r, bool, FlushPlan& out) const override {
     plan_amd_bind(a, r, out);
   }
@@ -41,8 +51,8 @@ std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique
 }  // namespace
 
 SVASIM_REGISTER(QueueDiscipline, "amd-cmdbuf", make,
-                {.description = "AMD command buffer: commands written under iommu->lock, completion wait polled "
-                                "without it; a time-out is reported, not retried",
+                {.description = "AMD command buffer: iommu->lock and a tail write per command, the completion wait "
+                                "polled with iommu->lock held; a time-out is reported, not retried",
                  .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "amd.completion_timeout_ns"}});
 
 }  // namespace svasim

@@ -27,6 +27,9 @@ public:
   virtual void take_ring_slots(int needed) = 0;
   virtual void reclaim_ring_slots(int n) = 0;  // reclaim_free_desc(): the submission's slots come back
   virtual void write_and_ring() = 0;    // copy the descriptors (and the wait) and write the tail register
+  // Copy command `index` (index == descs.size(): the wait) and write the tail register after it, as drivers
+  // that ring per command do (AMD copy_cmd_to_buffer()); the IOMMU sees the submission with its last command.
+  virtual void write_command_and_ring(std::size_t index) = 0;
   virtual void wait_for_status() = 0;   // spin until the wait's status write is seen
   virtual bool aborted() = 0;           // the wait completed with a time-out; clears the mark
   virtual bool target_gone() = 0;       // a device the submission invalidates is no longer present
@@ -47,6 +50,8 @@ public:
   virtual void issue(QueueOps& ops) const = 0;
   // The hardware's time-out for unanswered ATS invalidations (VT-d ITE, CMD_SYNC poll, completion wait).
   virtual double ats_timeout_ns() const = 0;
+  // The driver function one submission is (qi_submit_sync, arm_smmu_cmdq_issue_cmdlist, ...), for text.
+  virtual const char* submit_call() const = 0;
   // Queue work of a bind (after the domain attach) and of an unbind (models/flush/lifecycle.hpp).
   virtual void plan_bind(const Attachment& a, const AttachResult& r, bool caching_mode, FlushPlan& out) const = 0;
   virtual void plan_unbind(const Attachment& a, const DetachResult& r, bool caching_mode, FlushPlan& out) const = 0;

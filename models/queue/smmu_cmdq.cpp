@@ -26,6 +26,7 @@ public:
     }
   }
   double ats_timeout_ns() const override { return timeout_ns_; }
+  const char* submit_call() const override { return "arm_smmu_cmdq_issue_cmdlist"; }
   void plan_bind(const Attachment& a, const AttachResult& r, bool, FlushPlan& out) const override {
     plan_smmu_bind(a, r, out);
   }

@@ -52,6 +52,7 @@ public:
     }
   }
   double ats_timeout_ns() const override { return timeout_ns_; }
+  const char* submit_call() const override { return "qi_submit_sync"; }
   void plan_bind(const Attachment& a, const AttachResult& r, bool caching_mode, FlushPlan& out) const override {
     plan_vtd_bind(a, r, caching_mode, out);
   }

@@ -523,7 +523,8 @@ TEST_CASE("validate --seed rejects values that are not a non-negative integer", 
 
 TEST_CASE("svasim --help and the --help of each subcommand exit 0 and list their options", "[cli][help]") {
   const std::map<std::string, std::vector<std::string>> expected{
-      {"", {"run", "validate", "list", "bench", "--version", "--cfg=", "--log="}},
+      {"", {"run", "validate", "plan", "list", "bench", "--version", "--cfg=", "--log="}},
+      {"plan", {"scenario", "--set", "--profile", "--range", "--kind", "--process", "Exit codes"}},
       {"run", {"scenario", "--set", "--seed", "--profile", "-o,--output", "-q,--quiet", "Exit codes"}},
       {"validate", {"scenario", "--set", "--seed", "--profile", "Exit codes"}},
       {"list", {"--markdown"}},
@@ -662,6 +663,23 @@ TEST_CASE("SimGrid --cfg and --log flags pass through to the engine", "[cli][sim
   }
 }
 
+// SimGrid's tracing makes a container per link when the link is sealed; sealing links before their zone made a
+// second one ("container cpu0--dmar0 already present in all_containers_").
+TEST_CASE("SimGrid's own tracing writes a Paje trace naming svasim's links", "[cli][simgrid]") {
+  TempDir tmp;
+  const fs::path trace = tmp / "run.trace";
+  const RunResult r = run_svasim(concat({"run", kSeed, "-q", "-o", (tmp / "r.json").string(), "--cfg=tracing:yes",
+                                         "--cfg=tracing/platform:yes", "--cfg=tracing/uncategorized:yes",
+                                         "--cfg=tracing/filename:" + trace.string()},
+                                        kShort),
+                                 tmp.path());
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  const std::string text = read_file(trace);
+  CHECK_THAT(text, Contains("cpu0--dmar0"));
+  CHECK_THAT(text, Contains("dsa3--read-request"));
+}
+
 TEST_CASE("an unknown SimGrid --cfg key is bad input: exit 2 and nothing written", "[cli][simgrid]") {
   TempDir tmp;
   const fs::path out_dir = tmp / "out";
@@ -689,4 +707,70 @@ TEST_CASE("bench phases run and print their figures", "[cli][bench]") {
     CHECK(j["wall_s"].get<double>() > 0);  // figures are printed, never judged here
     CHECK(j["activities"].get<std::uint64_t>() > 0);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// svasim plan
+// ---------------------------------------------------------------------------------------------------
+
+TEST_CASE("plan prints every profile's descriptors and a table; 6.12 and 6.14 differ on interleaved binds", "[cli][plan]") {
+  TempDir tmp;
+  const RunResult all = run_svasim({"plan", kSeed, "--range", "0,2"}, tmp.path());
+  INFO(all.describe());
+  REQUIRE(all.exit_code == 0);
+  for (const std::string& profile : kProfiles) CHECK_THAT(all.out, Contains("== " + profile + ": "));
+  CHECK_THAT(all.out, Contains("p_dev_tlb_inv_dsc dsa0 addr 0 am 1 (2 pages)"));
+  CHECK_THAT(all.out, Contains("CMD_SYNC"));
+  CHECK_THAT(all.out, Contains("COMPLETION_WAIT"));
+
+  // cache_tag_assign(): 6.12 interleaves the two IOMMUs' tags (a submission per change of IOMMU), 6.14 groups them.
+  const RunResult mixed = run_svasim({"plan", source_path("scenarios/interleaved-2iommu.json"), "--profile",
+                                      "linux-6.12-vtd,linux-6.14-vtd"}, tmp.path());
+  INFO(mixed.describe());
+  REQUIRE(mixed.exit_code == 0);
+  CHECK_THAT(mixed.out, Contains("flush: 8 qi_submit_sync"));
+  CHECK_THAT(mixed.out, Contains("flush: 2 qi_submit_sync"));
+}
+
+TEST_CASE("plan refuses a bad range, kind or process with exit 2 and the option's name", "[cli][plan]") {
+  TempDir tmp;
+  for (const auto& [args, option] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--range", "0"}, "--range"},
+           {{"--range", "0,0"}, "--range"},
+           {{"--range", "262143,2"}, "--range"},
+           {{"--range", "0x,1"}, "--range"},
+           {{"--kind", "reclaim", "--range", "all"}, "--kind"},
+           {{"--kind", "fork"}, "--kind"},
+           {{"--process", "nobody"}, "--process"}}) {
+    std::vector<std::string> cmd{"plan", kSeed, "--profile", "linux-6.12-vtd"};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    const RunResult r = run_svasim(cmd, tmp.path());
+    INFO(r.describe());
+    CHECK(r.exit_code == kBadInput);
+    CHECK_THAT(r.err, StartsWith("svasim: error: " + option + ": "));
+    CHECK(r.out.empty());
+  }
+}
+
+// The README shows `svasim plan` on the quick start's scenario; it must be what svasim prints today.
+TEST_CASE("the README's svasim plan output for the seed scenario is current", "[cli][plan][docs]") {
+  const std::string readme = read_file(source_path("README.md"));
+  const std::string begin = "<!-- plan-seed:begin -->\n```\n", end = "```\n<!-- plan-seed:end -->";
+  const auto b = readme.find(begin), e = readme.find(end);
+  REQUIRE(b != std::string::npos);
+  REQUIRE(e != std::string::npos);
+  TempDir tmp;
+  const RunResult r = run_svasim({"plan", source_path("scenarios/seed-4dev-1iommu.json")}, tmp.path());
+  REQUIRE(r.exit_code == 0);
+  // Compared line by line so a failure shows the first line that differs.
+  std::istringstream shown(readme.substr(b + begin.size(), e - b - begin.size())), actual(r.out);
+  std::string want, got;
+  int line = 0;
+  while (std::getline(actual, got)) {
+    ++line;
+    INFO("line " << line << " (regenerate with: svasim plan scenarios/seed-4dev-1iommu.json)");
+    REQUIRE(std::getline(shown, want));
+    REQUIRE(want == got);
+  }
+  CHECK_FALSE(std::getline(shown, want));
 }

@@ -2,6 +2,7 @@
 // told (models/mm), so the same unmap gives different descriptors per kernel path.
 #include <catch2/catch.hpp>
 
+#include "models/explore/plan_explorer.hpp"
 #include "simulate.hpp"
 
 using namespace svasim;
@@ -47,4 +48,31 @@ TEST_CASE("x86: reclaiming 3 pages tells the driver three times to flush everyth
   CHECK(st.unmaps == 1);
   CHECK(st.total.iotlb_invalidations == 3 * 2);
   CHECK(st.total.devtlb_invalidations == 3 * 2);
+}
+
+// svasim plan composes the models without SimGrid; a run of one unmap must submit exactly what it prints.
+namespace {
+void check_plan_matches_run(const std::string& profile, std::uint64_t pages) {
+  Costs c;
+  const nlohmann::json doc = generated_scenario(profile, 2, 3, c, nlohmann::json::array({0}), pages);
+  const Scenario s = scenario_from_json(doc, "<test>");
+  const std::uint64_t first = 4096;  // generated_scenario's start_page
+  const ExploredPlan p = explore_plan(s, 0, {first << kPageShift, (first + pages) << kPageShift}, UnmapKind::munmap);
+  const PlanTotals t = totals(p.unmap);
+  const Stats st = simulate(doc);
+  REQUIRE(st.unmaps == 1);
+  CHECK(st.total.submissions == t.submissions);
+  CHECK(st.total.descriptors == t.descriptors);
+  CHECK(st.total.iotlb_invalidations == t.iotlb);
+  CHECK(st.total.devtlb_invalidations == t.devtlb);
+  CHECK(st.total.invalidation_waits == t.waits);
+}
+}  // namespace
+
+TEST_CASE("arch: svasim plan's flush of 40 pages is what a 6.12 VT-d run submits", "[sim][arch][explore]") {
+  check_plan_matches_run("linux-6.12-vtd", 40);
+}
+
+TEST_CASE("arch: svasim plan's flush of 100 pages is what an SMMUv3 run submits", "[sim][arch][explore]") {
+  check_plan_matches_run("linux-6.11-smmuv3", 100);
 }

@@ -40,10 +40,27 @@ TEST_CASE("lifecycle: VT-d in a guest: caching mode makes the bind two exits", "
   CHECK(st.total.vm_exits == st.total.submissions);
 }
 
-TEST_CASE("lifecycle: SMMUv3: CD invalidation on bind; CD invalidation and TLBI by ASID when the domain dies", "[sim][lifecycle]") {
+// arm-smmu-v3.c (6.11): arm_smmu_set_pasid() writes the CD in two synced steps and arm_smmu_attach_commit()
+// invalidates the PASID's ATC; arm_smmu_remove_dev_pasid() clears the CD in two steps and invalidates the ATC;
+// arm_smmu_sva_domain_free() flushes the ASID.
+TEST_CASE("lifecycle: SMMUv3: two CD syncs and an ATC_INV on bind; the same on unbind, and TLBI by ASID when the domain dies", "[sim][lifecycle]") {
   const Stats st = simulate(bind_unbind("linux-6.11-smmuv3"));
-  CHECK(st.total.submissions == 1 + 2);
-  CHECK(st.total.invalidation_waits == 3);
+  CHECK(st.total.submissions == 3 + 4);
+  CHECK(st.total.invalidation_waits == 7);
+  CHECK(st.total.devtlb_invalidations == 2);
+  CHECK(st.total.iotlb_invalidations == 1);
+}
+
+// amd/pasid.c: bind and unbind each end in amd_iommu_dev_flush_pasid_all(); three tail writes each.
+TEST_CASE("lifecycle: AMD: bind and unbind each flush the PASID once; in a guest each command exits", "[sim][lifecycle]") {
+  json doc = bind_unbind("linux-6.10-amd");
+  doc["environment"] = "guest-emulated-viommu";
+  const Stats st = simulate(doc);
+  CHECK(st.binds == 1);
+  CHECK(st.unbinds == 1);
+  CHECK(st.total.submissions == 2);
+  CHECK(st.total.devtlb_invalidations == 2);
+  CHECK(st.total.vm_exits == 2 * 3);
 }
 
 TEST_CASE("lifecycle: churn keeps domains alive exactly while devices are bound and stays deterministic", "[sim][lifecycle]") {

@@ -106,3 +106,21 @@ TEST_CASE("queue: 6.12 flushes of one domain serialise on its cache_lock", "[sim
   CHECK(static_cast<double>(st.domain_lock_wait.max()) == Approx(batch).margin(2));
   CHECK(st.total.queue_lock_wait_ns == 0);
 }
+
+// amd/iommu.c iommu_completion_wait(): iommu->lock is held across wait_on_sem(), so a second process's
+// commands to the same IOMMU wait for the first one's whole completion wait (its ATS round trip), though
+// their domains differ (no sva_pdom->lock in common).
+TEST_CASE("queue: AMD holds iommu->lock across the completion wait: another process's flush waits for it", "[sim][queue]") {
+  Costs c;
+  json doc = generated_scenario("linux-6.10-amd", 1, 1, c);
+  doc["processes"].push_back({{"name", "other"}, {"bind", "all"}});
+  json second = doc["workload"]["unmaps"][0];
+  second["process"] = "other";
+  second["cpu"] = 1;
+  doc["workload"]["unmaps"].push_back(second);
+  const Stats st = simulate(doc);
+  REQUIRE(st.unmaps == 2);
+  CHECK(st.domain_lock_wait.max() == 0);  // two domains: no common domain lock
+  CHECK(static_cast<double>(st.queue_lock_wait.max()) >= c.ats_round_trip());
+  CHECK(static_cast<double>(st.unmap_latency.max()) >= 2 * c.ats_round_trip());
+}

@@ -10,8 +10,10 @@
 #include "models/domain/domain_sharing.hpp"
 #include "models/flush/planner.hpp"
 #include "models/flush/vtd_tags.hpp"
+#include "unit_helpers.hpp"
 
 using namespace svasim;
+using svasim::test::profile_params;
 
 namespace {
 
@@ -211,14 +213,6 @@ TEST_CASE("qi_batch: the walk flushes at every change of IOMMU", "[flush]") {
 }
 
 // The parameters a profile fixes, as the scenario loader applies them.
-Params profile_params(const std::string& profile) {
-  const ModelEntry* e = Catalog::instance().find("profile", profile);
-  REQUIRE(e);
-  Params p;
-  for (const auto& [name, value] : e->info.overrides) p.set(name, value, "/profile");
-  return p;
-}
-
 // cache_tag_assign(), intel/cache.c: list_add_tail(&tag->node, &domain->cache_tags) in v6.10-v6.13;
 // from v6.14 (acf5d49aaf86) list_add(&tag->node, prev) after the last tag of the same IOMMU.
 // qi_batch_add_desc() flushes the batch whenever the walk in cache_tag_flush_range() meets another IOMMU.

@@ -5,16 +5,13 @@
 
 #include "core/footprint.hpp"
 #include "core/scenario.hpp"
+#include "unit_helpers.hpp"
 
 using namespace svasim;
+using svasim::test::seed_doc;
 using nlohmann::json;
 
 namespace {
-
-json seed_doc() {
-  std::ifstream in(std::string(SVASIM_SOURCE_DIR) + "/scenarios/seed-4dev-1iommu.json");
-  return json::parse(in);
-}
 
 Footprint estimate(json doc) { return estimate_footprint(scenario_from_json(std::move(doc), "seed.json", {})); }
 

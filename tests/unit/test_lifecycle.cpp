@@ -5,6 +5,7 @@
 #include "models/flush/lifecycle.hpp"
 #include "models/queue/queue_discipline.hpp"
 #include "core/registry.hpp"
+#include "unit_helpers.hpp"
 
 using namespace svasim;
 
@@ -84,26 +85,61 @@ TEST_CASE("lifecycle: VT-d bind costs two submissions only in caching mode; unbi
   CHECK(no_pri.submissions.size() == 3);
 }
 
-TEST_CASE("lifecycle: SMMUv3 and AMD bind and unbind submissions", "[lifecycle]") {
+// arm-smmu-v3.c (6.11 as read): arm_smmu_set_pasid() -> arm_smmu_write_cd_entry() -> arm_smmu_write_entry() syncs
+// an invalid -> valid CD in two steps (arm_smmu_sync_cd(): CMD_CFGI_CD per SID + CMD_SYNC), then
+// arm_smmu_attach_commit() -> arm_smmu_atc_inv_master(); arm_smmu_remove_dev_pasid() -> arm_smmu_clear_cd() (two
+// steps) + arm_smmu_atc_inv_master(); arm_smmu_sva_domain_free() -> arm_smmu_tlb_inv_asid().
+TEST_CASE("lifecycle: SMMUv3 bind and unbind write the CD in two synced steps and invalidate the ATC", "[lifecycle]") {
   auto sharing = make_domain_sharing("per-mm-iommu");
   DomainTable t(*sharing);
-  const Attachment a = dev(0, 0), b = dev(1, 0);
-  FlushPlan bind, detach_shared, detach_last;
+  Attachment a = dev(0, 0), b = dev(1, 0, false, false);
+  a.streams = 3;
+  FlushPlan bind, bind_no_ats, detach_shared, detach_last;
   plan_smmu_bind(a, t.attach(a), bind);
-  t.attach(b);
-  CHECK(bind.submissions.size() == 1);  // CFGI_CD + SYNC
+  plan_smmu_bind(b, t.attach(b), bind_no_ats);
+  REQUIRE(bind.submissions.size() == 3);
+  for (int step : {0, 1}) {
+    CHECK(bind.submissions[step].descs.size() == 3);  // one CMD_CFGI_CD per stream ID
+    CHECK(bind.submissions[step].descs[0].kind == DescKind::smmu_cfgi_cd);
+  }
+  CHECK(bind.devtlb_count() == 3);  // CMD_ATC_INV per stream ID
+  CHECK(bind_no_ats.submissions.size() == 2);
+  CHECK(bind_no_ats.devtlb_count() == 0);
   plan_smmu_unbind(a, t.detach(0), detach_shared);
-  CHECK(detach_shared.submissions.size() == 1);  // the domain lives on: no TLBI by ASID
+  CHECK(detach_shared.submissions.size() == 3);  // the domain lives on: no TLBI by ASID
+  CHECK(detach_shared.iotlb_count() == 0);
   plan_smmu_unbind(b, t.detach(1), detach_last);
-  CHECK(detach_last.submissions.size() == 2);
-  CHECK(detach_last.iotlb_count() == 1);
+  REQUIRE(detach_last.submissions.size() == 3);  // two CD steps, no ATC (no ATS), TLBI_NH_ASID
+  CHECK(detach_last.submissions.back().descs == std::vector<Descriptor>{Descriptor{DescKind::smmu_tlbi_asid, -1, 0, kMaxAgawPfnWidth, true}});
+  for (const auto& sub : bind.submissions) CHECK(sub.wait);
+}
 
-  FlushPlan amd_bind, amd_unbind;
-  plan_amd_bind(a, t.attach(a), amd_bind);
-  plan_amd_unbind(a, t.detach(0), amd_unbind);
-  CHECK(amd_bind.submissions.size() == 1);
-  CHECK(amd_unbind.submissions.size() == 2);
-  CHECK(amd_unbind.devtlb_count() == 1);
+// amd/pasid.c (6.10-6.15 as read): iommu_sva_set_dev_pasid() -> amd_iommu_set_gcr3() and remove_dev_pasid() ->
+// amd_iommu_clear_gcr3() both reach update_gcr3() -> amd_iommu_dev_flush_pasid_all(): INVALIDATE_IOMMU_PAGES for
+// the whole PASID, INVALIDATE_IOTLB_PAGES for an ATS device, COMPLETION_WAIT. No INVALIDATE_DEVTAB_ENTRY: the
+// device table entry does not change when a PASID is bound.
+TEST_CASE("lifecycle: AMD bind and unbind are each one whole-PASID flush (update_gcr3)", "[lifecycle]") {
+  auto sharing = make_domain_sharing("per-mm");
+  DomainTable t(*sharing);
+  const Attachment a = dev(0, 0), no_ats = dev(1, 0, false, false);
+  for (const Attachment& x : {a, no_ats}) {
+    FlushPlan bind, unbind;
+    plan_amd_bind(x, t.attach(x), bind);
+    REQUIRE(bind.submissions.size() == 1);
+    CHECK(bind.submissions[0].wait);
+    CHECK(bind.iotlb_count() == 1);
+    CHECK(bind.devtlb_count() == (x.ats ? 1u : 0u));
+    for (const Descriptor& d : bind.submissions[0].descs) CHECK(d.whole_pasid);
+    plan_amd_unbind(x, t.detach(x.device), unbind);
+    CHECK(unbind.submissions == bind.submissions);
+  }
+  // A second user of a bound device's handle changes nothing in the GCR3 table.
+  FlushPlan again, first_of_two;
+  plan_amd_bind(a, t.attach(a), again);
+  plan_amd_bind(a, t.attach(a), again);
+  CHECK(again.submissions.size() == 1);
+  plan_amd_unbind(a, t.detach(0), first_of_two);
+  CHECK(first_of_two.submissions.empty());
 }
 
 // intel_pasid_tear_down_entry() (intel/pasid.c): up to 6.11 "Device IOTLB doesn't need to be flushed in caching
@@ -111,9 +147,7 @@ TEST_CASE("lifecycle: SMMUv3 and AMD bind and unbind submissions", "[lifecycle]"
 // flush' (6.12) always sends it.
 TEST_CASE("lifecycle: a guest's VT-d unbind skips the devTLB up to 6.11 and sends it from 6.12", "[lifecycle]") {
   auto devtlbs = [](const std::string& profile, bool caching_mode) {
-    Params p;
-    for (const auto& [name, value] : Catalog::instance().find("profile", profile)->info.overrides) p.set(name, value, "/profile");
-    const auto queue = QueueDiscipline::factory().make("vtd-qi", p);
+    const auto queue = QueueDiscipline::factory().make("vtd-qi", test::profile_params(profile));
     auto sharing = make_domain_sharing("per-mm");
     DomainTable t(*sharing);
     const Attachment a = dev(0, 0, true, false);

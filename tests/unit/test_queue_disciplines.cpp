@@ -28,6 +28,9 @@ struct Recorder final : QueueOps, VmmOps {
   void take_ring_slots(int n) override { steps.push_back("take " + std::to_string(n)); }
   void reclaim_ring_slots(int n) override { steps.push_back("reclaim " + std::to_string(n)); }
   void write_and_ring() override { steps.push_back("write"); }
+  void write_command_and_ring(std::size_t i) override {
+    steps.push_back(i < sub.descs.size() ? "write " + std::string(to_string(sub.descs[i].kind)) : "write wait");
+  }
   void wait_for_status() override { steps.push_back("wait"); }
   bool aborted() override { return timeouts-- > 0; }
   bool target_gone() override { return gone; }
@@ -82,14 +85,20 @@ TEST_CASE("queue smmu-cmdq: lock-free, a batch without CMD_SYNC is not waited fo
   CHECK(stuck.steps == Steps{"write", "wait", "resubmit", "write", "wait", "fail"});
 }
 
-TEST_CASE("queue amd-cmdbuf: commands under iommu->lock, completion wait without it, a time-out reported", "[queue]") {
+// amd/iommu.c (6.10-6.15 as read): iommu_queue_command() takes iommu->lock per command and copy_cmd_to_buffer()
+// writes MMIO_CMD_TAIL_OFFSET after each; iommu_completion_wait() holds iommu->lock across wait_on_sem().
+TEST_CASE("queue amd-cmdbuf: a tail write per command under iommu->lock, the completion wait polled holding it", "[queue]") {
   Recorder r;
+  r.sub = Submission{0, {Descriptor{DescKind::amd_inv_iommu_pages}, Descriptor{DescKind::amd_inv_iotlb_pages, 1}}, true};
   queue("amd-cmdbuf")->issue(r);
-  CHECK(r.steps == Steps{"lock", "write", "unlock", "wait"});
+  CHECK(r.steps == Steps{"lock", "write amd_inv_iommu_pages", "unlock", "lock", "write amd_inv_iotlb_pages", "unlock",
+                         "lock", "write wait", "wait", "unlock"});
   Recorder stuck;
+  stuck.sub = r.sub;
   stuck.timeouts = 5;
   queue("amd-cmdbuf")->issue(stuck);
-  CHECK(stuck.steps == Steps{"lock", "write", "unlock", "wait", "fail"});
+  CHECK(stuck.steps.back() == "fail");  // "Completion-Wait loop timed out": reported, never resubmitted
+  CHECK(std::count(stuck.steps.begin(), stuck.steps.end(), "write wait") == 1);
 }
 
 TEST_CASE("queue: a time-out at the end of the run is abandoned, not retried", "[queue]") {

@@ -4,16 +4,13 @@
 
 #include "core/error.hpp"
 #include "core/scenario.hpp"
+#include "unit_helpers.hpp"
 
 using namespace svasim;
+using svasim::test::seed_doc;
 using nlohmann::json;
 
 namespace {
-
-json seed_doc() {
-  std::ifstream in(std::string(SVASIM_SOURCE_DIR) + "/scenarios/seed-4dev-1iommu.json");
-  return json::parse(in);
-}
 
 Scenario load(json doc, Overrides o = {}) {
   return scenario_from_json(std::move(doc), "seed.json", o);

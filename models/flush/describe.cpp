@@ -1,0 +1,78 @@
+#include "models/flush/describe.hpp"
+
+#include <cstdio>
+
+namespace svasim {
+
+namespace {
+
+enum class Family { vtd, smmu, amd };
+
+Family family_of(DescKind k) {
+  switch (k) {
+    case DescKind::vtd_piotlb:
+    case DescKind::vtd_devtlb:
+    case DescKind::vtd_pasid_cache: return Family::vtd;
+    case DescKind::smmu_tlbi_asid:
+    case DescKind::smmu_tlbi_va:
+    case DescKind::smmu_atc_inv:
+    case DescKind::smmu_cfgi_cd: return Family::smmu;
+    case DescKind::amd_inv_iommu_pages:
+    case DescKind::amd_inv_iotlb_pages: return Family::amd;
+  }
+  return Family::vtd;
+}
+
+const char* opcode(DescKind k) {
+  switch (k) {
+    case DescKind::vtd_piotlb: return "p_iotlb_inv_dsc";
+    case DescKind::vtd_devtlb: return "p_dev_tlb_inv_dsc";
+    case DescKind::vtd_pasid_cache: return "pc_inv_dsc";
+    case DescKind::smmu_tlbi_asid: return "CMD_TLBI_NH_ASID";
+    case DescKind::smmu_tlbi_va: return "CMD_TLBI_NH_VA";
+    case DescKind::smmu_atc_inv: return "CMD_ATC_INV";
+    case DescKind::smmu_cfgi_cd: return "CMD_CFGI_CD";
+    case DescKind::amd_inv_iommu_pages: return "INVALIDATE_IOMMU_PAGES";
+    case DescKind::amd_inv_iotlb_pages: return "INVALIDATE_IOTLB_PAGES";
+  }
+  return "?";
+}
+
+// What an address-less descriptor covers, in its family's words.
+const char* whole_scope(DescKind k) {
+  switch (family_of(k)) {
+    case Family::vtd: return "PASID-selective";
+    case Family::smmu: return "whole ASID";
+    case Family::amd: return "all pages of the PASID";
+  }
+  return "";
+}
+
+}  // namespace
+
+const char* wait_name(DescKind k) {
+  switch (family_of(k)) {
+    case Family::vtd: return "inv_wait_dsc";
+    case Family::smmu: return "CMD_SYNC";
+    case Family::amd: return "COMPLETION_WAIT";
+  }
+  return "";
+}
+
+std::string describe(const Descriptor& d, const std::vector<std::string>& device_names) {
+  std::string s = opcode(d.kind);
+  if (d.device >= 0)
+    s += " " + (static_cast<std::size_t>(d.device) < device_names.size() ? device_names[static_cast<std::size_t>(d.device)]
+                                                                        : "dev" + std::to_string(d.device));
+  // The configuration caches are per PASID / context descriptor: no address.
+  if (d.kind == DescKind::vtd_pasid_cache || d.kind == DescKind::smmu_cfgi_cd)
+    return s;
+  if (d.whole_pasid) return s + " " + whole_scope(d.kind);
+  if (d.mask >= kMaxAgawPfnWidth) return s + " whole address space";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, " addr %#llx %s %u (%llu page%s)", static_cast<unsigned long long>(d.addr),
+                family_of(d.kind) == Family::vtd ? "am" : "size order", d.mask, 1ULL << d.mask, d.mask ? "s" : "");
+  return s + buf;
+}
+
+}  // namespace svasim
