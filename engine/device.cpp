@@ -14,7 +14,7 @@ namespace sg4 = simgrid::s4u;
 namespace {
 
 bool covers(const AtsRequest& r, const InflightDma& f) {
-  return f.pasid == r.pasid && (r.whole || (f.start < r.end && r.start < f.end));
+  return (r.all_pasids || f.pasid == r.pasid) && (r.whole || (f.start < r.end && r.start < f.end));
 }
 
 // How many answered invalidations the stale-translation check remembers per device; a DMA older than
@@ -38,7 +38,9 @@ void device_ats_responder(World& w, int device) {
       continue;
     }
     if (dev.atc) {
-      if (r->whole)
+      if (r->all_pasids)
+        dev.atc->invalidate_all();  // only ever with the whole address space (models/flush/plan.hpp)
+      else if (r->whole)
         dev.atc->invalidate_scope(r->pasid);
       else
         dev.atc->invalidate_range(r->pasid, r->start, r->end);
@@ -61,7 +63,7 @@ void device_ats_responder(World& w, int device) {
         --dev.invalidations_waiting;
       }
     }
-    dev.answered.push_back({r->pasid, r->start, r->end, r->whole, arrived, sg4::Engine::get_clock()});
+    dev.answered.push_back({r->pasid, r->start, r->end, r->whole, r->all_pasids, arrived, sg4::Engine::get_clock()});
     if (dev.answered.size() > kAnsweredMemory) dev.answered.pop_front();
     w.send(q.ats_done, r, w.timing.ats_msg_bytes);
   }

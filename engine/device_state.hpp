@@ -20,6 +20,7 @@ struct AtsRequest {
   std::uint32_t pasid = 0;
   std::uint64_t start = 0, end = 0;  // bytes; end exclusive
   bool whole = false;
+  bool all_pasids = false;  // no PASID in the request: every PASID's entries (with whole)
   bool aborted = false;  // the IOMMU gave up on it (time-out)
   bool dropped = false;  // the device will never answer it (stuck or removed)
 };
@@ -39,6 +40,7 @@ struct AnsweredInvalidation {
   std::uint32_t pasid = 0;
   std::uint64_t start = 0, end = 0;
   bool whole = false;
+  bool all_pasids = false;
   double arrived = 0;   // the ATC entries were dropped: translations obtained later are fresh
   double answered = 0;  // the Invalidate Completion left: the invalidation is complete
 };

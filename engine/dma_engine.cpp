@@ -268,7 +268,7 @@ private:
     // A completion must never rest on a translation obtained before an invalidation reached the
     // device when that invalidation was answered (completed) before this completion.
     for (const AnsweredInvalidation& a : dev_.answered)
-      if (r.info.used_atc && a.pasid == r.info.pasid && r.info.translated_at < a.arrived - kEpsilon &&
+      if (r.info.used_atc && (a.all_pasids || a.pasid == r.info.pasid) && r.info.translated_at < a.arrived - kEpsilon &&
           a.answered < now() - kEpsilon && (a.whole || (a.start < r.info.end && r.info.start < a.end)))
         ++stats_.dma.stale_translation_uses;
     ++stats_.dma.dma_completed;

@@ -84,7 +84,7 @@ private:
     const int tag = dev.free_itags.back();
     dev.free_itags.pop_back();
     const CoveredRange c = covered(d);
-    dev.itags[tag] = {d.device, now(), static_cast<std::uint32_t>(e->process), c.start, c.end, c.whole};
+    dev.itags[tag] = {d.device, now(), static_cast<std::uint32_t>(e->process), c.start, c.end, c.whole, d.all_pasids};
     pending_.push_back(&dev.itags[tag]);
     ++w_.stats.per_device[d.device].ats_inv_requests;
     XBT_VERB("iommu %d: ATS Invalidate Request to device %d, ITag %d", iommu_, d.device, tag);

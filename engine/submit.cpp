@@ -183,7 +183,9 @@ public:
         continue;  // configuration caches: nothing the simulation caches
       } else if (auto& atc = w_.devices[d.device].atc) {
         const auto pasid = static_cast<std::uint32_t>(e_.process);
-        if (c.whole)
+        if (d.all_pasids)
+          atc->invalidate_all();
+        else if (c.whole)
           atc->invalidate_scope(pasid);
         else
           atc->invalidate_range(pasid, c.start, c.end);

@@ -60,13 +60,15 @@ const char* wait_name(DescKind k) {
 }
 
 std::string describe(const Descriptor& d, const std::vector<std::string>& device_names) {
-  std::string s = opcode(d.kind);
+  // The non-PASID device-TLB descriptor (VT-d spec 6.5.2.5) rather than the PASID-based one.
+  std::string s = d.all_pasids && d.kind == DescKind::vtd_devtlb ? "dev_tlb_inv_dsc" : opcode(d.kind);
   if (d.device >= 0)
     s += " " + (static_cast<std::size_t>(d.device) < device_names.size() ? device_names[static_cast<std::size_t>(d.device)]
                                                                         : "dev" + std::to_string(d.device));
   // The configuration caches are per PASID / context descriptor: no address.
   if (d.kind == DescKind::vtd_pasid_cache || d.kind == DescKind::smmu_cfgi_cd)
     return s;
+  if (d.all_pasids) return s + " all PASIDs, whole address space";
   if (d.whole_pasid) return s + " " + whole_scope(d.kind);
   if (d.mask >= kMaxAgawPfnWidth) return s + " whole address space";
   char buf[96];

@@ -36,6 +36,10 @@ struct Descriptor {
   std::uint64_t addr = 0; // first byte covered (aligned as the hardware requires)
   unsigned mask = 0;      // log2 of the pages covered; kMaxAgawPfnWidth (or more) = whole address space
   bool whole_pasid = false; // PASID-selective / by-ASID / full-range: not address based
+  // A device-TLB invalidation without PASID (VT-d qi_flush_dev_iotlb(), the non-PASID device-TLB descriptor):
+  // its ATS Invalidate Request carries no PASID and removes every PASID's ATC entries. Set only with the
+  // whole address space, the one way the kernel uses it.
+  bool all_pasids = false;
   bool operator==(const Descriptor&) const = default;
 };
 

@@ -56,7 +56,9 @@ std::vector<Descriptor> tag_descriptors(const CacheTag& tag, const TagRange& r) 
     // PASID-selective (npages == -1) for flush_all, else page-selective-within-PASID with AM = mask.
     return {Descriptor{DescKind::vtd_piotlb, -1, r.addr, r.mask, r.whole}};
   }
-  const Descriptor d{DescKind::vtd_devtlb, tag.dev->device, r.addr, r.mask, r.whole};
+  // cache_tag_flush_all() flushes a DEVTLB tag with the non-PASID qi_flush_dev_iotlb(.., 0, MAX_AGAW_PFN_WIDTH)
+  // (6.10-6.11; qi_batch_add_dev_iotlb() from 6.12): every PASID's ATC entries of the device go.
+  const Descriptor d{DescKind::vtd_devtlb, tag.dev->device, r.addr, r.mask, r.whole, r.whole};
   if (tag.dev->extra_devtlb_quirk) return {d, d};
   return {d};
 }

@@ -189,3 +189,36 @@ TEST_CASE("dma: devices behind one switch share its uplink through SimGrid", "[s
     CHECK(gbps == Approx(4.0).epsilon(0.1));
   }
 }
+
+// intel/cache.c cache_tag_flush_all() (6.10+): a DEVTLB tag is flushed with the non-PASID device-TLB
+// invalidation (qi_flush_dev_iotlb(.., 0, MAX_AGAW_PFN_WIDTH)), whose ATS request carries no PASID: another
+// process's ATC entries on the same device go too. 6.9's intel_flush_svm_all() uses the PASID-based one.
+namespace {
+// "app" reads one page again and again; "other", bound to the same device, unmaps everything at 3 us.
+Stats full_flush_beside_dma(const char* profile) {
+  json dma = same_page_twice();
+  dma["count"] = 8;
+  dma["start_us"] = 0;
+  json doc = dma_doc(true, dma, json::array({{{"process", "other"}, {"arrival", {{"at_us", {3}}}}, {"full_range", true}}}));
+  doc["profile"] = profile;
+  doc["processes"].push_back({{"name", "other"}, {"bind", "all"}, {"memory", {{"pages", 1024}}}});
+  return simulate(doc);
+}
+}  // namespace
+
+TEST_CASE("dma: 6.12's full flush clears another process's ATC entries on the device (non-PASID devTLB)", "[sim][dma]") {
+  const Stats st = full_flush_beside_dma("linux-6.12-vtd");
+  REQUIRE(st.unmaps == 1);
+  REQUIRE(st.dma.dma_completed == 8);
+  CHECK(st.dma.page_faults == 0);     // app's own pages were never unmapped
+  CHECK(st.dma.atc_misses == 2);      // cold, then once more after the other process's full flush
+  CHECK(st.dma.stale_translation_uses == 0);
+}
+
+TEST_CASE("dma: 6.9's full flush is PASID-based: another process's ATC entries stay", "[sim][dma]") {
+  const Stats st = full_flush_beside_dma("linux-6.9-vtd");
+  REQUIRE(st.unmaps == 1);
+  REQUIRE(st.dma.dma_completed == 8);
+  CHECK(st.dma.atc_misses == 1);
+  CHECK(st.dma.atc_hits == 7);
+}

@@ -598,3 +598,21 @@ TEST_CASE("AMD: build_inv_address ranges", "[flush]") {
   CHECK(first({0x1234, 0x1240}) == Descriptor{DescKind::amd_inv_iommu_pages, -1, 0x1000, 0, false});
   CHECK(first(kFull) == Descriptor{DescKind::amd_inv_iommu_pages, -1, 0, 52, true});
 }
+
+// intel/cache.c cache_tag_flush_all() (6.10-6.11 and the 6.12+ qi_batch form): DEVTLB tags get the non-PASID
+// qi_flush_dev_iotlb(.., 0, MAX_AGAW_PFN_WIDTH); svm.c intel_flush_svm_all() (6.7-6.9) the PASID-based one.
+TEST_CASE("VT-d full flush: 6.10+ sends the non-PASID devTLB invalidation, 6.7-6.9 the PASID-based one", "[flush]") {
+  const UnmapRange all{0, UINT64_MAX};
+  for (const char* planner : {"vtd-cache-tags", "vtd-qi-batch"}) {
+    INFO(planner);
+    const FlushPlan plan = plan_one(*make_flush_planner(planner, Params{}), ats_devices(3), all);
+    REQUIRE(plan.devtlb_count() == 3);
+    for (const Submission& s : plan.submissions)
+      for (const Descriptor& d : s.descs) CHECK(d.all_pasids == (d.kind == DescKind::vtd_devtlb));
+    // A range flush stays PASID-based.
+    for (const Submission& s : plan_one(*make_flush_planner(planner, Params{}), ats_devices(3), kOnePage).submissions)
+      for (const Descriptor& d : s.descs) CHECK_FALSE(d.all_pasids);
+  }
+  for (const Submission& s : plan_one(*make_flush_planner("vtd-per-device", profile_params("linux-6.9-vtd")), ats_devices(3), all).submissions)
+    for (const Descriptor& d : s.descs) CHECK_FALSE(d.all_pasids);
+}
