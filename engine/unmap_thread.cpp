@@ -2,6 +2,7 @@
 // every SVA domain of the mm (arch_invalidate_secondary_tlbs), and each planned submission goes through
 // the driver's queue discipline. `--log=svasim_unmap.thres:verbose` narrates each step.
 #include <simgrid/s4u.hpp>
+#include <algorithm>
 #include <deque>
 #include <limits>
 #include <stdexcept>
@@ -76,6 +77,7 @@ private:
     const double start = now();
     // The mm's domains at this instant (a copy: binds and unbinds may change them while we flush).
     domains_ = mm_.table->live();
+    if (w_.planner->walks_newest_first()) std::reverse(domains_.begin(), domains_.end());
     const UnmapRange range = next_range();
     XBT_VERB("unmap %zu: [%#llx, %#llx) over %zu domains", index_, static_cast<unsigned long long>(range.start),
              static_cast<unsigned long long>(range.end), domains_.size());

@@ -73,8 +73,10 @@ ExploredPlan explore_plan(const Scenario& s, int process, const UnmapRange& rang
   }
 
   arch->notifier_ranges(range, kind, proc.memory.page_shift, out.notifier_calls);
+  std::vector<SvaDomain> domains = table.live();  // as the unmap thread walks them (engine/unmap_thread.cpp)
+  if (planner->walks_newest_first()) std::reverse(domains.begin(), domains.end());
   for (const UnmapRange& call : out.notifier_calls)
-    for (const SvaDomain& dom : table.live()) {
+    for (const SvaDomain& dom : domains) {
       PlanStep step{"notifier " + range_text(call) + " on domain " + std::to_string(dom.id), {}};
       planner->plan(dom, call, step.plan);
       out.unmap.push_back(std::move(step));

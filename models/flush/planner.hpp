@@ -22,6 +22,9 @@ public:
   // (VT-d 6.10+ domain->cache_lock in cache_tag_flush_range(), AMD sva_pdom->lock), which serialises
   // CPUs flushing the same domain.
   virtual bool flush_under_domain_lock() const { return false; }
+  // Whether the mm's domains are flushed newest first (VT-d <= 6.9 walks svm->devs, a list built at its
+  // head); otherwise in creation order, each domain's notifier in registration order.
+  virtual bool walks_newest_first() const { return false; }
 };
 
 // Builds a registered planner (names come from checked scenarios). Each planner's file says which

@@ -8,8 +8,8 @@ namespace svasim {
 
 SVASIM_PARAM({.name = "vtd.full_range_pasid_selective", .unit = "bool", .default_value = 1, .max = 1, .integer = true,
               .description = "a full-range flush (0..ULONG_MAX) is one PASID-selective PIOTLB plus a full devTLB per "
-                             "device (6.8+; profile linux-6.7-vtd sets 0)",
-              .source = "intel/svm.c intel_flush_svm_all(), Linux 6.8"});
+                             "device (6.7+: e7ad6c2a4b1a landed in 6.7-rc4; 0 for earlier kernels)",
+              .source = "intel/svm.c intel_flush_svm_all(), Linux 6.7 (svm.c at 00c1d298d486)"});
 
 namespace {
 
@@ -19,9 +19,10 @@ public:
       : full_range_pasid_selective_(full_range_pasid_selective) {}
 
   void plan(const SvaDomain& domain, const UnmapRange& range, FlushPlan& out) const override {
-    // The devices are walked in the domain's attachment order (the kernel's svm->devs is built with
-    // list_add_rcu(), i.e. newest first; only the order of submissions depends on that).
-    for (const Attachment& a : domain.attachments) {
+    // intel_svm_bind_mm() / intel_svm_set_dev_pasid() add each device with list_add_rcu(&sdev->list,
+    // &svm->devs), at the head: the notifier walks the newest device first.
+    for (auto it = domain.attachments.rbegin(); it != domain.attachments.rend(); ++it) {
+      const Attachment& a = *it;
       if (range.is_full() && full_range_pasid_selective_) {
         // intel_flush_svm_all() ("iommu/vt-d: Fix incorrect cache invalidation for mm notification",
         // the fix for the [0, -1UL) flush-all range): PASID-selective PIOTLB, then a devTLB flush of
@@ -59,6 +60,10 @@ private:
     for (std::uint64_t i = 0; i < c.count; ++i)
       flush(out, a, c.first + i * (c.chunk_pages << kPageShift), c.mask, false);
   }
+
+  // One intel_svm (one notifier) per mm, whatever domains the core allocated: with 6.7's per-device
+  // domains, the newest device's flush comes first too.
+  bool walks_newest_first() const override { return true; }
 
   bool full_range_pasid_selective_;
 };

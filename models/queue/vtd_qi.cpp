@@ -28,10 +28,18 @@ SVASIM_PARAM({.name = "vtd.unbind_devtlb_in_caching_mode", .unit = "bool", .defa
                         "caching mode' check removed by 'iommu/vt-d: Remove caching mode check before devtlb flush' "
                         "(v6.12)"});
 
+SVASIM_PARAM({.name = "vtd.ite_removed_device_fails", .unit = "bool", .default_value = 1, .max = 1, .integer = true,
+              .description = "after an ITE, a submission targeting a device no longer present returns -ETIMEDOUT "
+                             "instead of being resubmitted (6.9+); 0 for 6.7, which resubmits forever",
+              .source = "intel/dmar.c qi_check_fault(): ITESID, pci_device_is_present() check, commit 80a9b50c0b9e "
+                        "(v6.9, backported to 6.8.y)"});
+
 class VtdQi final : public QueueDiscipline {
 public:
   explicit VtdQi(const Params& p)
-      : timeout_ns_(p.get("vtd.ite_timeout_ns")), devtlb_in_caching_mode_(p.get_int("vtd.unbind_devtlb_in_caching_mode") != 0) {}
+      : timeout_ns_(p.get("vtd.ite_timeout_ns")),
+        devtlb_in_caching_mode_(p.get_int("vtd.unbind_devtlb_in_caching_mode") != 0),
+        removed_device_fails_(p.get_int("vtd.ite_removed_device_fails") != 0) {}
 
   void issue(QueueOps& q) const override {
     const int slots = static_cast<int>(q.submission().descs.size()) + 1;  // the descriptors and their wait
@@ -48,7 +56,7 @@ public:
       q.reclaim_ring_slots(slots);
       q.unlock();
       if (!q.aborted()) return;
-      if (!q.resubmit(!q.target_gone())) return;
+      if (!q.resubmit(!(removed_device_fails_ && q.target_gone()))) return;
     }
   }
   double ats_timeout_ns() const override { return timeout_ns_; }
@@ -64,6 +72,7 @@ public:
 private:
   double timeout_ns_;
   bool devtlb_in_caching_mode_;
+  bool removed_device_fails_;
 };
 
 std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique<VtdQi>(p); }

@@ -40,6 +40,15 @@ TEST_CASE("faults: VT-d gives up with -ETIMEDOUT on a device that is gone", "[si
   CHECK(st.total.invalidations_failed == 1);
 }
 
+// qi_check_fault() before 80a9b50c0b9e (v6.9): no pci_device_is_present() check, every aborted wait is -EAGAIN.
+TEST_CASE("faults: 6.7 resubmits for ever to a device that is gone; the run still ends", "[sim][faults]") {
+  const Stats st = simulate(faulty("linux-6.7-vtd", {{"removed_at_us", 1}}));
+  CHECK(st.total.invalidations_failed == 0);
+  CHECK(st.total.invalidations_abandoned == 1);
+  CHECK(st.total.resubmissions >= 17);  // every ~11 us for the rest of the 200 us run
+  CHECK(st.unmaps == 1);
+}
+
 TEST_CASE("faults: a device stuck for ever leaves the CPU retrying and the run still ends", "[sim][faults]") {
   const Stats st = simulate(faulty("linux-6.9-vtd", {{"stuck_from_us", 0}}));
   CHECK(st.total.invalidations_abandoned == 1);

@@ -60,11 +60,13 @@ TEST_CASE("no binds, no domains", "[domain]") {
 
 TEST_CASE("sharing decides how often the notifier fires, not what <= 6.9 VT-d sends", "[domain]") {
   // The <= 6.9 planner works per device either way: per-device domains and one shared domain send
-  // the same submissions.
+  // the same submissions, newest device first (svm->devs; the engine walks per-device domains backwards).
   auto planner = make_flush_planner("vtd-per-device", Params{});
+  REQUIRE(planner->walks_newest_first());
   const UnmapRange r{0x400000, 0x401000};
   FlushPlan per_device, per_mm;
-  for (const auto& d : make_domain_sharing("per-device")->domains(bound())) planner->plan(d, r, per_device);
+  const auto one_each = make_domain_sharing("per-device")->domains(bound());
+  for (auto d = one_each.rbegin(); d != one_each.rend(); ++d) planner->plan(*d, r, per_device);
   for (const auto& d : make_domain_sharing("per-mm")->domains(bound())) planner->plan(d, r, per_mm);
   CHECK(per_device.submissions == per_mm.submissions);
   CHECK(per_mm.submissions.size() == 5 + 4);

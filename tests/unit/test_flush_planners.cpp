@@ -154,14 +154,16 @@ TEST_CASE("every flush planner names a registered queue discipline for its descr
 // ---------------------------------------------------------------------------------------------------
 // The seed case: 4 ATS devices behind one IOMMU, a 1-page aligned unmap
 
-TEST_CASE("seed case: linux-6.9 sends PIOTLB, devTLB per device, each its own submission", "[flush]") {
+// intel/svm.c (6.7-6.9): intel_svm_set_dev_pasid() adds each device at the head of svm->devs
+// (list_add_rcu), so the notifier flushes the newest device first.
+TEST_CASE("seed case: linux-6.9 sends PIOTLB, devTLB per device, each its own submission, newest device first", "[flush]") {
   auto plan = plan_one(*make_flush_planner("vtd-per-device", Params{}), ats_devices(4), kOnePage);
   REQUIRE(plan.submissions.size() == 8);
   for (int i = 0; i < 4; ++i) {
     const auto& p = plan.submissions[static_cast<std::size_t>(2 * i)];
     const auto& d = plan.submissions[static_cast<std::size_t>(2 * i + 1)];
     CHECK(p == Submission{0, {piotlb(kBase)}, true});
-    CHECK(d == Submission{0, {devtlb(i, kBase)}, true});
+    CHECK(d == Submission{0, {devtlb(3 - i, kBase)}, true});
   }
   CHECK(plan.iotlb_count() == 4);
   CHECK(plan.devtlb_count() == 4);
@@ -277,11 +279,11 @@ TEST_CASE("VT-d <= 6.9: a straddling range costs two chunks per device", "[flush
   auto plan = plan_one(*make_flush_planner("vtd-per-device", Params{}), ats_devices(2), pages_at(0x1ff000, 2));
   REQUIRE(plan.submissions.size() == 8);
   CHECK(plan.submissions[0].descs[0] == piotlb(0x1fe000, 1));
-  CHECK(plan.submissions[1].descs[0] == devtlb(0, 0x1fe000, 1));
+  CHECK(plan.submissions[1].descs[0] == devtlb(1, 0x1fe000, 1));  // newest device first
   CHECK(plan.submissions[2].descs[0] == piotlb(0x200000, 1));
-  CHECK(plan.submissions[3].descs[0] == devtlb(0, 0x200000, 1));
+  CHECK(plan.submissions[3].descs[0] == devtlb(1, 0x200000, 1));
   CHECK(plan.submissions[4].descs[0] == piotlb(0x1fe000, 1));
-  CHECK(plan.submissions[7].descs[0] == devtlb(1, 0x200000, 1));
+  CHECK(plan.submissions[7].descs[0] == devtlb(0, 0x200000, 1));
 }
 
 TEST_CASE("VT-d 6.10+: the same range becomes one widened block", "[flush]") {
@@ -300,27 +302,29 @@ TEST_CASE("VT-d: full-range flush", "[flush]") {
   auto whole_d = [](int dev) { return Descriptor{DescKind::vtd_devtlb, dev, 0, kMaxAgawPfnWidth, true}; };
   std::vector<Attachment> at{{0, 0, true, false, 1}, {1, 0, false, false, 1}};
 
-  SECTION("6.8-6.9: intel_flush_svm_all, PASID-selective per device") {
+  SECTION("6.7-6.9: intel_flush_svm_all, PASID-selective per device") {
     auto plan = plan_one(*make_flush_planner("vtd-per-device", Params{}), at, kFull);
-    REQUIRE(plan.submissions.size() == 3);
+    REQUIRE(plan.submissions.size() == 3);  // newest first: the non-ATS device 1, then device 0
     CHECK(plan.submissions[0].descs[0] == whole_p);
-    CHECK(plan.submissions[1].descs[0] == whole_d(0));
-    CHECK(plan.submissions[2].descs[0] == whole_p);
+    CHECK(plan.submissions[1].descs[0] == whole_p);
+    CHECK(plan.submissions[2].descs[0] == whole_d(0));
   }
-  SECTION("before 6.8: treated as the largest range, one 2^52-page chunk") {
+  SECTION("before 6.7 (e7ad6c2a4b1a, 6.7-rc4): treated as the largest range, one 2^52-page chunk") {
     auto plan = plan_one(*make_flush_planner("vtd-per-device", with("vtd.full_range_pasid_selective", 0)), at, kFull);
     REQUIRE(plan.submissions.size() == 3);
     CHECK(plan.submissions[0].descs[0] == piotlb(0, 52));
-    CHECK(plan.submissions[1].descs[0] == devtlb(0, 0, 52));
+    CHECK(plan.submissions[2].descs[0] == devtlb(0, 0, 52));
   }
-  SECTION("6.10 and 6.12: cache_tag_flush_all") {
+  SECTION("6.10 and 6.12: cache_tag_flush_all, the devTLB without PASID") {
+    Descriptor no_pasid = whole_d(0);
+    no_pasid.all_pasids = true;
     auto tags = plan_one(*make_flush_planner("vtd-cache-tags", Params{}), at, kFull);
     REQUIRE(tags.submissions.size() == 2);
     CHECK(tags.submissions[0].descs[0] == whole_p);
-    CHECK(tags.submissions[1].descs[0] == whole_d(0));
+    CHECK(tags.submissions[1].descs[0] == no_pasid);
     auto batch = plan_one(*make_flush_planner("vtd-qi-batch", Params{}), at, kFull);
     REQUIRE(batch.submissions.size() == 1);
-    CHECK(batch.submissions[0].descs == std::vector<Descriptor>{whole_p, whole_d(0)});
+    CHECK(batch.submissions[0].descs == std::vector<Descriptor>{whole_p, no_pasid});
   }
 }
 

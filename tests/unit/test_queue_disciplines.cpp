@@ -71,6 +71,19 @@ TEST_CASE("queue vtd-qi: -EAGAIN resubmits after an ITE; -ETIMEDOUT when the dev
   CHECK(gone.steps.back() == "fail");
 }
 
+// intel/dmar.c qi_check_fault(): the ITESID / pci_device_is_present() check (80a9b50c0b9e) is 6.9+; 6.7 has
+// none and answers -EAGAIN for every aborted wait, so a removed device makes qi_submit_sync() resubmit forever.
+TEST_CASE("queue vtd-qi: 6.7 resubmits after an ITE even for a removed device", "[queue]") {
+  Params p;
+  p.set("vtd.ite_removed_device_fails", 0, "/profile");
+  Recorder gone;
+  gone.timeouts = 3;
+  gone.gone = true;
+  QueueDiscipline::factory().make("vtd-qi", p)->issue(gone);
+  CHECK(std::count(gone.steps.begin(), gone.steps.end(), "write") == 4);
+  CHECK(std::count(gone.steps.begin(), gone.steps.end(), "fail") == 0);
+}
+
 TEST_CASE("queue smmu-cmdq: lock-free, a batch without CMD_SYNC is not waited for, one sync retry", "[queue]") {
   Recorder r;
   queue("smmu-cmdq")->issue(r);

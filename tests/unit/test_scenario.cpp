@@ -49,7 +49,7 @@ TEST_CASE("scenario: --profile replaces the profile and the separately named mod
   const Scenario s = load(doc, o);
   CHECK(s.domain_model == "per-device");
   CHECK(s.flush_model == "vtd-per-device");
-  CHECK(s.params.get("vtd.full_range_pasid_selective") == 0);
+  CHECK(s.params.get("vtd.unbind_devtlb_in_caching_mode") == 0);
 }
 
 TEST_CASE("scenario: models override the profile's choice one by one", "[scenario]") {
