@@ -120,6 +120,7 @@ std::string format_run(const RunResults& r) {
   if (lifecycle) {
     o << latency_row("bind", r.latency.bind);
     o << latency_row("unbind", r.latency.unbind);
+    if (r.latency.sva_lock_wait.max_ns > 0) o << latency_row("iommu_sva_lock wait", r.latency.sva_lock_wait);
   }
   if (r.has_dma()) translation_section(o, r);
 

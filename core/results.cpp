@@ -54,7 +54,8 @@ RunResults results_of(const Scenario& s, const Stats& st) {
 
   r.latency = {summary_of(st.unmap_latency),      summary_of(st.submission_latency), summary_of(st.queue_lock_wait),
                summary_of(st.domain_lock_wait),   summary_of(st.dma_latency),        summary_of(st.translation_latency),
-               summary_of(st.page_fault_latency), summary_of(st.bind_latency),       summary_of(st.unbind_latency)};
+               summary_of(st.page_fault_latency), summary_of(st.bind_latency),       summary_of(st.unbind_latency),
+               summary_of(st.sva_lock_wait)};
 
   for (std::size_t i = 0; i < st.per_iommu.size(); ++i)
     r.per_iommu[s.topology.node(s.topology.iommus()[i]).name] = st.per_iommu[i];

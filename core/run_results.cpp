@@ -101,6 +101,7 @@ void fields(V& v, T& l) {
   v("page_fault", l.page_fault);
   v("bind", l.bind);
   v("unbind", l.unbind);
+  v("sva_lock_wait", l.sva_lock_wait);
 }
 
 template <class V, Is<DeviceResults> T>

@@ -18,7 +18,7 @@ inline constexpr const char* kResultsFormat = "svasim-results";
 // 2: the scenario block names the queue model ("queue_model") and whether the environment is a guest
 // ("guest"). 3: and the CPU TLB flush model ("arch_model"). A reader refuses other versions rather
 // than guessing what a missing field meant.
-inline constexpr int kResultsFormatVersion = 3;
+inline constexpr int kResultsFormatVersion = 4;
 
 // One histogram summary, the fields Histogram::to_json writes.
 struct LatencySummary {
@@ -57,7 +57,8 @@ struct RunCounters {
 };
 
 struct RunLatency {
-  LatencySummary unmap, submission, queue_lock_wait, domain_lock_wait, dma, translation, page_fault, bind, unbind;
+  LatencySummary unmap, submission, queue_lock_wait, domain_lock_wait, dma, translation, page_fault, bind, unbind,
+      sva_lock_wait;
 };
 
 struct DeviceResults {

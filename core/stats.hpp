@@ -79,6 +79,7 @@ struct Stats {
   Histogram translation_latency; // request issued -> translation available (faults included)
   Histogram page_fault_latency;  // page request sent -> page response received
   Histogram bind_latency, unbind_latency;
+  Histogram sva_lock_wait;  // per bind/unbind: waiting for the global iommu_sva_lock
   std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0;
   std::uint64_t max_live_domains = 0, max_live_pasids = 0;
   Timeline live_domains, live_pasids;

@@ -27,6 +27,22 @@ struct LifecycleEvent {
 
 double now() { return sg4::Engine::get_clock(); }
 
+void lock_and_count(sg4::Mutex& m, Histogram& wait) {
+  const double t = now();
+  m.lock();
+  wait.record(static_cast<std::uint64_t>((now() - t) * 1e9 + 0.5));
+}
+
+// VT-d 6.10+ cache_tag_assign_domain() / cache_tag_unassign_domain() and AMD's set/remove_dev_pasid take
+// the domain lock a flush holds throughout (cache_lock, sva_pdom->lock): a bind or unbind waits for the
+// domain's flush in progress. The bookkeeping itself takes no simulated time.
+void assign_cache_tags(World& w, int process, int domain) {
+  if (domain < 0 || !w.planner->flush_under_domain_lock()) return;
+  sg4::Mutex& m = w.domain_lock(process, domain);
+  lock_and_count(m, w.stats.domain_lock_wait);
+  m.unlock();
+}
+
 }  // namespace
 
 void count_live(World& w) {
@@ -65,16 +81,23 @@ void bind_thread(World& w, int process) {
     if (e.at >= s.duration_ns * 1e-9) break;
     if (now() + kTimeEpsilon < e.at) w.sleep(e.at - now());
     const double start = now();
+    // iommu_sva_bind_device() / iommu_sva_unbind_device() hold the global iommu_sva_lock (a mutex) for the
+    // whole call: attach or detach, the driver's queue work, the page-request drain and the domain's free.
+    // Every process's binds and unbinds contend on it.
+    lock_and_count(*w.sva_lock, w.stats.sva_lock_wait);
     const Attachment a = attachment_of(s.topology, e.device);
     plan.submissions.clear();
     int domain = -1;
     if (e.bind) {
       const AttachResult r = mm.table->attach(a);
       domain = r.domain;
+      assign_cache_tags(w, process, domain);
       w.sleep(w.timing.bind);
       w.queue->plan_bind(a, r, caching_mode, plan);
       ++w.stats.binds;
     } else {
+      const int leaving = mm.table->domain_of(e.device);
+      assign_cache_tags(w, process, leaving);  // cache_tag_unassign_domain()
       const DetachResult r = mm.table->detach(e.device);
       domain = r.domain;
       w.sleep(w.timing.unbind);
@@ -114,6 +137,7 @@ void bind_thread(World& w, int process) {
       ++w.stats.prq_drain_retries;
       submit(w, entries.back());
     }
+    w.sva_lock->unlock();
     (e.bind ? w.stats.bind_latency : w.stats.unbind_latency)
         .record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
   }

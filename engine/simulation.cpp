@@ -53,6 +53,7 @@ World::World(const Scenario& s, Platform platform_in)
       platform(std::move(platform_in)) {
   const Topology& topo = s.topology;
   const Params& p = s.params;
+  sva_lock = sg4::Mutex::create();
   timing.ats_timeout = queue->ats_timeout_ns() * 1e-9;
   WalkerConfig wc;
   wc.iotlb_entries = static_cast<std::size_t>(p.get_int("iommu.iotlb_entries"));

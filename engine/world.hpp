@@ -45,6 +45,7 @@ struct World {
   Stats stats;
   int running = 0;  // CPU threads and DMA engines still running; > 0 after the run means they deadlocked
   std::map<std::pair<int, int>, simgrid::s4u::MutexPtr> domain_locks;  // (process, domain id), made on use
+  simgrid::s4u::MutexPtr sva_lock;  // iommu_sva_lock (drivers/iommu/iommu-sva.c): one for the whole system
   simgrid::s4u::Mutex& domain_lock(int process, int domain);
   // Flushes running per (process, domain): a domain is freed only once none runs (the mmu_notifier's
   // SRCU grace period), so no flush ever targets a freed domain.

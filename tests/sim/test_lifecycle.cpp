@@ -151,3 +151,20 @@ TEST_CASE("lifecycle: a DMA stream on \"all\" devices has one engine per device 
   CHECK(st.dma.dma_requests > 800);
   CHECK(st.dma.dma_requests < 1200);
 }
+
+// drivers/iommu/iommu-sva.c: iommu_sva_bind_device() and iommu_sva_unbind_device() hold the global
+// iommu_sva_lock across the driver's set_dev_pasid / remove_dev_pasid (their queue work and the page-request
+// drain) and the domain's free. Two processes unbinding at once: the second waits for the first's whole unbind.
+TEST_CASE("lifecycle: iommu_sva_lock serialises the binds and unbinds of different processes", "[sim][lifecycle]") {
+  Costs c;
+  json doc = generated_scenario("linux-6.12-vtd", 1, 2, c, json::array({30}));
+  doc["processes"] = json::array({{{"name", "app"}, {"bind", json::array({{{"device", "dev0"}, {"at_us", 10}, {"unbind_at_us", 20}}})}},
+                                  {{"name", "other"}, {"bind", json::array({{{"device", "dev1"}, {"at_us", 10}, {"unbind_at_us", 20}}})}}});
+  const Stats st = simulate(doc);
+  REQUIRE(st.unbinds == 2);
+  REQUIRE(st.sva_lock_wait.count() == 4);
+  // The later unbind waits at least for the earlier one's PASID-cache, IOTLB and devTLB submissions, the last
+  // with its ATS round trip.
+  CHECK(static_cast<double>(st.sva_lock_wait.max()) >= c.ats_round_trip() + 3 * c.post(1));
+  CHECK(st.unbind_latency.max() >= st.unbind_latency.min() + st.sva_lock_wait.max());
+}
