@@ -116,12 +116,13 @@ std::string format_run(const RunResults& r) {
   o << latency_row("submission", r.latency.submission);
   o << latency_row("queue lock wait", r.latency.queue_lock_wait);
   if (r.latency.domain_lock_wait.count > 0) o << latency_row("domain lock wait", r.latency.domain_lock_wait);
-  const bool lifecycle = c.binds + c.unbinds > 0;
-  if (lifecycle) {
+  const bool lifecycle = c.binds + c.unbinds + c.mm_releases > 0;
+  if (c.binds + c.unbinds > 0) {
     o << latency_row("bind", r.latency.bind);
     o << latency_row("unbind", r.latency.unbind);
     if (r.latency.sva_lock_wait.max_ns > 0) o << latency_row("iommu_sva_lock wait", r.latency.sva_lock_wait);
   }
+  if (r.latency.release.count > 0) o << latency_row("mm release (exit)", r.latency.release);
   if (r.has_dma()) translation_section(o, r);
 
   if (q.ats_inv_timeouts + q.ring_full_waits > 0)
@@ -130,7 +131,7 @@ std::string format_run(const RunResults& r) {
       << " abandoned at the end (still spinning); " << q.ring_full_waits << " waits for ring slots\n";
   if (lifecycle)
     o << "\nlifecycle: " << c.binds << " binds, " << c.unbinds << " unbinds, " << c.domains_allocated
-      << " domains allocated, " << c.domains_freed << " freed, at most " << c.max_live_domains << " live domains and "
+      << " domains allocated, " << c.domains_freed << " freed, " << c.mm_releases << " process exits, at most " << c.max_live_domains << " live domains and "
       << c.max_live_pasids << " live PASIDs\n";
   if (r.per_iommu.size() > 1) {
     o << "\n" << pad("per IOMMU", 12, true) << pad("submissions", 13) << pad("iotlb", 10) << pad("devtlb", 10)

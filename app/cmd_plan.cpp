@@ -1,5 +1,5 @@
-// svasim plan: the planned queue work of one unmap (and of the binds and unbinds around it) under each
-// profile, descriptor by descriptor, without simulating (models/explore/plan_explorer.hpp).
+// svasim plan: the planned queue work of one unmap (and of the binds, unbinds and exit around it) under
+// each profile, descriptor by descriptor, without simulating (models/explore/plan_explorer.hpp).
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -71,17 +71,17 @@ int cmd_plan(const PlanOptions& o) {
     }
   }
   // Side by side: the profiles' totals per phase.
-  std::printf("%-20s %26s %26s %26s\n", "", "bind", "flush", "unbind");
-  std::printf("%-20s %26s %26s %26s\n", "profile", "subm/desc/IOTLB/devTLB", "subm/desc/IOTLB/devTLB",
-              "subm/desc/IOTLB/devTLB");
+  std::printf("%-18s %24s %24s %24s %24s\n", "", "bind", "flush", "unbind", "exit");
+  const char* cols = "subm/desc/IOTLB/devTLB";
+  std::printf("%-18s %24s %24s %24s %24s\n", "profile", cols, cols, cols, cols);
   const auto cell = [](const std::vector<PlanStep>& steps) {
     const PlanTotals t = totals(steps);
     return std::to_string(t.submissions) + "/" + std::to_string(t.descriptors) + "/" + std::to_string(t.iotlb) + "/" +
            std::to_string(t.devtlb);
   };
   for (const auto& [profile, p] : plans)
-    std::printf("%-20s %26s %26s %26s\n", profile.c_str(), cell(p.binds).c_str(), cell(p.unmap).c_str(),
-                cell(p.unbinds).c_str());
+    std::printf("%-18s %24s %24s %24s %24s\n", profile.c_str(), cell(p.binds).c_str(), cell(p.unmap).c_str(),
+                cell(p.unbinds).c_str(), cell(p.exit).c_str());
   return kExitOk;
 }
 

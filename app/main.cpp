@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--kind", plan.kind, "How the pages go: munmap, madvise-dontneed or reclaim")->capture_default_str();
   plan_cmd->add_option("--process", plan.process, "The process that unmaps (default: the scenario's first)");
   plan_cmd->footer("The process's devices bound at time 0 are bound in order, the range is unmapped, and they are\n"
-                   "unbound in bind order. Without --profile every profile is shown, then a table side by side.\n"
+                   "unbound in bind order; the exit section is the process exiting instead (mm release).\n"
+                   "Without --profile every profile is shown, then a table side by side.\n"
                    "Example: svasim plan scenarios/seed-4dev-1iommu.json --range 0,513\n"
                    "Exit codes: 0 done, 2 bad input.");
 

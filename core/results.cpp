@@ -43,6 +43,7 @@ RunResults results_of(const Scenario& s, const Stats& st) {
   for (const auto& d : st.per_device) c.ats_inv_requests += d.ats_inv_requests;
   c.binds = st.binds;
   c.unbinds = st.unbinds;
+  c.mm_releases = st.mm_releases;
   c.domains_allocated = st.domains_allocated;
   c.domains_freed = st.domains_freed;
   c.max_live_domains = st.max_live_domains;
@@ -55,7 +56,7 @@ RunResults results_of(const Scenario& s, const Stats& st) {
   r.latency = {summary_of(st.unmap_latency),      summary_of(st.submission_latency), summary_of(st.queue_lock_wait),
                summary_of(st.domain_lock_wait),   summary_of(st.dma_latency),        summary_of(st.translation_latency),
                summary_of(st.page_fault_latency), summary_of(st.bind_latency),       summary_of(st.unbind_latency),
-               summary_of(st.sva_lock_wait)};
+               summary_of(st.sva_lock_wait),      summary_of(st.release_latency)};
 
   for (std::size_t i = 0; i < st.per_iommu.size(); ++i)
     r.per_iommu[s.topology.node(s.topology.iommus()[i]).name] = st.per_iommu[i];

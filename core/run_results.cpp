@@ -80,6 +80,7 @@ void fields(V& v, T& c) {
   v("ats_inv_requests", c.ats_inv_requests);
   v("binds", c.binds);
   v("unbinds", c.unbinds);
+  v("mm_releases", c.mm_releases);
   v("domains_allocated", c.domains_allocated);
   v("domains_freed", c.domains_freed);
   v("max_live_domains", c.max_live_domains);
@@ -102,6 +103,7 @@ void fields(V& v, T& l) {
   v("bind", l.bind);
   v("unbind", l.unbind);
   v("sva_lock_wait", l.sva_lock_wait);
+  v("release", l.release);
 }
 
 template <class V, Is<DeviceResults> T>

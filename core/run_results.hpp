@@ -50,7 +50,7 @@ struct RunCounters {
   QueueCounters queue;
   TranslationCounters translation;
   std::uint64_t unmaps = 0, unmaps_started_late = 0, ats_inv_requests = 0;
-  std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0;
+  std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0, mm_releases = 0;
   std::uint64_t max_live_domains = 0, max_live_pasids = 0, flushes_of_freed_domains = 0;
   std::uint64_t page_request_overflows = 0, prq_drain_retries = 0;
   double domain_free_wait_ns = 0;
@@ -58,7 +58,7 @@ struct RunCounters {
 
 struct RunLatency {
   LatencySummary unmap, submission, queue_lock_wait, domain_lock_wait, dma, translation, page_fault, bind, unbind,
-      sva_lock_wait;
+      sva_lock_wait, release;
 };
 
 struct DeviceResults {

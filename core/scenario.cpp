@@ -410,6 +410,15 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
       }
     }
     if (procs[i].contains("churn")) add_churn(p, procs[i]["churn"], path + "/churn", s);
+    if (procs[i].contains("exit_at_us")) {
+      p.exit_at_ns = us_to_ns(procs[i]["exit_at_us"]);
+      // A bind listed at or after the exit cannot happen; churn simply ends there. Unbinds after the exit
+      // find the binding released (the exit tears every binding down) and do nothing.
+      for (std::size_t b = 0; b < (bind.is_array() ? bind.size() : 0); ++b)
+        if (bind[b].contains("at_us") && us_to_ns(bind[b]["at_us"]) >= p.exit_at_ns)
+          throw InputError(path + "/bind/" + std::to_string(b) + "/at_us", "the bind comes at or after the process exits (exit_at_us)");
+      std::erase_if(p.binds, [&](const BindEvent& e) { return e.at_ns >= p.exit_at_ns; });
+    }
     std::stable_sort(p.binds.begin(), p.binds.end(), [](const BindEvent& a, const BindEvent& b) { return a.at_ns < b.at_ns; });
     s.processes.push_back(std::move(p));
   }

@@ -44,8 +44,11 @@ struct Memory {
 
 struct Process {
   std::string name;
-  std::vector<BindEvent> binds;  // sorted by time, stable
+  std::vector<BindEvent> binds;  // sorted by time, stable; none at or after the exit
   Memory memory;
+  double exit_at_ns = -1;  // < 0: runs to the end; else its mm is released then (exit_mmap)
+  // When the process stops issuing unmaps and DMA: its exit, or the end of the run.
+  double end_ns(double duration_ns) const { return exit_at_ns >= 0 && exit_at_ns < duration_ns ? exit_at_ns : duration_ns; }
 };
 
 struct UnmapStream {

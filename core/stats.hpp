@@ -80,7 +80,8 @@ struct Stats {
   Histogram page_fault_latency;  // page request sent -> page response received
   Histogram bind_latency, unbind_latency;
   Histogram sva_lock_wait;  // per bind/unbind: waiting for the global iommu_sva_lock
-  std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0;
+  Histogram release_latency;  // per process exit: the mm release of all its SVA domains
+  std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0, mm_releases = 0;
   std::uint64_t max_live_domains = 0, max_live_pasids = 0;
   Timeline live_domains, live_pasids;
   std::uint64_t page_request_overflows = 0;  // page requests that found the PRQ full (they fail)

@@ -43,6 +43,46 @@ void assign_cache_tags(World& w, int process, int domain) {
   m.unlock();
 }
 
+// exit_mmap() -> mmu_notifier_release(): each SVA domain's release callback tears its bindings down with the
+// queue work its driver does (models/flush/lifecycle.hpp), then the notifier is gone; the bindings are
+// detached without further queue work (the unbinds that follow when the files close find nothing).
+void release_mm(World& w, int process, sg4::Mailbox* reply, bool caching_mode) {
+  MmState& mm = w.mms[process];
+  const double start = now();
+  FlushPlan plan;
+  std::vector<QueueEntry> entries;
+  for (const SvaDomain& dom : mm.table->live()) {
+    // The process's own threads are gone by exit_mmap(); a flush the simulation still has in flight ends first.
+    World::DomainUse& use = w.use_of(process, dom.id);
+    {
+      std::unique_lock<sg4::Mutex> lock(*use.mutex);
+      while (use.flushing > 0) use.idle->wait(lock);
+      use.freed = true;
+    }
+    plan.submissions.clear();
+    w.queue->plan_release(dom, caching_mode, plan);
+    XBT_VERB("exit of process %d: domain %d released, %zu submissions", process, dom.id, plan.submissions.size());
+    sg4::Mutex* lock = w.queue->release_under_domain_lock() ? &w.domain_lock(process, dom.id) : nullptr;
+    if (lock) lock_and_count(*lock, w.stats.domain_lock_wait);
+    entries.assign(plan.submissions.size(), QueueEntry{});
+    for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
+      entries[i] = {&plan.submissions[i], reply, process, dom.id};
+      submit(w, entries[i]);
+    }
+    if (lock) lock->unlock();
+  }
+  // The bindings go with the mm.
+  std::vector<int> bound;
+  for (const SvaDomain& dom : mm.table->live())
+    for (const Attachment& a : dom.attachments) bound.push_back(a.device);
+  for (int d : bound)
+    while (mm.table->domain_of(d) >= 0) w.stats.domains_freed += mm.table->detach(d).freed ? 1 : 0;
+  std::fill(mm.device_domain.begin(), mm.device_domain.end(), -1);
+  count_live(w);
+  ++w.stats.mm_releases;
+  w.stats.release_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+}
+
 }  // namespace
 
 void count_live(World& w) {
@@ -77,8 +117,10 @@ void bind_thread(World& w, int process) {
   FlushPlan plan;
   std::vector<QueueEntry> entries;
 
+  const double exit_at = s.processes[process].exit_at_ns * 1e-9;
   for (const LifecycleEvent& e : events) {
     if (e.at >= s.duration_ns * 1e-9) break;
+    if (exit_at >= 0 && e.at >= exit_at) break;  // the exit released every binding: later unbinds find none
     if (now() + kTimeEpsilon < e.at) w.sleep(e.at - now());
     const double start = now();
     // iommu_sva_bind_device() / iommu_sva_unbind_device() hold the global iommu_sva_lock (a mutex) for the
@@ -140,6 +182,10 @@ void bind_thread(World& w, int process) {
     w.sva_lock->unlock();
     (e.bind ? w.stats.bind_latency : w.stats.unbind_latency)
         .record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+  }
+  if (exit_at >= 0 && exit_at < s.duration_ns * 1e-9) {
+    if (now() + kTimeEpsilon < exit_at) w.sleep(exit_at - now());
+    release_mm(w, process, reply, caching_mode);
   }
   reply->set_receiver(nullptr);
 }

@@ -108,10 +108,11 @@ public:
   }
 
 private:
-  // No request starts after the scenario's duration (open loop: arrives; closed loop: is issued).
+  // No request starts after the scenario's duration or the process's exit (open loop: arrives; closed
+  // loop: is issued).
   bool more() const {
     const double next = st_.rate_per_ns > 0 ? next_arrival_ : now();
-    return next < w_.scenario.duration_ns * 1e-9 && (st_.count < 0 || issued_ < st_.count) &&
+    return next < w_.scenario.processes[st_.process].end_ns(w_.scenario.duration_ns) * 1e-9 && (st_.count < 0 || issued_ < st_.count) &&
            caps_.present_at(now() * 1e9);  // a removed device issues nothing more
   }
 

@@ -186,6 +186,7 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   for (std::size_t p = 0; p < s.processes.size(); ++p) {
     bool work = false;
     for (const BindEvent& b : s.processes[p].binds) work |= b.at_ns > 0 || b.unbind_at_ns >= 0;
+    work |= s.processes[p].exit_at_ns >= 0;
     if (work)
       sg4::Actor::create("bind/" + s.processes[p].name, w.platform.cores[p % w.platform.cores.size()], [&w, p] {
         ++w.running;

@@ -27,7 +27,7 @@ public:
         rng_(w.scenario.seed, "unmap/" + std::to_string(stream_index)),
         reply_(sg4::Mailbox::by_name("wait-status/" + std::to_string(stream_index))),
         mm_(w.mms[st_.process]),
-        duration_(w.scenario.duration_ns * 1e-9) {
+        duration_(w.scenario.processes[st_.process].end_ns(w.scenario.duration_ns) * 1e-9) {
     next_ = st_.arrival == UnmapStream::Arrival::times ? st_.at_ns.front() * 1e-9 : st_.start_ns * 1e-9;
     if (st_.arrival == UnmapStream::Arrival::poisson) next_ += rng_.exponential(st_.interval_ns) * 1e-9;
   }
@@ -45,7 +45,8 @@ public:
   }
 
 private:
-  // No unmap starts after the duration, even one that arrived earlier but found the thread busy.
+  // No unmap starts after the duration (or the process's exit), even one that arrived earlier but found the
+  // thread busy.
   bool more_unmaps() const {
     return next_ < duration_ && now() < duration_ && (st_.count < 0 || static_cast<std::int64_t>(index_) < st_.count) &&
            (st_.arrival != UnmapStream::Arrival::times || index_ < st_.at_ns.size());
@@ -138,7 +139,7 @@ private:
   RandomStream rng_;
   sg4::Mailbox* reply_;
   MmState& mm_;
-  const double duration_;
+  const double duration_;  // the run's end, or the process's exit
   double next_ = 0;
   std::size_t index_ = 0;
   std::vector<SvaDomain> domains_;

@@ -82,6 +82,12 @@ ExploredPlan explore_plan(const Scenario& s, int process, const UnmapRange& rang
       out.unmap.push_back(std::move(step));
     }
 
+  for (const SvaDomain& dom : table.live()) {  // as engine/bind_thread.cpp release_mm() walks them
+    PlanStep step{"mm release of domain " + std::to_string(dom.id), {}};
+    queue->plan_release(dom, caching_mode, step.plan);
+    out.exit.push_back(std::move(step));
+  }
+
   for (int d : devices) {
     const Attachment a = attachment_of(s.topology, d);
     const DetachResult r = table.detach(d);
@@ -137,6 +143,7 @@ std::string format_plan(const ExploredPlan& p, const Topology& topo) {
   o << "\n";
   section("flush", p.unmap);
   section("unbind", p.unbinds);
+  section("exit, instead of the unbinds", p.exit);
   return o.str();
 }
 

@@ -26,11 +26,12 @@ struct ExploredPlan {
   UnmapKind kind = UnmapKind::munmap;
   std::vector<UnmapRange> notifier_calls;  // what the architecture tells the notifier, in order
   std::vector<PlanStep> binds, unmap, unbinds;
+  std::vector<PlanStep> exit;  // the process exiting instead of unbinding (mm release of each domain)
 };
 
 // The process's devices bound at time 0 (in bind order; when none is, the devices its bind events name,
 // in the order first bound) are bound, `range` is unmapped by `kind`, then the devices are unbound in
-// bind order. Throws InputError for a process without devices to bind.
+// bind order; `exit` is what the process's exit would do instead of those unbinds. Throws InputError for a process without devices to bind.
 ExploredPlan explore_plan(const Scenario& s, int process, const UnmapRange& range, UnmapKind kind);
 
 // The plan as text: one line per submission, each descriptor with its fields, the wait last.

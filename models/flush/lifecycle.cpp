@@ -19,11 +19,20 @@ void plan_vtd_bind(const Attachment& a, const AttachResult& r, bool caching_mode
   add(out, a.iommu, {whole(DescKind::vtd_piotlb)});
 }
 
-void plan_vtd_unbind(const Attachment& a, const DetachResult& r, bool devtlb, FlushPlan& out) {
-  if (!r.last_user) return;
+// intel_pasid_tear_down_entry(): PASID-cache, IOTLB and devTLB of the PASID, each its own qi_submit_sync.
+static void vtd_tear_down_entry(const Attachment& a, bool devtlb, FlushPlan& out) {
   add(out, a.iommu, {whole(DescKind::vtd_pasid_cache)});
   add(out, a.iommu, {whole(DescKind::vtd_piotlb)});
   if (a.ats && devtlb) add(out, a.iommu, {whole(DescKind::vtd_devtlb, a.device)});
+}
+
+void plan_vtd_release(const SvaDomain& d, bool devtlb, FlushPlan& out) {
+  for (const Attachment& a : d.attachments) vtd_tear_down_entry(a, devtlb, out);
+}
+
+void plan_vtd_unbind(const Attachment& a, const DetachResult& r, bool devtlb, FlushPlan& out) {
+  if (!r.last_user) return;
+  vtd_tear_down_entry(a, devtlb, out);
   if (a.pri) {
     std::vector<Descriptor> drain{whole(DescKind::vtd_piotlb)};
     if (a.ats) drain.push_back(whole(DescKind::vtd_devtlb, a.device));
@@ -58,6 +67,20 @@ void plan_smmu_bind(const Attachment& a, const AttachResult& r, FlushPlan& out) 
   smmu_atc_inv_master(a, out);  // arm_smmu_attach_commit(): the PASID's stale ATC entries go
 }
 
+void plan_smmu_release(const SvaDomain& d, FlushPlan& out) {
+  if (d.attachments.empty()) return;
+  for (const Attachment& a : d.attachments) {  // arm_smmu_make_sva_cd(.., NULL) written per attachment
+    smmu_sync_cd(a, out);
+    smmu_sync_cd(a, out);
+  }
+  const int smmu = d.attachments.front().iommu;  // an SMMUv3 SVA domain lives on one SMMU
+  add(out, smmu, {whole(DescKind::smmu_tlbi_asid)});
+  std::vector<Descriptor> atc;
+  for (const Attachment& a : d.attachments)
+    if (a.ats) atc.insert(atc.end(), static_cast<std::size_t>(a.streams), whole(DescKind::smmu_atc_inv, a.device));
+  if (!atc.empty()) add(out, smmu, std::move(atc));
+}
+
 void plan_smmu_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) {
   if (!r.last_user) return;
   // arm_smmu_clear_cd(): valid -> invalid, again two synced steps (qword 0 first, then the rest).
@@ -82,6 +105,10 @@ void plan_amd_bind(const Attachment& a, const AttachResult& r, FlushPlan& out) {
 
 void plan_amd_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) {
   if (r.last_user) plan_amd_pasid_flush_all(a, out);
+}
+
+void plan_amd_release(const SvaDomain& d, FlushPlan& out) {
+  for (const Attachment& a : d.attachments) plan_amd_pasid_flush_all(a, out);
 }
 
 }  // namespace svasim

@@ -31,4 +31,18 @@ void plan_smmu_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out
 void plan_amd_bind(const Attachment& a, const AttachResult& r, FlushPlan& out);
 void plan_amd_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out);
 
+// The mm going away (exit_mmap() -> mmu_notifier_release()): each SVA domain's release callback, with the
+// bindings still in place.
+// VT-d intel_mm_release() (intel/svm.c; 6.7 under RCU, 6.10+ under domain->lock): per attached device
+// intel_pasid_tear_down_entry(.., fault_ignore = true): PASID-cache, the PASID's IOTLB and, for ATS devices
+// (`devtlb`), its devTLB, each a submission; no page-request drain.
+void plan_vtd_release(const SvaDomain& d, bool devtlb, FlushPlan& out);
+// SMMUv3 arm_smmu_mm_release() (6.11, under devices_lock): per attachment the CD rewritten "quiet"
+// (translation disabled, still valid) in two synced steps, then CMD_TLBI_NH_ASID + CMD_SYNC, then CMD_ATC_INV
+// per stream of every ATS attachment + one CMD_SYNC (arm_smmu_atc_inv_domain(.., 0, 0)).
+void plan_smmu_release(const SvaDomain& d, FlushPlan& out);
+// AMD sva_mn_release() (amd/pasid.c, under sva_pdom->lock): remove_dev_pasid() per device, each the
+// whole-PASID flush of amd_iommu_dev_flush_pasid_all().
+void plan_amd_release(const SvaDomain& d, FlushPlan& out);
+
 }  // namespace svasim

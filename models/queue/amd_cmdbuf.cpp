@@ -41,6 +41,8 @@ public:
   void plan_unbind(const Attachment& a, const DetachResult& r, bool, FlushPlan& out) const override {
     plan_amd_unbind(a, r, out);
   }
+  void plan_release(const SvaDomain& d, bool, FlushPlan& out) const override { plan_amd_release(d, out); }
+  bool release_under_domain_lock() const override { return true; }
 
 private:
   double timeout_ns_;

@@ -55,6 +55,10 @@ public:
   // Queue work of a bind (after the domain attach) and of an unbind (models/flush/lifecycle.hpp).
   virtual void plan_bind(const Attachment& a, const AttachResult& r, bool caching_mode, FlushPlan& out) const = 0;
   virtual void plan_unbind(const Attachment& a, const DetachResult& r, bool caching_mode, FlushPlan& out) const = 0;
+  // Queue work of the mm's release (exit_mmap()) for one of its SVA domains, bindings still in place.
+  virtual void plan_release(const SvaDomain&, bool /*caching_mode*/, FlushPlan&) const {}
+  // Whether the release holds the lock the domain's flushes hold (AMD sva_pdom->lock) across its queue work.
+  virtual bool release_under_domain_lock() const { return false; }
   // An unbind of a PRI device first waits for its page requests and repeats its last (drain) submission
   // while the page-request queue overflowed (VT-d intel_drain_pasid_prq()).
   virtual bool drains_page_requests() const { return false; }

@@ -33,6 +33,7 @@ public:
   void plan_unbind(const Attachment& a, const DetachResult& r, bool, FlushPlan& out) const override {
     plan_smmu_unbind(a, r, out);
   }
+  void plan_release(const SvaDomain& d, bool, FlushPlan& out) const override { plan_smmu_release(d, out); }
 
 private:
   double timeout_ns_;

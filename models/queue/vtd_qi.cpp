@@ -67,6 +67,9 @@ public:
   void plan_unbind(const Attachment& a, const DetachResult& r, bool caching_mode, FlushPlan& out) const override {
     plan_vtd_unbind(a, r, !caching_mode || devtlb_in_caching_mode_, out);
   }
+  void plan_release(const SvaDomain& d, bool caching_mode, FlushPlan& out) const override {
+    plan_vtd_release(d, !caching_mode || devtlb_in_caching_mode_, out);  // the same teardown as unbind
+  }
   bool drains_page_requests() const override { return true; }
 
 private:

@@ -168,3 +168,30 @@ TEST_CASE("lifecycle: iommu_sva_lock serialises the binds and unbinds of differe
   CHECK(static_cast<double>(st.sva_lock_wait.max()) >= c.ats_round_trip() + 3 * c.post(1));
   CHECK(st.unbind_latency.max() >= st.unbind_latency.min() + st.sva_lock_wait.max());
 }
+
+// A process exiting mid-run: exit_mmap() -> mmu_notifier_release() -> intel_mm_release() tears down each
+// device's PASID entry (PASID cache, IOTLB, devTLB: three submissions per ATS device); its unmaps stop.
+TEST_CASE("lifecycle: a process exit releases its mm: teardown per device, no unmap after it", "[sim][lifecycle]") {
+  Costs c;
+  json doc = generated_scenario("linux-6.12-vtd", 1, 2, c, json::array({0, 10, 20, 30, 40, 50, 60}));
+  doc["processes"][0]["exit_at_us"] = 45;
+  const Stats st = simulate(doc);
+  CHECK(st.unmaps == 5);
+  CHECK(st.mm_releases == 1);
+  CHECK(st.domains_freed == 1);
+  CHECK(st.release_latency.count() == 1);
+  CHECK(st.total.submissions == 5 * 1 + 2 * 3);
+  CHECK(st.total.devtlb_invalidations == 5 * 2 + 2);
+  CHECK(static_cast<double>(st.release_latency.max()) >= 2 * c.ats_round_trip());
+}
+
+// amd/pasid.c sva_mn_release() holds sva_pdom->lock across every device's flush.
+TEST_CASE("lifecycle: an AMD exit holds the domain lock across the release, and queues per device", "[sim][lifecycle]") {
+  Costs c;
+  json doc = generated_scenario("linux-6.10-amd", 1, 3, c, json::array({0}));
+  doc["processes"][0]["exit_at_us"] = 20;
+  const Stats st = simulate(doc);
+  CHECK(st.mm_releases == 1);
+  CHECK(st.total.submissions == 3 + 3);
+  CHECK(st.domain_lock_wait.count() == 1 + 1);  // the unmap's flush and the release
+}

@@ -167,3 +167,35 @@ TEST_CASE("lifecycle: a guest's VT-d unbind skips the devTLB up to 6.11 and send
     CHECK(devtlbs(now, false) == 1);
   }
 }
+
+// The mm's release at exit (mmu_notifier_release()): intel/svm.c intel_mm_release() tears down each device's
+// PASID entry (intel_pasid_tear_down_entry(), no PRQ drain); arm-smmu-v3-sva.c arm_smmu_mm_release() quiesces
+// each CD (two synced steps), then TLBI by ASID and one ATC_INV batch; amd/pasid.c sva_mn_release() runs
+// remove_dev_pasid() per device.
+TEST_CASE("lifecycle: the exit's mm release, per driver family", "[lifecycle]") {
+  SvaDomain dom;
+  dom.attachments = {dev(0, 0), dev(1, 0, false, false), dev(2, 0)};
+  dom.attachments[2].streams = 2;
+
+  FlushPlan vtd;
+  plan_vtd_release(dom, true, vtd);
+  CHECK(vtd.submissions.size() == 3 + 2 + 3);  // no drain although devices 0 and 2 have PRI
+  CHECK(vtd.devtlb_count() == 2);
+  FlushPlan vtd_guest_611;
+  plan_vtd_release(dom, false, vtd_guest_611);
+  CHECK(vtd_guest_611.devtlb_count() == 0);
+
+  FlushPlan smmu;
+  plan_smmu_release(dom, smmu);
+  REQUIRE(smmu.submissions.size() == 3 * 2 + 2);
+  CHECK(smmu.submissions[6].descs == std::vector<Descriptor>{Descriptor{DescKind::smmu_tlbi_asid, -1, 0, kMaxAgawPfnWidth, true}});
+  CHECK(smmu.submissions[7].descs.size() == 1 + 2);  // one ATC_INV per stream of each ATS master, one CMD_SYNC
+  CHECK(smmu.devtlb_count() == 3);
+
+  FlushPlan amd;
+  plan_amd_release(dom, amd);
+  CHECK(amd.submissions.size() == 3);
+  CHECK(amd.devtlb_count() == 2);
+  for (const auto& s : amd.submissions)
+    for (const Descriptor& d : s.descs) CHECK(d.whole_pasid);
+}

@@ -225,3 +225,22 @@ TEST_CASE("scenario: unmap kinds are named, and reclaim has no full-range form",
   doc["workload"]["unmaps"][0].erase("pages");
   CHECK(error_path(doc) == "/workload/unmaps/0/kind");
 }
+
+TEST_CASE("scenario: a process exit ends its binds and churn; a bind listed after it is refused", "[scenario]") {
+  json doc = seed_doc();
+  doc["processes"][0]["exit_at_us"] = 100;
+  doc["processes"][0]["churn"] = {{"rate_per_ms", 100}, {"hold_us", 5}};
+  const Scenario s = load(doc);
+  CHECK(s.processes[0].exit_at_ns == 100e3);
+  CHECK(s.processes[0].end_ns(s.duration_ns) == 100e3);
+  REQUIRE(s.processes[0].binds.size() > 4);
+  for (const BindEvent& b : s.processes[0].binds) CHECK(b.at_ns < 100e3);
+
+  json late = seed_doc();
+  late["processes"][0]["bind"] = json::array({{{"device", "dsa0"}}, {{"device", "dsa1"}, {"at_us", 100}}});
+  late["processes"][0]["exit_at_us"] = 100;
+  CHECK(error_path(late) == "/processes/0/bind/1/at_us");
+  json zero = seed_doc();
+  zero["processes"][0]["exit_at_us"] = 0;
+  CHECK(error_path(zero) == "/processes/0/exit_at_us");
+}
