@@ -1,6 +1,9 @@
 // Arm SMMUv3 command queue (arm-smmu-v3.c arm_smmu_cmdq_issue_cmdlist()): lock-free, space claimed with
 // cmpxchg on prod, CMD_SYNC polled without a lock; a full batch goes out without a sync and is not waited
-// for. After a CMD_SYNC time-out the driver reports it and retries the sync once.
+// for. An unanswered ATC_INV ends the CMD_SYNC's wait without a software retry (6.11 as read): either the
+// CPU's poll gives up (arm_smmu_cmdq_poll_until_sync(): "CMD_SYNC timeout", -ETIMEDOUT, which the SVA flush
+// paths ignore), or the SMMU reports CERROR_ATC_INV_SYNC and arm_smmu_cmdq_skip_err() leaves CONS on the
+// CMD_SYNC, which the hardware repeats and which then completes. The device's ATC may keep the entries.
 #include "models/flush/lifecycle.hpp"
 #include "models/queue/queue_discipline.hpp"
 
@@ -9,21 +12,19 @@ namespace svasim {
 namespace {
 
 SVASIM_PARAM({.name = "smmu.sync_timeout_ns", .unit = "ns", .default_value = 1e9, .min = 1000, .max = 1e13,
-              .description = "SMMUv3 CMD_SYNC poll time-out; the driver reports it and retries the sync once",
-              .source = "ARM_SMMU_POLL_TIMEOUT_US, arm-smmu-v3.h"});
+              .description = "time after which an unanswered ATC_INV ends the CMD_SYNC's wait (the CPU's poll limit, or "
+                             "an SMMU's shorter ATC invalidation time-out, CERROR_ATC_INV_SYNC); never retried",
+              .source = "ARM_SMMU_POLL_TIMEOUT_US (1 s), arm-smmu-v3.h; arm_smmu_cmdq_skip_err(), arm-smmu-v3.c 6.11"});
 
 class SmmuCmdq final : public QueueDiscipline {
 public:
   explicit SmmuCmdq(const Params& p) : timeout_ns_(p.get("smmu.sync_timeout_ns")) {}
 
   void issue(QueueOps& q) const override {
-    for (int attempts = 0;; ++attempts) {
-      q.write_and_ring();
-      if (!q.submission().wait) return;  // a full batch is issued without CMD_SYNC and not waited for
-      q.wait_for_status();
-      if (!q.aborted()) return;
-      if (!q.resubmit(attempts == 0 && !q.target_gone())) return;
-    }
+    q.write_and_ring();
+    if (!q.submission().wait) return;  // a full batch is issued without CMD_SYNC and not waited for
+    q.wait_for_status();
+    if (q.aborted()) q.resubmit(false);  // reported (dev_err / gerror), never issued again
   }
   double ats_timeout_ns() const override { return timeout_ns_; }
   const char* submit_call() const override { return "arm_smmu_cmdq_issue_cmdlist"; }
