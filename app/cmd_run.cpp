@@ -11,6 +11,7 @@
 #include "core/results.hpp"
 #include "engine/simgrid_flags.hpp"
 #include "engine/simulation.hpp"
+#include "models/queue/queue_discipline.hpp"
 
 namespace svasim {
 
@@ -19,7 +20,18 @@ namespace fs = std::filesystem;
 namespace {
 
 int run_one(const Scenario& s, const RunOptions& o, const std::vector<std::string>& simgrid_args) {
-  const Stats st = run_simulation(s, simgrid_args, o.check || kCheckInvariantsByDefault);
+  std::unique_ptr<Trace> trace;
+  if (!o.trace.file.empty()) trace = std::make_unique<Trace>(o.trace);
+  const Stats st = run_simulation(s, simgrid_args, o.check || kCheckInvariantsByDefault, trace.get());
+  if (trace) {
+    std::vector<std::string> devices;
+    for (NodeId n : s.topology.devices()) devices.push_back(s.topology.node(n).name);
+    const auto queue = QueueDiscipline::factory().make(s.queue_model, s.params);
+    write_text_atomically(o.trace.file, trace->render(devices, queue->submit_call()));
+    if (trace->dropped() > 0)
+      std::cerr << "svasim: warning: --trace: " << trace->dropped() << " events past --trace-limit " << o.trace.limit
+                << " were not written\n";
+  }
   RunResults r = results_of(s, st);
   // SimGrid flags change what is simulated: they are part of the provenance and of the hash.
   if (!simgrid_args.empty()) {
@@ -103,6 +115,15 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args) {
   } catch (const InputError& e) {
     std::cerr << "svasim: error: " << e.path() << ": " << e.what() << "\n";
     return kExitBadInput;
+  }
+  if (!o.trace.file.empty()) {
+    try {
+      if (variants.size() > 1) throw InputError("--trace", "traces one run: give one profile");
+      check_output_file(o.trace.file, "--trace");
+    } catch (const InputError& e) {
+      std::cerr << "svasim: error: " << e.path() << ": " << e.what() << "\n";
+      return kExitBadInput;
+    }
   }
   if (!o.output.empty()) {
     try {

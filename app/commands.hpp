@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/trace.hpp"
 #include "sweep/options.hpp"
 
 namespace svasim {
@@ -15,6 +16,7 @@ struct RunOptions {
   std::string output;  // results file (one profile) or directory (several)
   bool quiet = false;  // no table on stdout
   bool check = false;  // check the end-of-run invariants (always on in debug builds)
+  TraceOptions trace;  // --trace FILE: the queues' work, bounded
 };
 
 struct PlanOptions {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <charconv>
 #include <iostream>
 #include <thread>
@@ -70,6 +71,26 @@ int main(int argc, char** argv) {
                     "Check the end-of-run invariants (every descriptor processed once, every wait completed, ITags "
                     "and ring slots returned, no flush after a domain's free, no stale translation); a broken one "
                     "fails the run (exit 1) naming it. Always on in debug builds");
+  run_cmd->add_option("--trace", run.trace.file,
+                      "Write what the queues did to this file: every submission with its descriptors, CPU, IOMMU, "
+                      "times and the unmap/bind it belongs to (one profile)");
+  run_cmd->add_option("--trace-format", run.trace.format,
+                      "kernel: one line per descriptor shaped like ftrace's intel_iommu:qi_submit; perfetto: Chrome "
+                      "trace-event JSON for ui.perfetto.dev or chrome://tracing")
+      ->check(CLI::IsMember({"kernel", "perfetto"}))
+      ->capture_default_str();
+  run_cmd->add_option("--trace-limit", run.trace.limit, "Events kept at most (later ones are counted, not written)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}))
+      ->capture_default_str();
+  std::string trace_window;
+  run_cmd->add_option("--trace-window", trace_window, "Only events starting in FROM_US,TO_US of simulated time")
+      ->check([](const std::string& v) {
+        double a = 0, b = 0;
+        char extra = 0;
+        return std::sscanf(v.c_str(), "%lf,%lf%c", &a, &b, &extra) == 2 && a >= 0 && b > a
+                   ? std::string()
+                   : "expects FROM_US,TO_US with 0 <= FROM_US < TO_US, e.g. 100,200; got '" + v + "'";
+      });
   run_cmd->footer("Exit codes: 0 done, 1 the run failed, 2 bad input (nothing is written).");
 
   ScenarioOptions validate;
@@ -168,7 +189,14 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (run_cmd->parsed()) return cmd_run(run, simgrid_args);
+    if (run_cmd->parsed()) {
+      if (!trace_window.empty()) {
+        std::sscanf(trace_window.c_str(), "%lf,%lf", &run.trace.from_ns, &run.trace.to_ns);
+        run.trace.from_ns *= 1e3;
+        run.trace.to_ns *= 1e3;
+      }
+      return cmd_run(run, simgrid_args);
+    }
     if (validate_cmd->parsed()) return cmd_validate(validate, simgrid_args);
     if (list_cmd->parsed()) return cmd_list(markdown);
     if (plan_cmd->parsed()) return cmd_plan(plan);

@@ -79,16 +79,16 @@ RunResults results_of(const Scenario& s, const Stats& st) {
 
 json make_results(const Scenario& s, const Stats& st) { return results_of(s, st).to_json(); }
 
-void check_output_file(const std::string& path) {
+void check_output_file(const std::string& path, const std::string& option) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir, ec)) throw InputError("-o", path + ": no directory " + dir.string());
-  if (access(dir.c_str(), W_OK) != 0) throw InputError("-o", path + ": directory " + dir.string() + " is not writable");
+  if (!fs::is_directory(dir, ec)) throw InputError(option, path + ": no directory " + dir.string());
+  if (access(dir.c_str(), W_OK) != 0) throw InputError(option, path + ": directory " + dir.string() + " is not writable");
   const auto st = fs::status(target, ec);
   if (fs::exists(st) && !fs::is_regular_file(st))
-    throw InputError("-o", path + ": exists and is not a regular file");
+    throw InputError(option, path + ": exists and is not a regular file");
 }
 
 void check_output_directory(const std::string& path) {

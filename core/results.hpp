@@ -15,8 +15,8 @@ RunResults results_of(const Scenario& s, const Stats& st);
 nlohmann::json make_results(const Scenario& s, const Stats& st);
 
 // Checks, before any simulation, that `path` can receive a results file: its directory exists and is
-// writable, and it is not a directory or a device. Throws InputError("-o", ...).
-void check_output_file(const std::string& path);
+// writable, and it is not a directory or a device. Throws InputError(option, ...).
+void check_output_file(const std::string& path, const std::string& option = "-o");
 // Checks that `path` can be (or is) a directory receiving results files. Throws InputError("-o", ...).
 void check_output_directory(const std::string& path);
 

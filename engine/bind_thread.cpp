@@ -67,6 +67,7 @@ void release_mm(World& w, int process, sg4::Mailbox* reply, bool caching_mode) {
     entries.assign(plan.submissions.size(), QueueEntry{});
     for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
       entries[i] = {&plan.submissions[i], reply, process, dom.id};
+      entries[i].what = "exit";
       submit(w, entries[i]);
     }
     if (lock) lock->unlock();
@@ -81,6 +82,7 @@ void release_mm(World& w, int process, sg4::Mailbox* reply, bool caching_mode) {
   count_live(w);
   ++w.stats.mm_releases;
   w.stats.release_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+  if (w.trace) w.trace->add(TraceSpan{start * 1e9, now() * 1e9, sg4::this_actor::get_name(), "exit (mm release)"});
 }
 
 }  // namespace
@@ -170,6 +172,8 @@ void bind_thread(World& w, int process) {
     entries.assign(plan.submissions.size(), QueueEntry{});
     for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
       entries[i] = {&plan.submissions[i], reply, process, domain};
+      entries[i].what = e.bind ? "bind" : "unbind";
+      entries[i].what_index = e.device;
       submit(w, entries[i]);
     }
     // ... then the fenced drain submission (the last one), repeated while the queue had overflowed (the
@@ -182,6 +186,10 @@ void bind_thread(World& w, int process) {
     w.sva_lock->unlock();
     (e.bind ? w.stats.bind_latency : w.stats.unbind_latency)
         .record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+    if (w.trace)
+      w.trace->add(TraceSpan{start * 1e9, now() * 1e9, sg4::this_actor::get_name(),
+                             std::string(e.bind ? "bind " : "unbind ") +
+                                 s.topology.node(s.topology.devices()[static_cast<std::size_t>(e.device)]).name});
   }
   if (exit_at >= 0 && exit_at < s.duration_ns * 1e-9) {
     if (now() + kTimeEpsilon < exit_at) w.sleep(exit_at - now());

@@ -20,6 +20,10 @@ struct QueueEntry {
   int process = 0;                         // whose PASID the descriptors name
   int domain = 0;                          // the SVA domain (its DID / ASID)
   bool aborted = false;                    // its wait completed with an invalidation time-out
+  // What it belongs to, for --trace: "unmap" (index: the stream's unmap), "bind"/"unbind" (index: the
+  // device), "exit".
+  const char* what = "unmap";
+  std::int64_t what_index = -1;
 };
 
 struct IommuState {

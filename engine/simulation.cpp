@@ -129,7 +129,8 @@ World::DomainUse& World::use_of(int process, int domain) {
   return u;
 }
 
-Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args, bool check_invariants) {
+Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args, bool check_invariants,
+                     Trace* trace) {
   // SimGrid announces every configuration change at INFO level; that is noise in a results table
   // unless the user asked for logs.
   std::vector<std::string> args{"svasim", "--log=xbt_cfg.thres:warning"};
@@ -164,6 +165,7 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   sg4::Engine& engine = *engine_ptr;
 
   World w(s, build_platform(s.topology, s.params.get("dma.memory_ns")));
+  w.trace = trace;
   for (std::size_t i = 0; i < w.iommus.size(); ++i)
     sg4::Actor::create("qi-engine/" + std::to_string(i), w.platform.iommus[i], [&w, i] {
       iommu_queue_engine(w, static_cast<int>(i));

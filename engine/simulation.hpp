@@ -6,6 +6,7 @@
 #include "core/scenario.hpp"
 #include "core/stats.hpp"
 #include "engine/invariants.hpp"
+#include "engine/trace.hpp"
 
 namespace svasim {
 
@@ -13,7 +14,8 @@ namespace svasim {
 // as they are (--cfg=..., --log=...). Call at most once per process.
 // With `check_invariants` (the default in debug builds, `svasim run --check`), a finished run that breaks an
 // invariant (engine/invariants.hpp) throws std::runtime_error naming it.
+// With `trace`, what the queues do is recorded into it (engine/trace.hpp).
 Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_args = {},
-                     bool check_invariants = kCheckInvariantsByDefault);
+                     bool check_invariants = kCheckInvariantsByDefault, Trace* trace = nullptr);
 
 }  // namespace svasim

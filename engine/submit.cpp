@@ -228,6 +228,19 @@ private:
 
 }  // namespace
 
+// --trace: the submission with what it belongs to, from its issue to its wait seen.
+void trace_submission(World& w, const QueueEntry& e, double start) {
+  const Topology& topo = w.scenario.topology;
+  std::string origin = e.what;
+  if (e.what_index >= 0) {
+    const bool device = std::string_view(e.what) != "unmap";
+    origin += " " + (device ? topo.node(topo.devices()[static_cast<std::size_t>(e.what_index)]).name : std::to_string(e.what_index));
+  }
+  w.trace->add(TraceSubmission{start * 1e9, now() * 1e9, sg4::this_actor::get_name(),
+                               topo.node(topo.iommus()[static_cast<std::size_t>(e.sub->iommu)]).name, std::move(origin),
+                               e.process, e.domain, *e.sub});
+}
+
 void submit(World& w, QueueEntry& entry) {
   const Submission& sub = *entry.sub;
   const double start = now();
@@ -240,6 +253,7 @@ void submit(World& w, QueueEntry& entry) {
     w.queue->issue(q);
   }
   if (sub.wait) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+  if (w.trace && w.trace->wants(start * 1e9)) trace_submission(w, entry, start);
 }
 
 }  // namespace svasim

@@ -91,6 +91,9 @@ private:
       for (const SvaDomain& dom : domains_) invalidate_secondary_tlbs(dom, call);
     ++w_.stats.unmaps;
     w_.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+    if (w_.trace)
+      w_.trace->add(TraceSpan{start * 1e9, now() * 1e9, sg4::this_actor::get_name(),
+                              "unmap " + std::to_string(index_) + " (" + std::to_string(range.pages()) + " pages)"});
     XBT_VERB("unmap %zu done", index_);
     if (st_.retouch_after_ns >= 0) retouches_.emplace_back(now() + st_.retouch_after_ns * 1e-9, range);
   }
@@ -116,6 +119,7 @@ private:
     entries_.assign(plan_.submissions.size(), QueueEntry{});
     for (std::size_t i = 0; i < plan_.submissions.size(); ++i) {
       entries_[i] = {&plan_.submissions[i], reply_, st_.process, dom.id};
+      entries_[i].what_index = static_cast<std::int64_t>(index_);
       if (use.freed) ++w_.stats.flushes_of_freed_domains;
       submit(w_, entries_[i]);
     }

@@ -14,6 +14,7 @@
 #include "engine/platform.hpp"
 #include "engine/queue_state.hpp"
 #include "engine/timing.hpp"
+#include "engine/trace.hpp"
 #include "core/stats.hpp"
 #include "models/domain/domain_sharing.hpp"
 #include "models/domain/domain_table.hpp"
@@ -56,6 +57,7 @@ struct World {
     simgrid::s4u::MutexPtr mutex;
   };
   std::map<std::pair<int, int>, DomainUse> domain_use;
+  Trace* trace = nullptr;  // --trace: what the queues did, bounded (engine/trace.hpp)
   DomainUse& use_of(int process, int domain);
   World(const Scenario& s, Platform p);
   // Activities are counted where they are started, for the bench's events-per-second figure.
