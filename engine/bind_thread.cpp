@@ -167,7 +167,12 @@ void bind_thread(World& w, int process) {
       // intel_drain_pasid_prq(): first wait for the fault thread to finish this device's page requests.
       IommuState& q = w.iommus[a.iommu];
       std::unique_lock<sg4::Mutex> lock(*q.prq_mutex);
-      while (q.prq_pending[e.device] > 0) q.prq_drained->wait(lock);
+      if (w.queue->drain_waits_for_whole_pasid()) {  // up to 6.13: any device's requests with this PASID
+        const auto pasid = static_cast<std::uint32_t>(process);
+        while (q.prq_pending_pasid[pasid] > 0) q.prq_drained->wait(lock);
+      } else {
+        while (q.prq_pending[e.device] > 0) q.prq_drained->wait(lock);
+      }
     }
     entries.assign(plan.submissions.size(), QueueEntry{});
     for (std::size_t i = 0; i < plan.submissions.size(); ++i) {

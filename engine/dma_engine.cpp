@@ -211,6 +211,7 @@ private:
     }
     ++iommu_.prq_total;
     ++iommu_.prq_pending[device_];
+    ++iommu_.prq_pending_pasid[pasid_];
     w_.send(iommu_.prq, &r.page_request, w_.timing.ats_msg_bytes);
   }
 

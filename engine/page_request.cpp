@@ -23,7 +23,8 @@ void page_request_handler(World& w, int iommu) {
     XBT_VERB("page request of device %d for %#llx handled", r->device, static_cast<unsigned long long>(r->addr));
     w.send(r->reply, r, w.timing.ats_msg_bytes);
     --q.prq_total;
-    if (--q.prq_pending[r->device] == 0) q.prq_drained->notify_all();
+    --q.prq_pending_pasid[r->pasid];
+    if (--q.prq_pending[r->device] == 0 || q.prq_pending_pasid[r->pasid] == 0) q.prq_drained->notify_all();
   }
 }
 

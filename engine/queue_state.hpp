@@ -40,6 +40,7 @@ struct IommuState {
   simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI)
   int prq_capacity = 0;
   std::map<int, int> prq_pending;            // page requests in flight or queued, per device
+  std::map<std::uint32_t, int> prq_pending_pasid;  // ... and per PASID (any device)
   int prq_total = 0;
   bool prq_overflowed = false;               // the PRO bit: cleared by the drain that sees it
   simgrid::s4u::ConditionVariablePtr prq_drained;

@@ -8,6 +8,7 @@ namespace svasim {
 SVASIM_REGISTER_DATA(Profile, "linux-6.12-vtd",
                      {.description = "Intel VT-d, Linux 6.12-6.13: cache tags with qi_batch, tags in attach order",
                       .companions = {{"domain", "per-mm"}, {"flush", "vtd-qi-batch"}, {"queue", "vtd-qi"}},
-                      .overrides = {{"vtd.cache_tag_order", 2}}});
+                      .overrides = {{"vtd.prq_drain_per_device", 0},  // the drain waits for the whole PASID (<= 6.13)
+                                    {"vtd.cache_tag_order", 2}}});
 
 }  // namespace svasim

@@ -62,6 +62,9 @@ public:
   // An unbind of a PRI device first waits for its page requests and repeats its last (drain) submission
   // while the page-request queue overflowed (VT-d intel_drain_pasid_prq()).
   virtual bool drains_page_requests() const { return false; }
+  // Whether that wait covers every page request of the PASID on the IOMMU, whichever device sent it, rather
+  // than only the unbinding device's.
+  virtual bool drain_waits_for_whole_pasid() const { return false; }
 };
 
 }  // namespace svasim

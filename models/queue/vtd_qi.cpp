@@ -34,12 +34,20 @@ SVASIM_PARAM({.name = "vtd.ite_removed_device_fails", .unit = "bool", .default_v
               .source = "intel/dmar.c qi_check_fault(): ITESID, pci_device_is_present() check, commit 80a9b50c0b9e "
                         "(v6.9, backported to 6.8.y)"});
 
+SVASIM_PARAM({.name = "vtd.prq_drain_per_device", .unit = "bool", .default_value = 1, .max = 1, .integer = true,
+              .description = "an unbind's page-request drain first waits only for the unbinding device's requests "
+                             "(6.14+); 0: for every request of the PASID in the IOMMU's queue, whichever device sent "
+                             "it (up to 6.13)",
+              .source = "intel/prq.c intel_iommu_drain_pasid_prq(): per-device filter, commit add43c4fbc92 (v6.14, "
+                        "also 6.13.y); svm.c intel_drain_pasid_prq() before"});
+
 class VtdQi final : public QueueDiscipline {
 public:
   explicit VtdQi(const Params& p)
       : timeout_ns_(p.get("vtd.ite_timeout_ns")),
         devtlb_in_caching_mode_(p.get_int("vtd.unbind_devtlb_in_caching_mode") != 0),
-        removed_device_fails_(p.get_int("vtd.ite_removed_device_fails") != 0) {}
+        removed_device_fails_(p.get_int("vtd.ite_removed_device_fails") != 0),
+        drain_per_device_(p.get_int("vtd.prq_drain_per_device") != 0) {}
 
   void issue(QueueOps& q) const override {
     const int slots = static_cast<int>(q.submission().descs.size()) + 1;  // the descriptors and their wait
@@ -71,11 +79,13 @@ public:
     plan_vtd_release(d, !caching_mode || devtlb_in_caching_mode_, out);  // the same teardown as unbind
   }
   bool drains_page_requests() const override { return true; }
+  bool drain_waits_for_whole_pasid() const override { return !drain_per_device_; }
 
 private:
   double timeout_ns_;
   bool devtlb_in_caching_mode_;
   bool removed_device_fails_;
+  bool drain_per_device_;
 };
 
 std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique<VtdQi>(p); }
