@@ -13,6 +13,8 @@ namespace svasim {
 
 namespace {
 
+constexpr std::uint64_t kMaxReclaimPages = 65536;
+
 // "START,PAGES" (START a page index, decimal or 0x-hex) or "all".
 UnmapRange parse_range(const std::string& text, const Process& proc) {
   if (text == "all") return {0, UINT64_MAX};
@@ -61,6 +63,10 @@ int cmd_plan(const PlanOptions& o) {
       const UnmapRange range = parse_range(o.range, proc);
       if (range.is_full() && *kind == UnmapKind::reclaim)
         throw InputError("--kind", "reclaim unmaps pages one by one: give --range START,PAGES, not all");
+      // Reclaim plans a notifier call per page: bound the work (what it shows repeats anyway).
+      if (*kind == UnmapKind::reclaim && range.pages() > kMaxReclaimPages)
+        throw InputError("--range", "reclaim plans one notifier call per page: at most " +
+                                        std::to_string(kMaxReclaimPages) + " pages");
       ExploredPlan p = explore_plan(*s, process, range, *kind);
       std::cout << format_plan(p, s->topology) << "\n";
       plans.emplace_back(profile, std::move(p));

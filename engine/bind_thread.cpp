@@ -129,6 +129,10 @@ void bind_thread(World& w, int process) {
     // whole call: attach or detach, the driver's queue work, the page-request drain and the domain's free.
     // Every process's binds and unbinds contend on it.
     lock_and_count(*w.sva_lock, w.stats.sva_lock_wait);
+    if (exit_at >= 0 && now() >= exit_at) {  // held up past the exit by the lock: the process is gone
+      w.sva_lock->unlock();
+      break;
+    }
     const Attachment a = attachment_of(s.topology, e.device);
     plan.submissions.clear();
     int domain = -1;
@@ -164,15 +168,19 @@ void bind_thread(World& w, int process) {
              plan.submissions.size());
     const bool drain = !e.bind && a.pri && w.queue->drains_page_requests() && !plan.submissions.empty();
     if (drain) {
-      // intel_drain_pasid_prq(): first wait for the fault thread to finish this device's page requests.
+      // intel_drain_pasid_prq(): first wait for the fault thread to finish the page requests queued so far.
       IommuState& q = w.iommus[a.iommu];
       std::unique_lock<sg4::Mutex> lock(*q.prq_mutex);
-      if (w.queue->drain_waits_for_whole_pasid()) {  // up to 6.13: any device's requests with this PASID
-        const auto pasid = static_cast<std::uint32_t>(process);
-        while (q.prq_pending_pasid[pasid] > 0) q.prq_drained->wait(lock);
-      } else {
-        while (q.prq_pending[e.device] > 0) q.prq_drained->wait(lock);
-      }
+      // The requests outstanding now: the unbinding device's (6.14+), or any device's with this PASID (up to
+      // 6.13). Requests arriving meanwhile are not waited for.
+      const bool whole_pasid = w.queue->drain_waits_for_whole_pasid();
+      std::vector<std::uint64_t> outstanding;
+      for (const auto& [seq, who] : q.prq_outstanding)
+        if (whole_pasid ? who.first == static_cast<std::uint32_t>(process) : who.second == e.device) outstanding.push_back(seq);
+      const auto any_left = [&] {
+        return std::any_of(outstanding.begin(), outstanding.end(), [&](std::uint64_t n) { return q.prq_outstanding.count(n) > 0; });
+      };
+      while (any_left()) q.prq_drained->wait(lock);
     }
     entries.assign(plan.submissions.size(), QueueEntry{});
     for (std::size_t i = 0; i < plan.submissions.size(); ++i) {

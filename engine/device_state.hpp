@@ -51,6 +51,7 @@ struct PageRequest {
   std::uint32_t pasid = 0;
   std::uint64_t addr = 0;
   double sent = 0;
+  std::uint64_t seq = 0;  // its place in the IOMMU's page-request queue (IommuState::prq_outstanding)
 };
 
 struct DeviceState {

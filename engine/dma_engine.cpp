@@ -210,8 +210,8 @@ private:
       return;
     }
     ++iommu_.prq_total;
-    ++iommu_.prq_pending[device_];
-    ++iommu_.prq_pending_pasid[pasid_];
+    r.page_request.seq = ++iommu_.prq_seq;
+    iommu_.prq_outstanding[r.page_request.seq] = {pasid_, device_};
     w_.send(iommu_.prq, &r.page_request, w_.timing.ats_msg_bytes);
   }
 

@@ -21,10 +21,10 @@ void page_request_handler(World& w, int iommu) {
     MmState& mm = w.mms[r->pasid];
     mm.set_present(r->addr, r->addr + 1, true);
     XBT_VERB("page request of device %d for %#llx handled", r->device, static_cast<unsigned long long>(r->addr));
+    q.prq_outstanding.erase(r->seq);
     w.send(r->reply, r, w.timing.ats_msg_bytes);
     --q.prq_total;
-    --q.prq_pending_pasid[r->pasid];
-    if (--q.prq_pending[r->device] == 0 || q.prq_pending_pasid[r->pasid] == 0) q.prq_drained->notify_all();
+    q.prq_drained->notify_all();
   }
 }
 

@@ -39,8 +39,10 @@ struct IommuState {
   simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices
   simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI)
   int prq_capacity = 0;
-  std::map<int, int> prq_pending;            // page requests in flight or queued, per device
-  std::map<std::uint32_t, int> prq_pending_pasid;  // ... and per PASID (any device)
+  // Page requests queued or being handled, by sequence number: (PASID, device). A drain waits for the ones
+  // outstanding when it starts, never for later ones (which a steadily faulting device would supply for ever).
+  std::map<std::uint64_t, std::pair<std::uint32_t, int>> prq_outstanding;
+  std::uint64_t prq_seq = 0;
   int prq_total = 0;
   bool prq_overflowed = false;               // the PRO bit: cleared by the drain that sees it
   simgrid::s4u::ConditionVariablePtr prq_drained;

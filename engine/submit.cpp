@@ -169,6 +169,7 @@ public:
 
   // What the VMM can do during the exit.
   std::size_t descriptors() const override { return exit_count_; }
+  bool completes_submission() const override { return exit_completes_; }
   void spend(double seconds) override { w_.sleep(seconds); }
   // Applies the descriptors to the caches synchronously: what the IOMMU engine and the device would do.
   void emulate_invalidations() override {
@@ -194,7 +195,6 @@ public:
   }
   // The host's physical invalidation (iommufd), reusing the guest's descriptors as one host submission.
   void host_submit_and_wait() override {
-    if (!exit_completes_) return;  // the VMM forwards the guest's commands with the last of them
     XBT_VERB("viommu %d: the VMM has the host issue the physical invalidation", iommu_);
     lock_queue(w_, iommu_, *q_.q_lock);
     svasim::write_and_ring(w_, q_, e_);

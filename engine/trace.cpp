@@ -32,10 +32,10 @@ std::string stamp(double ns) {
 
 // The kernel's qi_submit event names the descriptor type with its __print_symbolic table (p_iotlb_inv,
 // p_dev_tlb_inv, pc_inv, inv_wait); SMMUv3 and AMD have no such event: their command names stand in.
-std::string event_name(DescKind k) {
-  switch (k) {
+std::string event_name(const Descriptor& d) {
+  switch (d.kind) {
     case DescKind::vtd_piotlb: return "qi_submit: p_iotlb_inv";
-    case DescKind::vtd_devtlb: return "qi_submit: p_dev_tlb_inv";
+    case DescKind::vtd_devtlb: return d.all_pasids ? "qi_submit: dev_tlb_inv" : "qi_submit: p_dev_tlb_inv";
     case DescKind::vtd_pasid_cache: return "qi_submit: pc_inv";
     default: return "cmd:";
   }
@@ -86,8 +86,8 @@ std::string Trace::render(const std::vector<std::string>& device_names, const st
                             " for=\"" + s.origin + "\"";
     for (const Descriptor& d : s.sub.descs) {
       std::string text = describe(d, device_names);
-      if (event_name(d.kind) != "cmd:") text = text.substr(text.find(' ') + 1);  // the event names the type
-      out += head + event_name(d.kind) + " " + s.iommu + ": " + text + ids + "\n";
+      if (event_name(d) != "cmd:") text = text.substr(text.find(' ') + 1);  // the event names the type
+      out += head + event_name(d) + " " + s.iommu + ": " + text + ids + "\n";
     }
     if (s.sub.wait && !s.sub.descs.empty()) {
       const DescKind k = s.sub.descs.front().kind;

@@ -95,7 +95,10 @@ private:
       w_.trace->add(TraceSpan{start * 1e9, now() * 1e9, sg4::this_actor::get_name(),
                               "unmap " + std::to_string(index_) + " (" + std::to_string(range.pages()) + " pages)"});
     XBT_VERB("unmap %zu done", index_);
-    if (st_.retouch_after_ns >= 0) retouches_.emplace_back(now() + st_.retouch_after_ns * 1e-9, range);
+    // An exited process touches nothing any more.
+    const double exit_at = w_.scenario.processes[st_.process].exit_at_ns;
+    const double due = now() + st_.retouch_after_ns * 1e-9;
+    if (st_.retouch_after_ns >= 0 && (exit_at < 0 || due < exit_at * 1e-9)) retouches_.emplace_back(due, range);
   }
 
   // One domain's mmu_notifier: plan, take the domain's lock where the driver has one, submit in order.

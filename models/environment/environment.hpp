@@ -15,6 +15,9 @@ class VmmOps {
 public:
   virtual ~VmmOps() = default;
   virtual std::size_t descriptors() const = 0;  // in the submission the guest just queued
+  // Whether this exit exposes the submission's last command (always, but for drivers writing the tail per
+  // command: AMD): what a VMM forwards to the host, it forwards then.
+  virtual bool completes_submission() const = 0;
   virtual void spend(double seconds) = 0;       // VMM time on this vCPU's exit
   // Applies the descriptors to the emulated IOMMU's and devices' caches at once (emulated devices).
   virtual void emulate_invalidations() = 0;

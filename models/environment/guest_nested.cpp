@@ -18,6 +18,7 @@ public:
   bool is_guest() const override { return true; }
   void handle_tail_write(VmmOps& vmm) const override {
     vmm.spend(exit_.seconds(vmm.descriptors()));
+    if (!vmm.completes_submission()) return;  // the guest's commands go to the host with the last of them
     vmm.spend(iommufd_s_);
     vmm.host_submit_and_wait();
   }

@@ -123,7 +123,14 @@ std::string format_plan(const ExploredPlan& p, const Topology& topo) {
     o << title << ": " << t.submissions << " " << p.submit_call << ", " << t.descriptors << " descriptor"
       << (t.descriptors == 1 ? "" : "s") << " (" << t.iotlb << " IOTLB, " << t.devtlb << " device TLB), " << t.waits
       << " wait" << (t.waits == 1 ? "" : "s") << "\n";
-    for (const PlanStep& s : steps) {
+    // Reclaim makes a step per page: the first ones show the shape, the totals above count them all.
+    constexpr std::size_t kShown = 32;
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+      if (k == kShown) {
+        o << "  ... " << steps.size() - kShown << " more steps like these (counted in the totals)\n";
+        break;
+      }
+      const PlanStep& s = steps[k];
       o << "  " << s.what << (s.plan.submissions.empty() ? ": no queue work" : "") << "\n";
       for (std::size_t i = 0; i < s.plan.submissions.size(); ++i) {
         const Submission& sub = s.plan.submissions[i];

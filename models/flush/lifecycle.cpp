@@ -1,5 +1,7 @@
 #include "models/flush/lifecycle.hpp"
 
+#include <algorithm>
+
 namespace svasim {
 
 namespace {
@@ -68,17 +70,22 @@ void plan_smmu_bind(const Attachment& a, const AttachResult& r, FlushPlan& out) 
 }
 
 void plan_smmu_release(const SvaDomain& d, FlushPlan& out) {
-  if (d.attachments.empty()) return;
   for (const Attachment& a : d.attachments) {  // arm_smmu_make_sva_cd(.., NULL) written per attachment
     smmu_sync_cd(a, out);
     smmu_sync_cd(a, out);
   }
-  const int smmu = d.attachments.front().iommu;  // an SMMUv3 SVA domain lives on one SMMU
-  add(out, smmu, {whole(DescKind::smmu_tlbi_asid)});
-  std::vector<Descriptor> atc;
+  // The driver's domain lives on one SMMU; a scenario may still share one domain across SMMUs (models.domain
+  // per-mm): each SMMU then flushes its ASID and its own masters' ATCs.
+  std::vector<int> smmus;
   for (const Attachment& a : d.attachments)
-    if (a.ats) atc.insert(atc.end(), static_cast<std::size_t>(a.streams), whole(DescKind::smmu_atc_inv, a.device));
-  if (!atc.empty()) add(out, smmu, std::move(atc));
+    if (std::find(smmus.begin(), smmus.end(), a.iommu) == smmus.end()) smmus.push_back(a.iommu);
+  for (int smmu : smmus) {
+    add(out, smmu, {whole(DescKind::smmu_tlbi_asid)});
+    std::vector<Descriptor> atc;
+    for (const Attachment& a : d.attachments)
+      if (a.iommu == smmu && a.ats) atc.insert(atc.end(), static_cast<std::size_t>(a.streams), whole(DescKind::smmu_atc_inv, a.device));
+    if (!atc.empty()) add(out, smmu, std::move(atc));
+  }
 }
 
 void plan_smmu_unbind(const Attachment& a, const DetachResult& r, FlushPlan& out) {

@@ -200,15 +200,15 @@ TEST_CASE("lifecycle: an AMD exit holds the domain lock across the release, and 
 // whichever device sent it; intel_iommu_drain_pasid_prq() (prq.c, 6.14: add43c4fbc92) only for the unbinding
 // device's. dev1 faults on 16 unmapped pages, each handled in 10 us, while dev0 unbinds at 50 us.
 namespace {
-Stats unbind_beside_faults(const char* profile) {
+Stats unbind_beside_faults(const char* profile, int requests = 16, int pages = 16) {
   Costs c;
-  json doc = generated_scenario(profile, 1, 2, c, json::array({30}), 16);
+  json doc = generated_scenario(profile, 1, 2, c, json::array({30}), static_cast<std::uint64_t>(pages));
   doc["topology"]["generate"]["device"]["pri"] = true;
   doc["params"]["pri"] = {{"fault_ns", 10000}};
   doc["processes"][0]["bind"] = json::array({{{"device", "dev0"}, {"unbind_at_us", 50}}, {{"device", "dev1"}}});
   doc["workload"]["dma"] = json::array({{{"devices", json::array({"dev1"})}, {"process", "app"}, {"request_bytes", 4096},
-                                         {"queue_depth", 4}, {"count", 16}, {"start_us", 35},
-                                         {"pattern", {{"kind", "sequential"}, {"offset_pages", 4096}, {"working_set_pages", 16}}}}});
+                                         {"queue_depth", 4}, {"count", requests}, {"start_us", 35},
+                                         {"pattern", {{"kind", "sequential"}, {"offset_pages", 4096}, {"working_set_pages", pages}}}}});
   return simulate(doc);
 }
 }  // namespace
@@ -225,4 +225,26 @@ TEST_CASE("lifecycle: from 6.14 the PRQ drain waits only for the unbinding devic
   REQUIRE(st.unbinds == 1);
   REQUIRE(st.dma.page_faults >= 4);
   CHECK(static_cast<double>(st.unbind_latency.max()) < 30000);
+}
+
+// The drain waits for the requests outstanding when it starts, not for those a device keeps sending meanwhile:
+// dev1 faults on 400 pages (4 at a time, 10 us each, 1 ms in all) and dev0's unbind still ends in tens of us.
+TEST_CASE("lifecycle: a PRQ drain beside a device that keeps faulting still ends", "[sim][lifecycle]") {
+  const Stats st = unbind_beside_faults("linux-6.12-vtd", 400, 400);
+  REQUIRE(st.unbinds == 1);
+  REQUIRE(st.dma.page_faults >= 100);
+  CHECK(static_cast<double>(st.unbind_latency.max()) < 100000);
+}
+
+// arm-smmu-v3-sva.c arm_smmu_mm_release() flushes its domain's SMMU; svasim lets a scenario share one domain
+// across SMMUs (models.domain per-mm), and then each SMMU flushes its own ASID and masters.
+TEST_CASE("lifecycle: an SMMUv3 exit with one domain across two SMMUs flushes each SMMU", "[sim][lifecycle]") {
+  Costs c;
+  json doc = generated_scenario("linux-6.11-smmuv3", 2, 2, c, json::array({0}));
+  doc["models"] = {{"domain", "per-mm"}};
+  doc["processes"][0]["exit_at_us"] = 20;
+  const Stats st = simulate(doc);
+  CHECK(st.mm_releases == 1);
+  CHECK(st.per_iommu[0].iotlb_invalidations >= 1 + 1);  // the unmap's and the release's TLBI on each SMMU
+  CHECK(st.per_iommu[1].iotlb_invalidations >= 1 + 1);
 }

@@ -39,6 +39,8 @@ struct Recorder final : QueueOps, VmmOps {
     return driver_retries && !run_over;
   }
   std::size_t descriptors() const override { return sub.descs.size(); }
+  bool completes = true;
+  bool completes_submission() const override { return completes; }
   void spend(double s) override { steps.push_back("spend " + std::to_string(static_cast<long long>(s * 1e9 + 0.5))); }
   void emulate_invalidations() override { steps.push_back("emulate"); }
   void host_submit_and_wait() override { steps.push_back("host submit"); }
@@ -148,4 +150,10 @@ TEST_CASE("environments: what the VMM does on a trapped tail write", "[environme
   Environment::factory().make("guest-nested", p)->handle_tail_write(nested);
   CHECK(nested.steps == Steps{"spend " + std::to_string(exit_ns),
                               "spend " + std::to_string(static_cast<long long>(p.get("vm.iommufd_ns"))), "host submit"});
+  // AMD's tail write per command: the exits before the last command only cost the exit; the host gets the
+  // commands, and the iommufd call is paid, once.
+  Recorder early;
+  early.completes = false;
+  Environment::factory().make("guest-nested", p)->handle_tail_write(early);
+  CHECK(early.steps == Steps{"spend " + std::to_string(exit_ns)});
 }
