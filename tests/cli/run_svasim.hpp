@@ -161,11 +161,11 @@ inline std::vector<int> kill_and_wait_for_leftovers(pid_t pid, const std::string
 
 // A deadline for a child of this test, stretched by SVASIM_TEST_TIMEOUT_SCALE (scripts/test --sanitize
 // sets it: sanitized binaries with SimGrid's thread contexts run many times slower).
-inline std::chrono::milliseconds scaled_timeout(std::chrono::milliseconds timeout) {
+inline int timeout_scale() {
   const char* scale = std::getenv("SVASIM_TEST_TIMEOUT_SCALE");
-  const int factor = scale ? std::max(1, std::atoi(scale)) : 1;
-  return timeout * factor;
+  return scale ? std::max(1, std::atoi(scale)) : 1;
 }
+inline std::chrono::milliseconds scaled_timeout(std::chrono::milliseconds timeout) { return timeout * timeout_scale(); }
 
 // Polls `done` every 10 ms until it holds or `timeout` (scaled) passes; whether it held.
 template <class Done>

@@ -13,7 +13,7 @@ using nlohmann::json;
 
 TEST_CASE("shards merged equal the whole sweep byte for byte", "[cli][sweep][shard]") {
   TempDir tmp;
-  const fs::path spec = write_sweep(tmp.path(), 300, 600, 2);  // 8 points
+  const fs::path spec = write_sweep(tmp.path(), 300, kNoTimeLimit, 2);  // 8 points
   REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "whole").string(), "-j", "2"}, tmp / "c").exit_code == 0);
   std::vector<std::string> merge{"merge", "-o", (tmp / "merged").string()};
   std::size_t points_in_shards = 0;

@@ -118,7 +118,7 @@ void require_same_tree(const fs::path& a, const fs::path& b) {
 
 TEST_CASE("mpi backend on 3 ranks equals the local backend point for point", "[mpi][sweep]") {
   TempDir tmp;
-  const fs::path spec = write_sweep(tmp.path(), 300, 600, 3);  // 12 points
+  const fs::path spec = write_sweep(tmp.path(), 300, kNoTimeLimit, 3);  // 12 points
   REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "local").string(), "-j", "2"}, tmp / "c").exit_code == 0);
   const RunResult r = mpirun(3, {"sweep", spec.string(), "--backend", "mpi", "-o", (tmp / "mpi").string()}, tmp / "c");
   INFO(r.describe());
@@ -175,7 +175,7 @@ TEST_CASE("a rank stopped past the timeout and resumed neither hangs the job nor
 
 TEST_CASE("an mpi job aborted by a dead rank keeps its finished points for resume", "[mpi][sweep]") {
   TempDir tmp;
-  const fs::path spec = write_sweep(tmp.path(), 400000, 600, 2);  // 8 points
+  const fs::path spec = write_sweep(tmp.path(), 400000, kNoTimeLimit, 2);  // 8 points
   REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "local").string(), "-j", "2"}, tmp / "c").exit_code == 0);
   const fs::path out = tmp / "mpi";
   std::optional<RunResult> r;
