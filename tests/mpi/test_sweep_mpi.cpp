@@ -87,7 +87,9 @@ std::optional<pid_t> wait_for_busy_rank(int rank, const fs::path& out) {
 // Four points of a few tenths of a second, and the local backend's directory for them in tmp/local.
 struct FourPoints {
   TempDir tmp;
-  fs::path spec = write_sweep(tmp.path(), 400000);
+  // A few tenths of a second of wall time per point in any build: sanitized builds run many times slower,
+  // so they simulate proportionally less (SVASIM_TEST_TIMEOUT_SCALE).
+  fs::path spec = write_sweep(tmp.path(), 400000.0 / timeout_scale());
   fs::path out = tmp / "mpi";
   FourPoints() { REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "local").string(), "-j", "2"}, tmp / "c").exit_code == 0); }
 
@@ -175,7 +177,7 @@ TEST_CASE("a rank stopped past the timeout and resumed neither hangs the job nor
 
 TEST_CASE("an mpi job aborted by a dead rank keeps its finished points for resume", "[mpi][sweep]") {
   TempDir tmp;
-  const fs::path spec = write_sweep(tmp.path(), 400000, kNoTimeLimit, 2);  // 8 points
+  const fs::path spec = write_sweep(tmp.path(), 400000.0 / timeout_scale(), kNoTimeLimit, 2);  // 8 points
   REQUIRE(run_svasim({"sweep", spec.string(), "-o", (tmp / "local").string(), "-j", "2"}, tmp / "c").exit_code == 0);
   const fs::path out = tmp / "mpi";
   std::optional<RunResult> r;
