@@ -99,9 +99,12 @@ int main(int argc, char** argv) {
   validate_cmd->footer("Exit codes: 0 valid, 2 invalid (the message names the file and JSON path).");
 
   PlanOptions plan;
-  auto* plan_cmd = app.add_subcommand("plan", "Print the queue work of one unmap, and of the binds and unbinds around it, "
-                                              "descriptor by descriptor under each profile, without simulating");
+  auto* plan_cmd = app.add_subcommand("plan", "Print the queue work of one unmap, and of the binds, unbinds and exit around "
+                                              "it, descriptor by descriptor under each profile, without simulating");
   add_scenario_options(plan_cmd, plan.scenario, true);
+  plan_cmd->get_option("--profile")->description("Kernel behaviours to plan under (svasim list), comma-separated or repeated; "
+                                                 "default: every profile");
+  plan_cmd->get_option("--seed")->description("Accepted for symmetry with run; a plan draws nothing at random");
   plan_cmd->add_option("--range", plan.range,
                        "The unmap: START,PAGES (a page index of the process memory, decimal or 0x-hex, and a count) "
                        "or all (the whole address space)")
