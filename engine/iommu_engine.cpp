@@ -28,7 +28,8 @@ public:
     q_.ats_done->set_receiver(sg4::Actor::self());
     for (;;) {
       fetch_tail();
-      while (head_ < tail_) process(next_entry());
+      while (head_ < tail_)
+        if (QueueEntry* e = next_entry()) process(e);  // null: aborted in the ring by the driver after an ITE
     }
   }
 
@@ -49,6 +50,7 @@ private:
   }
 
   void process(QueueEntry* e) {
+    q_.in_engine = e;
     double busy = 0;  // consecutive IOMMU-internal work is one sleep, not one per descriptor
     for (const Descriptor& d : e->sub->descs) {
       if (!is_devtlb(d.kind)) {
@@ -58,9 +60,15 @@ private:
       w_.sleep(busy + w_.timing.devtlb_issue);
       busy = 0;
       send_ats_invalidate(e, d);
+      if (halted_) break;
     }
     w_.sleep(busy);
-    if (e->sub->wait) complete_wait(e);
+    if (e->sub->wait && !halted_) complete_wait(e);
+    // After an ITE the submission's wait was aborted by the driver, which resubmits it whole; the rest of
+    // it is not processed (the hardware would go on from the queue head once ITE is cleared: the
+    // resubmission repeats those invalidations, so only duplicate requests are left out).
+    halted_ = false;
+    q_.in_engine = nullptr;
   }
 
   // IOTLB and paging-structure entries go when the descriptor is processed (IH=0 in SVA flushes);
@@ -78,8 +86,12 @@ private:
   void send_ats_invalidate(QueueEntry* e, const Descriptor& d) {
     DeviceState& dev = w_.devices[d.device];
     // ITag exhaustion stalls the queue until an answer or the time-out.
-    while (dev.free_itags.empty())
-      if (!receive_ats_completion()) abort_pending(aborting_ = e);
+    while (dev.free_itags.empty() && !pending_.empty())
+      if (!receive_ats_completion()) {
+        abort_pending(e);
+        if (halted_) return;
+        aborting_ = e;
+      }
     if (dev.free_itags.empty()) return;  // every ITag held by late answers: the request is lost
     const int tag = dev.free_itags.back();
     dev.free_itags.pop_back();
@@ -95,12 +107,17 @@ private:
   // done; then its status write goes back to the CPU.
   void complete_wait(QueueEntry* e) {
     while (!pending_.empty())
-      if (!receive_ats_completion()) abort_pending(e);
+      if (!receive_ats_completion()) {
+        abort_pending(e);
+        if (halted_) return;  // the driver aborted this wait: no status write
+      }
     if (aborting_) e->aborted = true;  // the batch without a sync that timed out belongs to this wait
     aborting_ = nullptr;
     w_.sleep(w_.timing.wait);
     XBT_VERB("iommu %d: wait complete%s, status write", iommu_, e->aborted ? " (aborted by a time-out)" : "");
+    e->status_sent = true;
     w_.send(e->reply, e, 8);
+    wake_lazy_spinner(q_);  // its polls will see the status once it lands
   }
 
   void release(AtsRequest* r) {
@@ -131,17 +148,28 @@ private:
     }
   }
 
-  // The time-out: every pending wait is aborted. Requests a device dropped give their ITag back now; one
-  // still being processed gives it back when its late answer arrives.
+  // The time-out: every pending request is aborted. Requests a device dropped give their ITag back now;
+  // one still being processed gives it back when its late answer arrives. On VT-d the queue then stops
+  // (ITE) until a CPU clears the fault; the driver aborts the waits.
   void abort_pending(QueueEntry* e) {
     ++w_.stats.per_iommu[iommu_].ats_inv_timeouts;
     XBT_VERB("iommu %d: invalidation time-out with %zu requests pending; aborting the waits", iommu_, pending_.size());
+    const int itesid = pending_.front()->device;  // the oldest request is the one that timed out
     for (AtsRequest* r : pending_) {
       r->aborted = true;
       if (r->dropped) release(r);
     }
     pending_.clear();
-    if (e) e->aborted = true;
+    if (!w_.timing.timeout_halts_queue) {
+      e->aborted = true;
+      return;
+    }
+    q_.ite = true;
+    q_.itesid_device = itesid;
+    XBT_VERB("iommu %d: ITE set (ITESID: device %d); fetching stops until it is cleared", iommu_, itesid);
+    wake_lazy_spinner(q_);  // its next fault-status read sees the ITE
+    q_.fault_cleared->get<void>();
+    halted_ = true;
   }
 
   World& w_;
@@ -150,6 +178,7 @@ private:
   std::uint64_t head_ = 0, tail_ = 0;
   std::vector<AtsRequest*> pending_;  // sent, not answered, not aborted
   QueueEntry* aborting_ = nullptr;    // entries after a time-out are aborted up to the next wait
+  bool halted_ = false;               // an ITE stopped the queue in the current submission
 };
 
 }  // namespace

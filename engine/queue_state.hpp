@@ -20,19 +20,40 @@ struct QueueEntry {
   int process = 0;                         // whose PASID the descriptors name
   int domain = 0;                          // the SVA domain (its DID / ASID)
   bool aborted = false;                    // its wait completed with an invalidation time-out
+  bool status_sent = false;                // the IOMMU sent its wait's status write (it may not have landed)
   // What it belongs to, for --trace: "unmap" (index: the stream's unmap), "bind"/"unbind" (index: the
   // device), "exit".
   const char* what = "unmap";
   std::int64_t what_index = -1;
 };
 
+struct IommuState;
+// Wakes the CPU spinning without simulating its polls, if there is one (engine/submit.cpp).
+void wake_lazy_spinner(IommuState& q);
+
 struct IommuState {
-  std::deque<QueueEntry*> ring;            // descriptors written, in ring order
+  std::deque<QueueEntry*> ring;            // descriptors written, in ring order (null: aborted after an ITE)
   std::uint64_t tail = 0;                  // entries ever written (the tail register, unwrapped)
   std::uint64_t head = 0;                  // entries the queue engine has fetched (for the invariants)
   simgrid::s4u::MutexPtr q_lock;           // VT-d q_lock / AMD iommu->lock (the host's, in a guest)
   simgrid::s4u::MutexPtr guest_q_lock;     // the guest driver's lock on its vIOMMU queue
   simgrid::s4u::MutexPtr vmm_queue;        // the VMM emulates one queue per vIOMMU: one exit at a time
+  QueueEntry* in_engine = nullptr;         // the submission the queue engine is processing
+  // A VT-d CPU spinning on a wait with nobody else wanting q_lock does not simulate each poll: it holds
+  // q_lock and sleeps until something could change what the polls do (another CPU wants q_lock, a status
+  // write leaves the IOMMU, an ITE), then resumes its polls at the phase they would have reached
+  // (engine/submit.cpp). At most one CPU spins so at a time: a second one would first want q_lock.
+  int lock_wanted = 0;                     // actors waiting for q_lock, or about to
+  bool lazy_spinner = false;
+  bool lazy_wake = false;
+  simgrid::s4u::MutexPtr spin_mutex;
+  simgrid::s4u::ConditionVariablePtr spin_cv;
+  // VT-d Invalidation Time-out Error: set by the queue engine, which stops fetching until a CPU clears it
+  // (writing the fault status register, a message on fault_cleared). itesid_device: the device whose
+  // request timed out (ITESID in DMAR_IQER_REG).
+  bool ite = false;
+  int itesid_device = -1;
+  simgrid::s4u::Mailbox* fault_cleared = nullptr;
   int free_slots = 0;                      // VT-d ring slots not holding a descriptor
   simgrid::s4u::ConditionVariablePtr slots_freed;
   simgrid::s4u::Mailbox* doorbell = nullptr; // tail-register writes

@@ -1,7 +1,9 @@
 #include "engine/simulation.hpp"
 
 #include <simgrid/s4u.hpp>
+#include <cstdlib>
 #include <stdexcept>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "engine/invariants.hpp"
@@ -33,7 +35,9 @@ Timing::Timing(const Params& p)
       dma_max_outstanding(static_cast<int>(p.get_int("dma.max_outstanding"))),
       ats_inv_waits_for_dma(p.get_bool("device.ats_inv_waits_for_dma")),
       bind(p.get("cpu.bind_ns") * 1e-9),
-      unbind(p.get("cpu.unbind_ns") * 1e-9) {}
+      unbind(p.get("cpu.unbind_ns") * 1e-9),
+      reg_read(p.get("vtd.reg_read_ns") * 1e-9),
+      relax(p.get("cpu.relax_ns") * 1e-9) {}
 
 void MmState::set_present(std::uint64_t start, std::uint64_t end, bool value) {
   if (start >= bytes) return;
@@ -55,6 +59,9 @@ World::World(const Scenario& s, Platform platform_in)
   const Params& p = s.params;
   sva_lock = sg4::Mutex::create();
   timing.ats_timeout = queue->ats_timeout_ns() * 1e-9;
+  timing.timeout_halts_queue = queue->timeout_halts_queue();
+  const char* every_poll = std::getenv("SVASIM_SIMULATE_EVERY_POLL");
+  timing.simulate_every_poll = every_poll && std::string_view(every_poll) == "1";
   WalkerConfig wc;
   wc.iotlb_entries = static_cast<std::size_t>(p.get_int("iommu.iotlb_entries"));
   wc.iotlb_ways = static_cast<std::size_t>(p.get_int("iommu.iotlb_ways"));
@@ -72,6 +79,9 @@ World::World(const Scenario& s, Platform platform_in)
     iommus[i].slots_freed = sg4::ConditionVariable::create();
     iommus[i].doorbell = sg4::Mailbox::by_name(name + "/tail");
     iommus[i].ats_done = sg4::Mailbox::by_name(name + "/ats-completions");
+    iommus[i].fault_cleared = sg4::Mailbox::by_name(name + "/fault-status-write");
+    iommus[i].spin_mutex = sg4::Mutex::create();
+    iommus[i].spin_cv = sg4::ConditionVariable::create();
     iommus[i].prq = sg4::Mailbox::by_name(name + "/page-requests");
     iommus[i].walker = std::make_unique<PageWalker>(wc);
     iommus[i].prq_capacity = timing.prq_entries;

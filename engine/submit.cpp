@@ -5,6 +5,7 @@
 // actor (unmap threads, bind/unbind).
 #include <simgrid/s4u.hpp>
 
+#include <cmath>
 #include <mutex>
 
 #include "engine/world.hpp"
@@ -38,6 +39,7 @@ std::size_t copy_descriptors(World& w, const Submission& sub) {
 // The submission joins the ring and the tail register moves past it: the IOMMU may fetch it. The caller
 // holds the queue lock where the driver has one.
 void publish(IommuState& q, QueueEntry& entry) {
+  entry.status_sent = false;
   q.ring.push_back(&entry);
   ++q.tail;
   XBT_DEBUG("iommu %d: %zu descriptors%s written, tail %llu", entry.sub->iommu, entry.sub->descs.size(),
@@ -78,12 +80,29 @@ void count(World& w, const Submission& sub) {
   }
 }
 
+}  // namespace
+
+void wake_lazy_spinner(IommuState& q) {
+  if (!q.lazy_spinner) return;
+  q.spin_mutex->lock();
+  q.lazy_wake = true;
+  q.spin_cv->notify_all();
+  q.spin_mutex->unlock();
+}
+
+namespace {
+
 // The IOMMU's physical queue, as a kernel on bare metal (or the host, for a nested guest) drives it.
 class PhysicalQueue final : public QueueOps {
 public:
   PhysicalQueue(World& w, QueueEntry& e) : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu) {}
+
   const Submission& submission() const override { return *e_.sub; }
-  void lock() override { lock_queue(w_, iommu_, *q_.q_lock); }
+  void lock() override {
+    want_lock();
+    lock_queue(w_, iommu_, *q_.q_lock);
+    --q_.lock_wanted;
+  }
   void unlock() override { q_.q_lock->unlock(); }
   void take_ring_slots(int needed) override {
     if (q_.free_slots < needed) {
@@ -91,9 +110,11 @@ public:
       ++c.ring_full_waits;
       XBT_VERB("iommu %d: ring full, waiting for %d free slots", iommu_, needed);
       const double t = now();
+      want_lock();  // counted while it waits: it takes q_lock back as soon as slots are freed
       std::unique_lock<sg4::Mutex> lock(*q_.q_lock, std::adopt_lock);
       while (q_.free_slots < needed) q_.slots_freed->wait(lock);
       lock.release();
+      --q_.lock_wanted;
       c.ring_wait_ns += (now() - t) * 1e9;
     }
     q_.free_slots -= needed - 1;
@@ -113,11 +134,42 @@ public:
     e_.aborted = false;
     return a;
   }
-  bool target_gone() override {
+  // The reply mailbox has the CPU thread as its permanent receiver: the status write lands whether or not
+  // the CPU is looking (an aborted wait gets none), and ready() is a look at memory, not a simulated step.
+  bool status_done() override {
+    if (!e_.reply->ready()) return false;
+    e_.reply->get<QueueEntry>();
+    return true;
+  }
+  FaultStatus read_fault_status() override {
+    if (!w_.timing.simulate_every_poll && q_.lock_wanted == 0 && !q_.ite && !e_.status_sent) return spin_unobserved();
+    w_.sleep(w_.timing.reg_read);
+    return FaultStatus{q_.ite};
+  }
+  bool clear_ite() override {
+    w_.sleep(3 * w_.timing.reg_read);  // DMAR_IQH_REG, DMAR_IQT_REG, DMAR_IQER_REG
+    q_.ite = false;
+    // Every wait in flight is aborted: the one the engine stopped in, and all still in the ring, which the
+    // engine will not process (their submitters resubmit them).
+    if (q_.in_engine) q_.in_engine->aborted = true;
+    for (QueueEntry*& queued : q_.ring)
+      if (queued) {
+        queued->aborted = true;
+        queued = nullptr;
+      }
+    w_.send(q_.fault_cleared, &q_, 4);  // the write of DMA_FSTS_ITE to DMAR_FSTS_REG
     const Topology& topo = w_.scenario.topology;
-    for (const Descriptor& d : e_.sub->descs)
-      if (is_devtlb(d.kind) && !topo.node(topo.devices()[d.device]).caps.present_at(now() * 1e9)) return true;
-    return false;
+    return topo.node(topo.devices()[static_cast<std::size_t>(q_.itesid_device)]).caps.present_at(now() * 1e9);
+  }
+  void relax() override {
+    q_.q_lock->unlock();
+    w_.sleep(relax_left_ >= 0 ? relax_left_ : w_.timing.relax);
+    relax_left_ = -1;
+    const double t = now();
+    want_lock();
+    q_.q_lock->lock();  // a retake while spinning: its wait counts in the IOMMU's total, not per submission
+    --q_.lock_wanted;
+    w_.stats.per_iommu[iommu_].queue_lock_wait_ns += (now() - t) * 1e9;
   }
   bool resubmit(bool driver_retries) override {
     QueueCounters& c = w_.stats.per_iommu[iommu_];
@@ -136,10 +188,39 @@ public:
   }
 
 private:
+  void want_lock() {
+    ++q_.lock_wanted;
+    wake_lazy_spinner(q_);
+  }
+
+  // The polls from a status check with q_lock held, while nothing they do can be seen by anyone: each is
+  // a fault-status read holding q_lock, then cpu_relax() without it. Holding q_lock, sleep until woken by
+  // another CPU wanting it, a status write leaving the IOMMU or an ITE; then take up the polls where they
+  // would be: inside a read (finish it; it sees what is there when it ends), or inside cpu_relax() (the
+  // next relax() sleeps only what is left of it). Exactly the polls' behaviour, without their events.
+  FaultStatus spin_unobserved() {
+    const double start = now(), period = w_.timing.reg_read + w_.timing.relax;
+    {
+      std::unique_lock<sg4::Mutex> lk(*q_.spin_mutex);
+      q_.lazy_spinner = true;
+      q_.lazy_wake = false;
+      while (!q_.lazy_wake) q_.spin_cv->wait(lk);
+      q_.lazy_spinner = false;
+    }
+    const double offset = std::fmod(now() - start, period);
+    if (offset < w_.timing.reg_read) {
+      w_.sleep(w_.timing.reg_read - offset);
+      return FaultStatus{q_.ite};
+    }
+    relax_left_ = period - offset;  // the read ended before anything changed: it saw no fault
+    return FaultStatus{};
+  }
+
   World& w_;
   QueueEntry& e_;
   IommuState& q_;
   int iommu_;
+  double relax_left_ = -1;  // < 0: a whole cpu_relax()
 };
 
 // A guest's vIOMMU queue: the guest driver writes it under its own lock; the tail write traps to the VMM,
@@ -164,7 +245,11 @@ public:
   }
   void wait_for_status() override { w_.sleep(w_.timing.poll); }
   bool aborted() override { return false; }  // a host-side time-out is the host driver's to handle
-  bool target_gone() override { return false; }
+  // The VMM handled the queue during the exit: the wait is done when the guest first looks.
+  bool status_done() override { return true; }
+  FaultStatus read_fault_status() override { return {}; }
+  bool clear_ite() override { return true; }
+  void relax() override {}
   bool resubmit(bool) override { return false; }
 
   // What the VMM can do during the exit.
@@ -196,10 +281,8 @@ public:
   // The host's physical invalidation (iommufd), reusing the guest's descriptors as one host submission.
   void host_submit_and_wait() override {
     XBT_VERB("viommu %d: the VMM has the host issue the physical invalidation", iommu_);
-    lock_queue(w_, iommu_, *q_.q_lock);
-    svasim::write_and_ring(w_, q_, e_);
-    q_.q_lock->unlock();
-    if (e_.sub->wait) e_.reply->get<QueueEntry>();
+    PhysicalQueue host(w_, e_);  // the host driver's own submission: its lock, ring slots, wait and faults
+    w_.queue->issue(host);
   }
 
 private:

@@ -22,6 +22,11 @@ struct Timing {
   bool ats_inv_waits_for_dma;
   double bind, unbind;                           // CPU work of bind / unbind besides the queues
   double ats_timeout = 0;                        // the driver family's time-out (set by World)
+  bool timeout_halts_queue = false;              // VT-d ITE: the queue stops until a CPU clears it (set by World)
+  double reg_read, relax;                        // VT-d qi_check_fault() MMIO read; cpu_relax()
+  // SVASIM_SIMULATE_EVERY_POLL=1: simulate every poll of a VT-d spin even when nobody can see it (the
+  // reference the shortcut in engine/submit.cpp is tested against; same results, more events).
+  bool simulate_every_poll = false;
   explicit Timing(const Params& p);
 };
 

@@ -15,7 +15,8 @@ SVASIM_PARAM({.name = "cpu.desc_write_ns", .unit = "ns", .default_value = 10, .m
               .source = "assumption"});
 SVASIM_PARAM({.name = "cpu.poll_ns", .unit = "ns", .default_value = 20, .max = 1e9,
               .description = "delay between the wait status being written and the spinning CPU seeing it (one cpu_relax() "
-                             "poll; assumption)",
+                             "poll; assumption): SMMUv3 and AMD. VT-d polls are simulated one by one on bare metal "
+                             "(vtd.reg_read_ns, cpu.relax_ns)",
               .source = "assumption"});
 SVASIM_PARAM({.name = "queue.desc_bytes", .unit = "bytes", .default_value = 32, .min = 1, .max = 4096, .integer = true,
               .description = "bytes per descriptor moved from memory to the IOMMU (VT-d scalable-mode descriptors are "

@@ -14,6 +14,11 @@
 
 namespace svasim {
 
+// What qi_check_fault() reads in DMAR_FSTS_REG.
+struct FaultStatus {
+  bool ite = false;  // Invalidation Time-out Error: the IOMMU stopped fetching descriptors
+};
+
 // The steps a CPU can take on one queue for one submission. Lock waits, ring waits and outcomes are
 // counted by the implementation.
 class QueueOps {
@@ -31,8 +36,17 @@ public:
   // that ring per command do (AMD copy_cmd_to_buffer()); the IOMMU sees the submission with its last command.
   virtual void write_command_and_ring(std::size_t index) = 0;
   virtual void wait_for_status() = 0;   // spin until the wait's status write is seen
-  virtual bool aborted() = 0;           // the wait completed with a time-out; clears the mark
-  virtual bool target_gone() = 0;       // a device the submission invalidates is no longer present
+  virtual bool aborted() = 0;           // the wait completed with a time-out (or was aborted); clears the mark
+  // VT-d's spin (qi_submit_sync()), step by step, q_lock held: whether the wait's status write has been
+  // seen (desc_status == QI_DONE; a read of ordinary memory) ...
+  virtual bool status_done() = 0;
+  // ... qi_check_fault()'s MMIO read of the fault status register ...
+  virtual FaultStatus read_fault_status() = 0;
+  // ... and, having seen an invalidation time-out, clearing it: reads the queue head, tail and the error
+  // register (ITESID), writes the fault status (the IOMMU resumes fetching) and marks every wait still in
+  // the ring aborted. Returns whether the device ITESID names is still present.
+  virtual bool clear_ite() = 0;
+  virtual void relax() = 0;             // drop q_lock, cpu_relax(), retake it
   // After a time-out: records the driver's decision; true when the submission is to be issued again
   // (false also when the run is over: the CPU would spin on past its end).
   virtual bool resubmit(bool driver_retries) = 0;
@@ -59,6 +73,9 @@ public:
   virtual void plan_release(const SvaDomain&, bool /*caching_mode*/, FlushPlan&) const {}
   // Whether the release holds the lock the domain's flushes hold (AMD sva_pdom->lock) across its queue work.
   virtual bool release_under_domain_lock() const { return false; }
+  // Whether an ATS time-out stops the queue until the driver clears it (VT-d ITE), rather than only
+  // completing the pending sync with an error (SMMUv3 CERROR_ATC_INV_SYNC, AMD completion-wait time-out).
+  virtual bool timeout_halts_queue() const { return false; }
   // An unbind of a PRI device first waits for its page requests and repeats its last (drain) submission
   // while the page-request queue overflowed (VT-d intel_drain_pasid_prq()).
   virtual bool drains_page_requests() const { return false; }

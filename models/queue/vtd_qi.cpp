@@ -1,8 +1,12 @@
 // Intel VT-d invalidation queue (intel/dmar.c qi_submit_sync()): under q_lock (a spinlock, irqs off) wait
 // for count + 2 free ring slots, copy the descriptors and one wait descriptor, write the tail register,
-// then spin on the wait's status dropping and retaking q_lock between polls; the final retake reclaims the
-// slots (reclaim_free_desc()). After an invalidation time-out (ITE) the pending waits are aborted and the
-// call returns -EAGAIN and is resubmitted, unless (6.9+) a device it targets is gone: -ETIMEDOUT.
+// then spin on the wait's status holding q_lock: each poll runs qi_check_fault() (an MMIO read of
+// DMAR_FSTS_REG) and drops q_lock only around cpu_relax(), so a CPU spinning on a slow wait keeps other
+// submitters waiting for the lock. The final pass reclaims the slots (reclaim_free_desc()).
+// An ATS time-out sets ITE and stops the queue; the first CPU whose qi_check_fault() sees it clears it and
+// marks every wait in flight aborted. That CPU returns -ETIMEDOUT when (6.9+) the device ITESID names is
+// gone, whoever's descriptor it was; every other aborted wait returns -EAGAIN and is resubmitted.
+// Linux 6.12 dmar.c as read (qi_submit_sync(), qi_check_fault(); ITE handling as since 80a9b50c0b9e).
 #include "models/flush/lifecycle.hpp"
 #include "models/queue/queue_discipline.hpp"
 
@@ -41,6 +45,18 @@ SVASIM_PARAM({.name = "vtd.prq_drain_per_device", .unit = "bool", .default_value
               .source = "intel/prq.c intel_iommu_drain_pasid_prq(): per-device filter, commit add43c4fbc92 (v6.14, "
                         "also 6.13.y); svm.c intel_drain_pasid_prq() before"});
 
+SVASIM_PARAM({.name = "vtd.reg_read_ns", .unit = "ns", .default_value = 150, .max = 1e7,
+              .description = "one uncached MMIO read of a VT-d register by the CPU: qi_check_fault() reads "
+                             "DMAR_FSTS_REG at every poll of a wait, holding q_lock (and IQH, IQT and IQER when it "
+                             "handles an ITE). Not published for IOMMU registers; assumption: a read served by the "
+                             "CPU's uncore, shorter than a PCIe device register read (~0.5-1 us)",
+              .source = "assumption; intel/dmar.c qi_check_fault()"});
+SVASIM_PARAM({.name = "cpu.relax_ns", .unit = "ns", .default_value = 54, .max = 1e7,
+              .description = "cpu_relax() (the PAUSE instruction) between two polls of a wait, the only time a "
+                             "spinning VT-d submitter drops q_lock: 140 cycles at 2.6 GHz",
+              .source = "Intel 64 and IA-32 Architectures Optimization Reference Manual, Skylake "
+                        "microarchitecture: PAUSE latency raised to about 140 cycles"});
+
 class VtdQi final : public QueueDiscipline {
 public:
   explicit VtdQi(const Params& p)
@@ -55,16 +71,18 @@ public:
       q.lock();
       q.take_ring_slots(slots + 1);
       q.write_and_ring();
-      q.unlock();
-      if (!q.submission().wait) return;  // every VT-d submission has one; kept for plans that do not
-      q.wait_for_status();
-      // The spin drops and retakes q_lock between polls; the final retake, to reclaim the descriptors, is
-      // where other CPUs contend.
-      q.lock();
+      Fault rc = Fault::none;
+      // Every VT-d submission has a wait; a plan without one is not waited for.
+      if (q.submission().wait)
+        while (!q.status_done()) {
+          rc = check_fault(q);
+          if (rc != Fault::none) break;
+          q.relax();
+        }
       q.reclaim_ring_slots(slots);
       q.unlock();
-      if (!q.aborted()) return;
-      if (!q.resubmit(!(removed_device_fails_ && q.target_gone()))) return;
+      if (rc == Fault::none) return;
+      if (!q.resubmit(rc == Fault::again)) return;
     }
   }
   double ats_timeout_ns() const override { return timeout_ns_; }
@@ -78,10 +96,24 @@ public:
   void plan_release(const SvaDomain& d, bool caching_mode, FlushPlan& out) const override {
     plan_vtd_release(d, !caching_mode || devtlb_in_caching_mode_, out);  // the same teardown as unbind
   }
+  bool timeout_halts_queue() const override { return true; }
   bool drains_page_requests() const override { return true; }
   bool drain_waits_for_whole_pasid() const override { return !drain_per_device_; }
 
 private:
+  enum class Fault { none, again, timed_out };  // 0, -EAGAIN, -ETIMEDOUT
+
+  // qi_check_fault() for the CPU's own wait (the IQE path is not modelled: no descriptor is malformed).
+  Fault check_fault(QueueOps& q) const {
+    if (q.aborted()) return Fault::again;  // another CPU handled the ITE that aborted this wait
+    if (q.read_fault_status().ite) {
+      const bool itesid_present = q.clear_ite();
+      if (removed_device_fails_ && !itesid_present) return Fault::timed_out;
+      if (q.aborted()) return Fault::again;
+    }
+    return Fault::none;
+  }
+
   double timeout_ns_;
   bool devtlb_in_caching_mode_;
   bool removed_device_fails_;
@@ -94,8 +126,10 @@ std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique
 
 SVASIM_REGISTER(QueueDiscipline, "vtd-qi", make,
                 {.description = "VT-d invalidation queue: q_lock held while writing, count + 2 free ring slots, "
-                                "wait descriptor polled retaking q_lock; -EAGAIN resubmits after an ITE",
-                 .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "vtd.qi_ring_entries", "vtd.ite_timeout_ns",
+                                "wait descriptor polled holding q_lock (dropped around cpu_relax()); after an ITE the CPU that "
+                                "sees it decides -ETIMEDOUT, other aborted waits resubmit (-EAGAIN)",
+                 .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.relax_ns", "vtd.reg_read_ns", "queue.desc_bytes",
+                            "vtd.qi_ring_entries", "vtd.ite_timeout_ns",
                             "vtd.unbind_devtlb_in_caching_mode"}});
 
 }  // namespace svasim

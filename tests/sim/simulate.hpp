@@ -3,6 +3,8 @@
 // every case its own process, as SimGrid's one-engine-per-process rule requires.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "core/scenario.hpp"
 #include "engine/simulation.hpp"
 
@@ -12,6 +14,7 @@ namespace svasim::test {
 // not silently change what the tests mean.
 struct Costs {
   double notifier = 100, submit = 300, desc_write = 10, poll = 20, iotlb = 300, issue = 50, wait = 100;
+  double reg_read = 150, relax = 50;  // VT-d: each poll of a wait is a DMAR_FSTS_REG read and a cpu_relax()
   double ats = 3300, desc_bytes = 32, ats_bytes = 32;
   double cpu_lat = 100, cpu_bw = 32, dev_lat = 150, dev_bw = 16;  // ns, GB/s
   // Message times on idle links (CM02: latency + bytes / bandwidth).
@@ -20,12 +23,22 @@ struct Costs {
   double ats_round_trip() const { return 2 * (dev_lat + ats_bytes / dev_bw) + ats; }
   // CPU side of one submission of n descriptors plus a wait, to the moment the IOMMU has it.
   double post(double n) const { return submit + (n + 1) * desc_write + to_iommu(n + 1); }
-  // From the wait's completion at the IOMMU to the CPU having seen it.
+  // From the wait's completion at the IOMMU to the CPU having seen it (SMMUv3, AMD).
   double observe() const { return wait + reply() + poll; }
+  // VT-d qi_submit_sync(): the CPU's copies, then its spin from the tail write. It checks the status at
+  // once and after each poll (reg_read + relax), so it sees it at the first check after it arrived, `d` ns
+  // after the tail write. `work`: the IOMMU's time for the n descriptors.
+  double cpu_post(double n) const { return submit + (n + 1) * desc_write; }
+  double vtd_spin(double d) const { return std::ceil(d / (reg_read + relax)) * (reg_read + relax); }
+  double vtd_submission(double n, double work) const {
+    return cpu_post(n) + vtd_spin(to_iommu(n + 1) + work + wait + reply());
+  }
 };
 
 inline nlohmann::json costs_params(const Costs& c) {
-  return {{"cpu", {{"notifier_ns", c.notifier}, {"submit_ns", c.submit}, {"desc_write_ns", c.desc_write}, {"poll_ns", c.poll}}},
+  return {{"cpu", {{"notifier_ns", c.notifier}, {"submit_ns", c.submit}, {"desc_write_ns", c.desc_write}, {"poll_ns", c.poll},
+                   {"relax_ns", c.relax}}},
+          {"vtd", {{"reg_read_ns", c.reg_read}}},
           {"iommu", {{"iotlb_inv_ns", c.iotlb}, {"devtlb_issue_ns", c.issue}, {"wait_ns", c.wait}}},
           {"device", {{"ats_inv_ns", c.ats}, {"ats_inv_jitter_ns", 0}}},
           {"queue", {{"desc_bytes", c.desc_bytes}}},

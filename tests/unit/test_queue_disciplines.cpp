@@ -17,8 +17,12 @@ namespace {
 
 struct Recorder final : QueueOps, VmmOps {
   Submission sub{0, {Descriptor{DescKind::vtd_piotlb}, Descriptor{DescKind::vtd_devtlb, 1}}, true};
-  int timeouts = 0;       // how many waits come back aborted
-  bool gone = false;      // the targeted device is gone
+  // The first `timeouts` attempts time out: SMMUv3/AMD see their wait complete aborted; on VT-d the
+  // queue stops with an ITE, which this CPU sees and clears, or (aborted_elsewhere) another CPU does.
+  int timeouts = 0;
+  bool gone = false;               // the device ITESID names is gone
+  bool aborted_elsewhere = false;
+  int polls = 1;                   // VT-d: status checks that find the wait not yet done
   bool run_over = false;
   std::vector<std::string> steps;
 
@@ -27,13 +31,39 @@ struct Recorder final : QueueOps, VmmOps {
   void unlock() override { steps.push_back("unlock"); }
   void take_ring_slots(int n) override { steps.push_back("take " + std::to_string(n)); }
   void reclaim_ring_slots(int n) override { steps.push_back("reclaim " + std::to_string(n)); }
-  void write_and_ring() override { steps.push_back("write"); }
+  void write_and_ring() override {
+    steps.push_back("write");
+    start_attempt();
+  }
   void write_command_and_ring(std::size_t i) override {
     steps.push_back(i < sub.descs.size() ? "write " + std::string(to_string(sub.descs[i].kind)) : "write wait");
+    if (i == sub.descs.size()) start_attempt();
   }
-  void wait_for_status() override { steps.push_back("wait"); }
-  bool aborted() override { return timeouts-- > 0; }
-  bool target_gone() override { return gone; }
+  void wait_for_status() override {
+    steps.push_back("wait");
+    own_aborted = times_out;
+  }
+  bool aborted() override {
+    const bool a = own_aborted;
+    own_aborted = false;
+    return a;
+  }
+  bool status_done() override {
+    const bool done = !times_out && --polls_left < 0;
+    steps.push_back(done ? "status done" : "status");
+    return done;
+  }
+  FaultStatus read_fault_status() override {
+    steps.push_back("read fsts");
+    return FaultStatus{ite};
+  }
+  bool clear_ite() override {
+    steps.push_back("clear ite");
+    ite = false;
+    own_aborted = true;
+    return !gone;
+  }
+  void relax() override { steps.push_back("relax"); }
   bool resubmit(bool driver_retries) override {
     steps.push_back(driver_retries ? (run_over ? "abandon" : "resubmit") : "fail");
     return driver_retries && !run_over;
@@ -44,6 +74,16 @@ struct Recorder final : QueueOps, VmmOps {
   void spend(double s) override { steps.push_back("spend " + std::to_string(static_cast<long long>(s * 1e9 + 0.5))); }
   void emulate_invalidations() override { steps.push_back("emulate"); }
   void host_submit_and_wait() override { steps.push_back("host submit"); }
+
+private:
+  void start_attempt() {
+    times_out = ++attempt <= timeouts;
+    ite = times_out && !aborted_elsewhere;
+    own_aborted = times_out && aborted_elsewhere;
+    polls_left = polls;
+  }
+  int attempt = 0, polls_left = 0;
+  bool times_out = false, ite = false, own_aborted = false;
 };
 
 using Steps = std::vector<std::string>;
@@ -52,11 +92,33 @@ std::unique_ptr<QueueDiscipline> queue(const std::string& name) { return QueueDi
 
 }  // namespace
 
-TEST_CASE("queue vtd-qi: q_lock around the write, count + 2 slots, the lock retaken to reclaim after the wait", "[queue]") {
+// intel/dmar.c qi_submit_sync() (6.12): q_lock is held from the free-slot check through the spin; each poll
+// runs qi_check_fault() (readl(DMAR_FSTS_REG)) and drops the lock only around cpu_relax().
+TEST_CASE("queue vtd-qi: q_lock held while spinning, dropped only around cpu_relax(); count + 2 slots", "[queue]") {
   Recorder r;
+  r.polls = 2;
   queue("vtd-qi")->issue(r);
   // 2 descriptors + the wait: 3 slots used, 4 needed (one kept empty), 3 reclaimed.
-  CHECK(r.steps == Steps{"lock", "take 4", "write", "unlock", "wait", "lock", "reclaim 3", "unlock"});
+  CHECK(r.steps == Steps{"lock", "take 4", "write", "status", "read fsts", "relax", "status", "read fsts", "relax",
+                         "status done", "reclaim 3", "unlock"});
+}
+
+// intel/dmar.c qi_check_fault() (6.9+): the CPU that sees ITE clears it, aborts every wait in flight and
+// returns -ETIMEDOUT when the ITESID device is gone, whoever's descriptor timed out; a CPU whose wait another
+// CPU aborted finds QI_ABORT first and returns -EAGAIN, even for a gone device: it resubmits.
+TEST_CASE("queue vtd-qi: the CPU that clears the ITE decides -ETIMEDOUT; an aborted waiter resubmits", "[queue]") {
+  Recorder seer;
+  seer.timeouts = 1;
+  seer.gone = true;
+  queue("vtd-qi")->issue(seer);
+  CHECK(seer.steps == Steps{"lock", "take 4", "write", "status", "read fsts", "clear ite", "reclaim 3", "unlock", "fail"});
+  Recorder other;
+  other.timeouts = 1;
+  other.gone = true;
+  other.aborted_elsewhere = true;
+  queue("vtd-qi")->issue(other);
+  CHECK(other.steps == Steps{"lock", "take 4", "write", "status", "reclaim 3", "unlock", "resubmit", "lock", "take 4",
+                             "write", "status", "read fsts", "relax", "status done", "reclaim 3", "unlock"});
 }
 
 TEST_CASE("queue vtd-qi: -EAGAIN resubmits after an ITE; -ETIMEDOUT when the device is gone (6.9+)", "[queue]") {
