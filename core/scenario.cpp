@@ -365,6 +365,13 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   if (s.params.get_int("vtd.qi_ring_entries") < s.params.get_int("vtd.qi_batch_size") + 3)
     throw InputError("/params/vtd/qi_ring_entries", "the ring must hold a full batch, its wait and a spare slot (at least vtd.qi_batch_size + 3)");
   s.topology = Topology::from_json(doc["topology"], "/topology");
+  // An invalid descriptor stops only a VT-d queue (IQE, recovered in qi_check_fault()); SMMUv3's CERROR_ILL
+  // and AMD's ILLEGAL_COMMAND_ERROR are not modelled.
+  const bool vtd_queue = s.queue_model == "vtd-qi" || std::find(subs.begin(), subs.end(), "vtd-qi") != subs.end();
+  for (NodeId v : s.topology.iommus())
+    if (s.topology.node(v).bad_descriptor_at_ns >= 0 && !vtd_queue)
+      throw InputError("/topology", "IOMMU \"" + s.topology.node(v).name + "\": bad_descriptor_at_us needs a VT-d queue (\"" +
+                                        s.queue_model + "\" does not model an invalid descriptor)");
   const int cores = s.topology.node(s.topology.cpu()).cores;
 
   const json& procs = doc["processes"];

@@ -152,6 +152,15 @@ DeviceCaps parse_caps(const nlohmann::json& obj, const std::string& ptr, DeviceC
   return caps;
 }
 
+// The optional fault keys of an iommu node or of the generator's iommu template: bad_descriptor_at_ns.
+double parse_iommu_faults(const nlohmann::json& obj, const std::string& ptr) {
+  const nlohmann::json* v = member(obj, "bad_descriptor_at_us");
+  if (!v) return -1;
+  if (!v->is_number() || !std::isfinite(v->get<double>()) || v->get<double>() < 0)
+    fail(ptr + "/bad_descriptor_at_us", "must be a time in us >= 0");
+  return v->get<double>() * 1000.0;
+}
+
 constexpr const char* kDeviceKeys[] = {"ats", "pri", "pasid", "extra_devtlb_quirk", "streams", "ats_inv_ns",
                                        "stuck_from_us", "stuck_until_us", "removed_at_us"};
 
@@ -211,6 +220,10 @@ void parse_explicit(const nlohmann::json& topo, const std::string& json_path, co
       for (const char* key : kDeviceKeys)
         if (member(o, key)) fail(ptr + "/" + key, "\"" + std::string(key) + "\" applies to device nodes only");
     }
+    if (*k == NodeKind::iommu)
+      rn.node.bad_descriptor_at_ns = parse_iommu_faults(o, ptr);
+    else if (member(o, "bad_descriptor_at_us"))
+      fail(ptr + "/bad_descriptor_at_us", "\"bad_descriptor_at_us\" applies to iommu nodes only");
     nodes.push_back(std::move(rn));
   }
 
@@ -250,6 +263,11 @@ void parse_generated(const nlohmann::json& gen, const std::string& json_path, co
     require_object(*d, gp + "/device");
     caps = parse_caps(*d, gp + "/device", caps);
   }
+  double bad_descriptor_at_ns = -1;
+  if (auto* m = member(gen, "iommu")) {
+    require_object(*m, gp + "/iommu");
+    bad_descriptor_at_ns = parse_iommu_faults(*m, gp + "/iommu");
+  }
   bool switches = false;
   if (auto* s = member(gen, "switch_per_iommu")) switches = get_bool(*s, gp + "/switch_per_iommu");
   Link cpu_link = defaults, dev_link = defaults;
@@ -282,7 +300,7 @@ void parse_generated(const nlohmann::json& gen, const std::string& json_path, co
   nodes.reserve(1 + static_cast<std::size_t>(n_iommu) + n_sw + static_cast<std::size_t>(n_dev));
   links.reserve(static_cast<std::size_t>(n_iommu) + n_sw + static_cast<std::size_t>(n_dev));
   add_node("cpu0", NodeKind::cpu).cores = cores;
-  for (int k = 0; k < n_iommu; ++k) add_node(iommu_name(k), NodeKind::iommu);
+  for (int k = 0; k < n_iommu; ++k) add_node(iommu_name(k), NodeKind::iommu).bad_descriptor_at_ns = bad_descriptor_at_ns;
   if (switches)
     for (int k = 0; k < n_iommu; ++k) add_node(switch_name(k), NodeKind::pcie_switch);
   for (int i = 0; i < n_dev; ++i) add_node("dev" + std::to_string(i), NodeKind::device).caps = caps;
@@ -602,6 +620,7 @@ nlohmann::json Topology::to_json() const {
     const Node& n = g_[v];
     nlohmann::json o = {{"name", n.name}, {"kind", to_string(n.kind)}};
     if (n.kind == NodeKind::cpu) o["cores"] = n.cores;
+    if (n.bad_descriptor_at_ns >= 0) o["bad_descriptor_at_us"] = n.bad_descriptor_at_ns / 1000.0;
     if (n.kind == NodeKind::device) {
       o["ats"] = n.caps.ats;
       o["pri"] = n.caps.pri;

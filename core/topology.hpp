@@ -39,6 +39,9 @@ struct Node {
   NodeKind kind = NodeKind::device;
   int cores = 0;   // cpu only
   DeviceCaps caps; // device only
+  // iommu only: a fault of the simulated hardware. The first submission the IOMMU fetches at or after
+  // this time (ns; < 0: never) starts with an invalid descriptor (VT-d IQE).
+  double bad_descriptor_at_ns = -1;
   int index = -1;  // index among nodes of the same kind (device 0.., iommu 0.., cpu 0..)
 };
 

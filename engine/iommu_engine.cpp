@@ -50,6 +50,11 @@ private:
   }
 
   void process(QueueEntry* e) {
+    if (q_.bad_descriptor_at >= 0 && now() >= q_.bad_descriptor_at) {
+      q_.bad_descriptor_at = -1;
+      stop_at_invalid_descriptor(*e);
+      return;
+    }
     q_.in_engine = e;
     double busy = 0;  // consecutive IOMMU-internal work is one sleep, not one per descriptor
     for (const Descriptor& d : e->sub->descs) {
@@ -69,6 +74,27 @@ private:
     // resubmission repeats those invalidations, so only duplicate requests are left out).
     halted_ = false;
     q_.in_engine = nullptr;
+  }
+
+  // The submission's first descriptor is invalid (a reserved field set): the IOMMU stops with the queue head
+  // at it (IQE) until a CPU clears the fault. Its submitter copies its wait descriptor over it, clears IQE
+  // and returns -EINVAL; the IOMMU then processes that copy and the rest of the submission, the wait
+  // included, whose status writes land in slots the driver has freed. The submitter is gone by then: the
+  // rest is processed from a copy taken now, without status writes.
+  void stop_at_invalid_descriptor(const QueueEntry& e) {
+    Submission rest = *e.sub;
+    if (!rest.descs.empty()) rest.descs.erase(rest.descs.begin());
+    rest.wait = false;
+    QueueEntry copy = e;
+    copy.sub = &rest;
+    copy.reply = nullptr;
+    q_.iqe = true;
+    q_.iqe_entry = &e;
+    XBT_VERB("iommu %d: invalid descriptor, IQE set; fetching stops until it is cleared", iommu_);
+    wake_lazy_spinner(q_);  // its next fault-status read sees the IQE
+    q_.fault_cleared->get<void>();
+    w_.sleep(w_.timing.wait);  // the wait descriptor copied over the bad one
+    process(&copy);
   }
 
   // IOTLB and paging-structure entries go when the descriptor is processed (IH=0 in SVA flushes);

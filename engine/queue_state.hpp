@@ -53,6 +53,11 @@ struct IommuState {
   // request timed out (ITESID in DMAR_IQER_REG).
   bool ite = false;
   int itesid_device = -1;
+  // VT-d Invalidation Queue Error: the engine stopped at the first descriptor of iqe_entry (an injected
+  // fault: the first submission fetched at or after bad_descriptor_at, in s; < 0: none left).
+  bool iqe = false;
+  const QueueEntry* iqe_entry = nullptr;
+  double bad_descriptor_at = -1;
   simgrid::s4u::Mailbox* fault_cleared = nullptr;
   int free_slots = 0;                      // VT-d ring slots not holding a descriptor
   simgrid::s4u::ConditionVariablePtr slots_freed;

@@ -80,6 +80,8 @@ World::World(const Scenario& s, Platform platform_in)
     iommus[i].doorbell = sg4::Mailbox::by_name(name + "/tail");
     iommus[i].ats_done = sg4::Mailbox::by_name(name + "/ats-completions");
     iommus[i].fault_cleared = sg4::Mailbox::by_name(name + "/fault-status-write");
+    const double bad_ns = topo.node(topo.iommus()[i]).bad_descriptor_at_ns;
+    iommus[i].bad_descriptor_at = bad_ns >= 0 ? bad_ns * 1e-9 : -1;
     iommus[i].spin_mutex = sg4::Mutex::create();
     iommus[i].spin_cv = sg4::ConditionVariable::create();
     iommus[i].prq = sg4::Mailbox::by_name(name + "/page-requests");

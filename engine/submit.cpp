@@ -142,9 +142,19 @@ public:
     return true;
   }
   FaultStatus read_fault_status() override {
-    if (!w_.timing.simulate_every_poll && q_.lock_wanted == 0 && !q_.ite && !e_.status_sent) return spin_unobserved();
+    if (!w_.timing.simulate_every_poll && q_.lock_wanted == 0 && !q_.ite && !q_.iqe && !e_.status_sent)
+      return spin_unobserved();
     w_.sleep(w_.timing.reg_read);
-    return FaultStatus{q_.ite};
+    return FaultStatus{q_.iqe, q_.ite};
+  }
+  bool clear_iqe_if_own() override {
+    w_.sleep(w_.timing.reg_read);  // DMAR_IQH_REG
+    if (q_.iqe_entry != &e_) return false;
+    w_.sleep(w_.timing.desc_write);  // the wait descriptor copied over the invalid one
+    q_.iqe = false;
+    q_.iqe_entry = nullptr;
+    w_.send(q_.fault_cleared, &q_, 4);  // the write of DMA_FSTS_IQE to DMAR_FSTS_REG
+    return true;
   }
   bool clear_ite() override {
     w_.sleep(3 * w_.timing.reg_read);  // DMAR_IQH_REG, DMAR_IQT_REG, DMAR_IQER_REG
@@ -210,7 +220,7 @@ private:
     const double offset = std::fmod(now() - start, period);
     if (offset < w_.timing.reg_read) {
       w_.sleep(w_.timing.reg_read - offset);
-      return FaultStatus{q_.ite};
+      return FaultStatus{q_.iqe, q_.ite};
     }
     relax_left_ = period - offset;  // the read ended before anything changed: it saw no fault
     return FaultStatus{};
@@ -249,6 +259,7 @@ public:
   bool status_done() override { return true; }
   FaultStatus read_fault_status() override { return {}; }
   bool clear_ite() override { return true; }
+  bool clear_iqe_if_own() override { return false; }
   void relax() override {}
   bool resubmit(bool) override { return false; }
 

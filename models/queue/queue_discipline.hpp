@@ -16,6 +16,7 @@ namespace svasim {
 
 // What qi_check_fault() reads in DMAR_FSTS_REG.
 struct FaultStatus {
+  bool iqe = false;  // Invalidation Queue Error: the IOMMU stopped at an invalid descriptor
   bool ite = false;  // Invalidation Time-out Error: the IOMMU stopped fetching descriptors
 };
 
@@ -46,6 +47,9 @@ public:
   // register (ITESID), writes the fault status (the IOMMU resumes fetching) and marks every wait still in
   // the ring aborted. Returns whether the device ITESID names is still present.
   virtual bool clear_ite() = 0;
+  // Having seen an IQE: reads the queue head and, if it is this submission's first descriptor, copies the
+  // submission's wait descriptor over it and clears the fault (the IOMMU resumes). Returns whether it did.
+  virtual bool clear_iqe_if_own() = 0;
   virtual void relax() = 0;             // drop q_lock, cpu_relax(), retake it
   // After a time-out: records the driver's decision; true when the submission is to be issued again
   // (false also when the run is over: the CPU would spin on past its end).

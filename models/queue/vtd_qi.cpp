@@ -6,6 +6,8 @@
 // An ATS time-out sets ITE and stops the queue; the first CPU whose qi_check_fault() sees it clears it and
 // marks every wait in flight aborted. That CPU returns -ETIMEDOUT when (6.9+) the device ITESID names is
 // gone, whoever's descriptor it was; every other aborted wait returns -EAGAIN and is resubmitted.
+// An invalid descriptor stops the queue too (IQE): the submitter whose first descriptor it is copies its
+// wait descriptor over it, clears the fault and returns -EINVAL, never resubmitting.
 // Linux 6.12 dmar.c as read (qi_submit_sync(), qi_check_fault(); ITE handling as since 80a9b50c0b9e).
 #include "models/flush/lifecycle.hpp"
 #include "models/queue/queue_discipline.hpp"
@@ -101,12 +103,16 @@ public:
   bool drain_waits_for_whole_pasid() const override { return !drain_per_device_; }
 
 private:
-  enum class Fault { none, again, timed_out };  // 0, -EAGAIN, -ETIMEDOUT
+  enum class Fault { none, again, timed_out, invalid };  // 0, -EAGAIN, -ETIMEDOUT, -EINVAL
 
-  // qi_check_fault() for the CPU's own wait (the IQE path is not modelled: no descriptor is malformed).
+  // qi_check_fault() for the CPU's own wait.
   Fault check_fault(QueueOps& q) const {
     if (q.aborted()) return Fault::again;  // another CPU handled the ITE that aborted this wait
-    if (q.read_fault_status().ite) {
+    const FaultStatus f = q.read_fault_status();
+    // IQE: only the submitter whose first descriptor the head points at recovers (and fails); others
+    // spin on until it has.
+    if (f.iqe && q.clear_iqe_if_own()) return Fault::invalid;
+    if (f.ite) {
       const bool itesid_present = q.clear_ite();
       if (removed_device_fails_ && !itesid_present) return Fault::timed_out;
       if (q.aborted()) return Fault::again;

@@ -116,7 +116,8 @@ struct Broken {
   X("pattern-key-wrong-kind",       "/workload/dma/0/pattern/zipf_s",      "does not apply")              \
   X("period-too-short",             "/workload/unmaps/0/arrival/periodic_us", ">= 0.001")                 \
   X("unknown-environment",          "/environment",                        "did you mean \"guest-nested\"") \
-  X("unbind-before-bind",           "/processes/0/bind/0/unbind_at_us",    "before the bind")
+  X("unbind-before-bind",           "/processes/0/bind/0/unbind_at_us",    "before the bind")              \
+  X("bad-descriptor-on-smmu",       "/topology",                           "needs a VT-d queue")
 // clang-format on
 
 #define SVASIM_BROKEN_ENTRY(file, pointer, word) Broken{file, pointer, word},

@@ -119,3 +119,41 @@ TEST_CASE("faults: an ITE aborts every VT-d wait in flight; only the CPU that cl
   // is a wait that ITE aborted.
   CHECK(st.total.invalidations_failed == st.total.ats_inv_timeouts);
 }
+
+// intel/dmar.c qi_check_fault() (6.12): IQE stops the queue at the invalid descriptor; the CPU whose
+// submission starts there copies its wait descriptor over it, clears IQE and returns -EINVAL, never
+// resubmitting; the hardware then goes on with the rest of that submission and the submissions behind it.
+namespace {
+Stats two_cpus_meet_an_invalid_descriptor(const char* profile) {
+  Costs c;
+  json doc = generated_scenario(profile, 1, 2, c, json::array({5}));
+  doc["duration_us"] = 200;
+  doc["topology"]["generate"]["iommu"] = {{"bad_descriptor_at_us", 5}};
+  json second = doc["workload"]["unmaps"][0];
+  second["cpu"] = 1;
+  doc["workload"]["unmaps"].push_back(second);
+  return simulate(doc);
+}
+}  // namespace
+
+// 6.12: one batch per CPU (serialised on cache_lock); the bad descriptor is the batch's PIOTLB.
+TEST_CASE("faults: an invalid VT-d descriptor (IQE) fails its submission with -EINVAL; the rest is processed", "[sim][faults]") {
+  const Stats st = two_cpus_meet_an_invalid_descriptor("linux-6.12-vtd");
+  REQUIRE(st.unmaps == 2);
+  CHECK(st.total.invalidations_failed == 1);
+  CHECK(st.total.resubmissions == 0);
+  CHECK(st.total.ats_inv_timeouts == 0);
+  // The failed batch's devTLB descriptors still reach the devices, as do the other CPU's.
+  for (const auto& d : st.per_device) CHECK(d.ats_inv_requests == 2);
+}
+
+// 6.9: no domain lock, so the other CPU's submissions wait in the ring behind the stopped one, reading IQH
+// at each poll; they complete once the owner cleared the fault.
+TEST_CASE("faults: an IQE holds up the other CPUs' submissions until its owner clears it", "[sim][faults]") {
+  const Stats st = two_cpus_meet_an_invalid_descriptor("linux-6.9-vtd");
+  REQUIRE(st.unmaps == 2);
+  CHECK(st.total.invalidations_failed == 1);
+  CHECK(st.total.resubmissions == 0);
+  CHECK(st.total.submissions == 8);  // per CPU and device: a PIOTLB and a devTLB submission
+  for (const auto& d : st.per_device) CHECK(d.ats_inv_requests == 2);
+}

@@ -55,7 +55,7 @@ struct Recorder final : QueueOps, VmmOps {
   }
   FaultStatus read_fault_status() override {
     steps.push_back("read fsts");
-    return FaultStatus{ite};
+    return FaultStatus{iqe, ite};
   }
   bool clear_ite() override {
     steps.push_back("clear ite");
@@ -63,7 +63,18 @@ struct Recorder final : QueueOps, VmmOps {
     own_aborted = true;
     return !gone;
   }
-  void relax() override { steps.push_back("relax"); }
+  bool clear_iqe_if_own() override {
+    steps.push_back(iqe_own ? "clear iqe" : "read iqh");
+    if (iqe_own) iqe = false;
+    return iqe_own;
+  }
+  bool iqe = false;      // VT-d: an invalid descriptor stopped the queue ...
+  bool iqe_own = false;  // ... at this submission's first descriptor
+  void relax() override {
+    steps.push_back("relax");
+    if (iqe && !iqe_own && --iqe_polls == 0) iqe = false;  // its owner clears it meanwhile
+  }
+  int iqe_polls = 1;
   bool resubmit(bool driver_retries) override {
     steps.push_back(driver_retries ? (run_over ? "abandon" : "resubmit") : "fail");
     return driver_retries && !run_over;
@@ -146,6 +157,23 @@ TEST_CASE("queue vtd-qi: 6.7 resubmits after an ITE even for a removed device", 
   QueueDiscipline::factory().make("vtd-qi", p)->issue(gone);
   CHECK(std::count(gone.steps.begin(), gone.steps.end(), "write") == 4);
   CHECK(std::count(gone.steps.begin(), gone.steps.end(), "fail") == 0);
+}
+
+// intel/dmar.c qi_check_fault() (6.12): on IQE only the CPU whose submission starts at the queue head
+// ((head >> shift) == index) copies its wait descriptor over the bad one, clears IQE and returns -EINVAL; a
+// CPU behind it reads the head and spins on.
+TEST_CASE("queue vtd-qi: an IQE fails its own submission with -EINVAL, never resubmitted; others spin on", "[queue]") {
+  Recorder own;
+  own.iqe = own.iqe_own = true;
+  own.polls = 5;
+  queue("vtd-qi")->issue(own);
+  CHECK(own.steps == Steps{"lock", "take 4", "write", "status", "read fsts", "clear iqe", "reclaim 3", "unlock", "fail"});
+  Recorder behind;
+  behind.iqe = true;
+  behind.polls = 2;
+  queue("vtd-qi")->issue(behind);
+  CHECK(behind.steps == Steps{"lock", "take 4", "write", "status", "read fsts", "read iqh", "relax", "status", "read fsts",
+                              "relax", "status done", "reclaim 3", "unlock"});
 }
 
 // arm-smmu-v3.c (6.11): arm_smmu_cmdq_poll_until_sync() returns -ETIMEDOUT without a retry; on
