@@ -352,6 +352,11 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   }
   if (doc.contains("params")) s.params.apply(doc["params"], "/params");
 
+  // arm_smmu_cmdq_issue_cmdlist() waits for room for a whole batch and its CMD_SYNC: a smaller queue never has it.
+  if (s.params.get_int("smmu.cmdq_entries") < s.params.get_int("smmu.cmdq_batch_size") + 1)
+    throw InputError("/params/smmu/cmdq_entries", "must hold a batch of smmu.cmdq_batch_size (" +
+                                                     std::to_string(s.params.get_int("smmu.cmdq_batch_size")) +
+                                                     ") commands and its CMD_SYNC");
   for (const char* cache : {"iommu.iotlb", "device.atc"}) {
     const std::string e = std::string(cache) + "_entries", w = std::string(cache) + "_ways";
     const auto entries = s.params.get_int(e), ways = s.params.get_int(w);

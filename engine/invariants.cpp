@@ -20,6 +20,9 @@ std::vector<std::string> broken_invariants(const World& w) {
       fail("descriptors-all-processed", at + ": " + std::to_string(q.tail) + " written, " + std::to_string(q.head) +
                                             " processed");
     // Every slot a submission took came back when it reclaimed.
+    if (q.queue_free != q.queue_capacity)
+      fail("queue-space-all-free", at + ": " + std::to_string(q.queue_free) + " of " + std::to_string(q.queue_capacity) +
+                                       " command-queue entries free");
     if (q.free_slots != ring)
       fail("ring-slots-all-free", at + ": " + std::to_string(q.free_slots) + " of " + std::to_string(ring) + " free");
   }

@@ -68,12 +68,24 @@ private:
       if (halted_) break;
     }
     w_.sleep(busy);
+    give_back_queue_space(*e);
     if (e->sub->wait && !halted_) complete_wait(e);
     // After an ITE the submission's wait was aborted by the driver, which resubmits it whole; the rest of
     // it is not processed (the hardware would go on from the queue head once ITE is cleared: the
     // resubmission repeats those invalidations, so only duplicate requests are left out).
     halted_ = false;
     q_.in_engine = nullptr;
+  }
+
+  // SMMUv3: the commands consumed, CONS moves past them and a CPU waiting for room may claim it.
+  void give_back_queue_space(QueueEntry& e) {
+    if (e.queue_space == 0) return;
+    q_.queue_free += e.queue_space;
+    e.queue_space = 0;
+    if (q_.space_waiters == 0) return;
+    q_.space_mutex->lock();
+    q_.space_freed->notify_all();
+    q_.space_mutex->unlock();
   }
 
   // The submission's first descriptor is invalid (a reserved field set): the IOMMU stops with the queue head

@@ -20,7 +20,8 @@ struct QueueEntry {
   int process = 0;                         // whose PASID the descriptors name
   int domain = 0;                          // the SVA domain (its DID / ASID)
   bool aborted = false;                    // its wait completed with an invalidation time-out
-  bool status_sent = false;                // the IOMMU sent its wait's status write (it may not have landed)
+  bool status_sent = false;
+  int queue_space = 0;                     // SMMUv3 command-queue entries it claimed (given back when consumed)                // the IOMMU sent its wait's status write (it may not have landed)
   // What it belongs to, for --trace: "unmap" (index: the stream's unmap), "bind"/"unbind" (index: the
   // device), "exit".
   const char* what = "unmap";
@@ -60,6 +61,10 @@ struct IommuState {
   double bad_descriptor_at = -1;
   simgrid::s4u::Mailbox* fault_cleared = nullptr;
   int free_slots = 0;                      // VT-d ring slots not holding a descriptor
+  int queue_capacity = 0, queue_free = 0;  // SMMUv3 command-queue entries, and those not yet claimed
+  int space_waiters = 0;
+  simgrid::s4u::MutexPtr space_mutex;
+  simgrid::s4u::ConditionVariablePtr space_freed;
   simgrid::s4u::ConditionVariablePtr slots_freed;
   simgrid::s4u::Mailbox* doorbell = nullptr; // tail-register writes
   simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices

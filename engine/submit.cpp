@@ -5,6 +5,7 @@
 // actor (unmap threads, bind/unbind).
 #include <simgrid/s4u.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 
@@ -122,6 +123,26 @@ public:
   void reclaim_ring_slots(int n) override {
     q_.free_slots += n;
     q_.slots_freed->notify_all();
+  }
+  void reserve_queue_space(int commands) override {
+    // A plan's submission can stand for several of the driver's batches (each <= smmu.cmdq_batch_size + 1,
+    // which the scenario check keeps within the queue): it claims at most the whole queue.
+    commands = std::min(commands, q_.queue_capacity);
+    if (q_.queue_free < commands) {
+      QueueCounters& c = w_.stats.per_iommu[iommu_];
+      ++c.ring_full_waits;
+      XBT_VERB("iommu %d: command queue full, waiting for room for %d commands", iommu_, commands);
+      const double t = now();
+      std::unique_lock<sg4::Mutex> lock(*q_.space_mutex);
+      ++q_.space_waiters;
+      while (q_.queue_free < commands) q_.space_freed->wait(lock);
+      --q_.space_waiters;
+      lock.unlock();
+      w_.sleep(w_.timing.poll);  // the poll of CONS that sees the room
+      c.ring_wait_ns += (now() - t) * 1e9;
+    }
+    q_.queue_free -= commands;
+    e_.queue_space = commands;
   }
   void write_and_ring() override { svasim::write_and_ring(w_, q_, e_); }
   void write_command_and_ring(std::size_t index) override { svasim::write_command_and_ring(w_, q_, e_, index); }
@@ -244,6 +265,7 @@ public:
   void unlock() override { q_.guest_q_lock->unlock(); }
   void take_ring_slots(int) override {}  // the vIOMMU's ring is drained at every exit: never full
   void reclaim_ring_slots(int) override {}
+  void reserve_queue_space(int) override {}
   void write_and_ring() override {
     copy_descriptors(w_, *e_.sub);
     trap(0, e_.sub->descs.size(), true);

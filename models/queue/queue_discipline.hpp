@@ -32,6 +32,9 @@ public:
   // (the slot kept empty so that a full ring is told from an empty one).
   virtual void take_ring_slots(int needed) = 0;
   virtual void reclaim_ring_slots(int n) = 0;  // reclaim_free_desc(): the submission's slots come back
+  // SMMUv3 (arm_smmu_cmdq_issue_cmdlist()): wait, polling the consumer index, until the command queue has
+  // room for `commands`, and claim them; the IOMMU gives them back as it consumes them.
+  virtual void reserve_queue_space(int commands) = 0;
   virtual void write_and_ring() = 0;    // copy the descriptors (and the wait) and write the tail register
   // Copy command `index` (index == descs.size(): the wait) and write the tail register after it, as drivers
   // that ring per command do (AMD copy_cmd_to_buffer()); the IOMMU sees the submission with its last command.

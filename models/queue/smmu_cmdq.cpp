@@ -16,11 +16,22 @@ SVASIM_PARAM({.name = "smmu.sync_timeout_ns", .unit = "ns", .default_value = 1e9
                              "an SMMU's shorter ATC invalidation time-out, CERROR_ATC_INV_SYNC); never retried",
               .source = "ARM_SMMU_POLL_TIMEOUT_US (1 s), arm-smmu-v3.h; arm_smmu_cmdq_skip_err(), arm-smmu-v3.c 6.11"});
 
+SVASIM_PARAM({.name = "smmu.cmdq_entries", .unit = "commands", .default_value = 262144, .min = 2, .max = 524288,
+              .integer = true,
+              .description = "SMMUv3 command queue size: a CPU waits (polling CONS) until the queue has room for its "
+                             "commands, which the SMMU frees as it consumes them. The hardware's size (SMMU_IDR1.CMDQS, "
+                             "up to 2^19) is implementation defined and not published for shipping SMMUs; the default "
+                             "is the driver's cap for 4 KiB pages, 2^18. Must hold a batch and its CMD_SYNC",
+              .source = "arm-smmu-v3.h CMDQ_MAX_SZ_SHIFT; arm-smmu-v3.c arm_smmu_init_one_queue(), "
+                        "arm_smmu_cmdq_poll_until_not_full()"});
+
 class SmmuCmdq final : public QueueDiscipline {
 public:
   explicit SmmuCmdq(const Params& p) : timeout_ns_(p.get("smmu.sync_timeout_ns")) {}
 
   void issue(QueueOps& q) const override {
+    // queue_has_space() or arm_smmu_cmdq_poll_until_not_full(), before prod is claimed with cmpxchg.
+    q.reserve_queue_space(static_cast<int>(q.submission().descs.size()) + (q.submission().wait ? 1 : 0));
     q.write_and_ring();
     if (!q.submission().wait) return;  // a full batch is issued without CMD_SYNC and not waited for
     q.wait_for_status();
@@ -45,8 +56,9 @@ std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique
 }  // namespace
 
 SVASIM_REGISTER(QueueDiscipline, "smmu-cmdq", make,
-                {.description = "SMMUv3 command queue: lock-free (cmpxchg on prod), CMD_SYNC polled without a lock, "
-                                "full batches issued without a sync; one sync retry after a time-out",
-                 .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "smmu.sync_timeout_ns"}});
+                {.description = "SMMUv3 command queue: lock-free (cmpxchg on prod) once it has room, CMD_SYNC polled "
+                                "without a lock, full batches issued without a sync; a time-out is reported, never retried",
+                 .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "smmu.sync_timeout_ns",
+                            "smmu.cmdq_entries"}});
 
 }  // namespace svasim

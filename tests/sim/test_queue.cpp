@@ -145,3 +145,17 @@ TEST_CASE("queue: AMD holds iommu->lock across the completion wait: another proc
   CHECK(static_cast<double>(st.queue_lock_wait.max()) >= c.ats_round_trip());
   CHECK(static_cast<double>(st.unmap_latency.max()) >= 2 * c.ats_round_trip());
 }
+
+// arm-smmu-v3.c (6.11) arm_smmu_cmdq_issue_cmdlist(): no room for a batch and its CMD_SYNC means polling
+// CONS (arm_smmu_cmdq_poll_until_not_full()) until the SMMU has consumed enough.
+TEST_CASE("queue: a full SMMUv3 command queue makes the CPU wait for the SMMU to consume a batch", "[sim][queue]") {
+  Costs c;
+  json doc = generated_scenario("linux-6.11-smmuv3", 1, 1, c, json::array({0}), 200);
+  doc["params"]["smmu"] = {{"cmdq_entries", 65}};
+  const Stats st = simulate(doc);
+  REQUIRE(st.unmaps == 1);
+  // 200 TLBI_VA in batches of 64 in a 65-entry queue: the second and third full batches each wait until the
+  // SMMU has worked through the 64 commands before them.
+  CHECK(st.total.ring_full_waits >= 2);
+  CHECK(st.total.ring_wait_ns >= 2 * 64 * c.iotlb);
+}

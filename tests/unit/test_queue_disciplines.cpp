@@ -31,6 +31,7 @@ struct Recorder final : QueueOps, VmmOps {
   void unlock() override { steps.push_back("unlock"); }
   void take_ring_slots(int n) override { steps.push_back("take " + std::to_string(n)); }
   void reclaim_ring_slots(int n) override { steps.push_back("reclaim " + std::to_string(n)); }
+  void reserve_queue_space(int n) override { steps.push_back("reserve " + std::to_string(n)); }
   void write_and_ring() override {
     steps.push_back("write");
     start_attempt();
@@ -176,20 +177,22 @@ TEST_CASE("queue vtd-qi: an IQE fails its own submission with -EINVAL, never res
                               "relax", "status done", "reclaim 3", "unlock"});
 }
 
-// arm-smmu-v3.c (6.11): arm_smmu_cmdq_poll_until_sync() returns -ETIMEDOUT without a retry; on
-// CERROR_ATC_INV_SYNC arm_smmu_cmdq_skip_err() leaves CONS on the CMD_SYNC for the hardware to repeat.
+// arm-smmu-v3.c (6.11): arm_smmu_cmdq_issue_cmdlist() claims room for its commands and CMD_SYNC first
+// (queue_has_space(), arm_smmu_cmdq_poll_until_not_full()); arm_smmu_cmdq_poll_until_sync() returns
+// -ETIMEDOUT without a retry; on CERROR_ATC_INV_SYNC arm_smmu_cmdq_skip_err() leaves CONS on the CMD_SYNC for
+// the hardware to repeat.
 TEST_CASE("queue smmu-cmdq: lock-free, a batch without CMD_SYNC is not waited for, a time-out never retried", "[queue]") {
   Recorder r;
   queue("smmu-cmdq")->issue(r);
-  CHECK(r.steps == Steps{"write", "wait"});
+  CHECK(r.steps == Steps{"reserve 3", "write", "wait"});
   Recorder batch;
   batch.sub.wait = false;
   queue("smmu-cmdq")->issue(batch);
-  CHECK(batch.steps == Steps{"write"});
+  CHECK(batch.steps == Steps{"reserve 2", "write"});
   Recorder stuck;
   stuck.timeouts = 5;
   queue("smmu-cmdq")->issue(stuck);
-  CHECK(stuck.steps == Steps{"write", "wait", "fail"});
+  CHECK(stuck.steps == Steps{"reserve 3", "write", "wait", "fail"});
 }
 
 // amd/iommu.c (6.10-6.15 as read): iommu_queue_command() takes iommu->lock per command and copy_cmd_to_buffer()
