@@ -23,8 +23,8 @@ std::vector<std::string> broken_invariants(const World& w) {
     if (q.queue_free != q.queue_capacity)
       fail("queue-space-all-free", at + ": " + std::to_string(q.queue_free) + " of " + std::to_string(q.queue_capacity) +
                                        " command-queue entries free");
-    if (q.free_slots != ring)
-      fail("ring-slots-all-free", at + ": " + std::to_string(q.free_slots) + " of " + std::to_string(ring) + " free");
+    if (q.slots.free() != ring)
+      fail("ring-slots-all-free", at + ": " + std::to_string(q.slots.free()) + " of " + std::to_string(ring) + " free");
   }
   for (std::size_t d = 0; d < w.devices.size(); ++d) {
     const DeviceState& dev = w.devices[d];

@@ -10,6 +10,7 @@
 
 #include "models/flush/plan.hpp"
 #include "models/hw/page_walker.hpp"
+#include "models/queue/qi_ring.hpp"
 
 namespace svasim {
 
@@ -60,7 +61,7 @@ struct IommuState {
   const QueueEntry* iqe_entry = nullptr;
   double bad_descriptor_at = -1;
   simgrid::s4u::Mailbox* fault_cleared = nullptr;
-  int free_slots = 0;                      // VT-d ring slots not holding a descriptor
+  QiRing slots;                            // VT-d ring slots (reclaimed in ring order, reclaim_free_desc())
   int queue_capacity = 0, queue_free = 0;  // SMMUv3 command-queue entries, and those not yet claimed
   int space_waiters = 0;
   simgrid::s4u::MutexPtr space_mutex;

@@ -75,7 +75,7 @@ World::World(const Scenario& s, Platform platform_in)
     iommus[i].q_lock = sg4::Mutex::create();
     iommus[i].guest_q_lock = sg4::Mutex::create();
     iommus[i].vmm_queue = sg4::Mutex::create();
-    iommus[i].free_slots = static_cast<int>(p.get_int("vtd.qi_ring_entries"));
+    iommus[i].slots = QiRing(static_cast<int>(p.get_int("vtd.qi_ring_entries")));
     iommus[i].slots_freed = sg4::ConditionVariable::create();
     iommus[i].doorbell = sg4::Mailbox::by_name(name + "/tail");
     iommus[i].ats_done = sg4::Mailbox::by_name(name + "/ats-completions");

@@ -106,23 +106,25 @@ public:
   }
   void unlock() override { q_.q_lock->unlock(); }
   void take_ring_slots(int needed) override {
-    if (q_.free_slots < needed) {
+    if (q_.slots.free() < needed) {
       QueueCounters& c = w_.stats.per_iommu[iommu_];
       ++c.ring_full_waits;
       XBT_VERB("iommu %d: ring full, waiting for %d free slots", iommu_, needed);
       const double t = now();
       want_lock();  // counted while it waits: it takes q_lock back as soon as slots are freed
       std::unique_lock<sg4::Mutex> lock(*q_.q_lock, std::adopt_lock);
-      while (q_.free_slots < needed) q_.slots_freed->wait(lock);
+      while (q_.slots.free() < needed) q_.slots_freed->wait(lock);
       lock.release();
       --q_.lock_wanted;
       c.ring_wait_ns += (now() - t) * 1e9;
     }
-    q_.free_slots -= needed - 1;
+    ring_ticket_ = q_.slots.take(needed - 1);
   }
-  void reclaim_ring_slots(int n) override {
-    q_.free_slots += n;
-    q_.slots_freed->notify_all();
+  void reclaim_ring_slots(int) override {
+    if (q_.slots.reclaim(ring_ticket_) > 0)
+      q_.slots_freed->notify_all();
+    else
+      XBT_VERB("iommu %d: slots marked free behind an older submission's (reclaim_free_desc())", iommu_);
   }
   void reserve_queue_space(int commands) override {
     // A plan's submission can stand for several of the driver's batches (each <= smmu.cmdq_batch_size + 1,
@@ -252,6 +254,7 @@ private:
   IommuState& q_;
   int iommu_;
   double relax_left_ = -1;  // < 0: a whole cpu_relax()
+  std::uint64_t ring_ticket_ = 0;  // the ring slots this attempt took
 };
 
 // A guest's vIOMMU queue: the guest driver writes it under its own lock; the tail write traps to the VMM,
