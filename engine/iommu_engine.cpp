@@ -58,6 +58,12 @@ private:
     q_.in_engine = e;
     double busy = 0;  // consecutive IOMMU-internal work is one sleep, not one per descriptor
     for (const Descriptor& d : e->sub->descs) {
+      if (d.kind == DescKind::vtd_page_response) {
+        w_.sleep(busy + w_.timing.devtlb_issue);
+        busy = 0;
+        send_page_response(*e);
+        continue;
+      }
       if (!is_devtlb(d.kind)) {
         busy += invalidate_in_iommu(*e, d);
         continue;
@@ -75,6 +81,12 @@ private:
     // resubmission repeats those invalidations, so only duplicate requests are left out).
     halted_ = false;
     q_.in_engine = nullptr;
+  }
+
+  // A page group response descriptor becomes the PRG Response message to the device that asked.
+  void send_page_response(const QueueEntry& e) {
+    XBT_VERB("iommu %d: page response to device %d", iommu_, e.page_request->device);
+    w_.send(e.page_request->reply, e.page_request, w_.timing.ats_msg_bytes);
   }
 
   // SMMUv3: the commands consumed, CONS moves past them and a CPU waiting for room may claim it.

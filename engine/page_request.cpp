@@ -1,7 +1,11 @@
 // The IOMMU's page-request queue and the CPU work behind it: a PRI Page Request is dispatched to the
-// fault handler (PRQ interrupt, IOPF work queue), the fault is handled (the page becomes present), and a
-// Page Response goes back to the device, which then translates again.
+// fault handler (PRQ interrupt, IOPF work queue, on CPU core 0), the fault is handled (the page becomes
+// present), and a Page Response goes back to the device, which then translates again. VT-d sends the
+// response as a page group response descriptor through qi_submit_sync() (intel_iommu_page_response()), so
+// responses compete with invalidations for q_lock and ring slots; elsewhere it goes straight back.
 #include <simgrid/s4u.hpp>
+
+#include <string>
 
 #include "engine/world.hpp"
 
@@ -11,18 +15,38 @@ namespace svasim {
 
 namespace sg4 = simgrid::s4u;
 
-void page_request_handler(World& w, int iommu) {
+// The IOMMU writes each page request into the in-memory queue and interrupts the CPU: the entry travels on
+// to the CPU's handler.
+void page_request_queue(World& w, int iommu) {
   IommuState& q = w.iommus[iommu];
   q.prq->set_receiver(sg4::Actor::self());
+  for (;;) w.send(q.prq_to_cpu, q.prq->get<PageRequest>(), w.timing.desc_bytes);
+}
+
+void page_request_handler(World& w, int iommu) {
+  IommuState& q = w.iommus[iommu];
+  q.prq_to_cpu->set_receiver(sg4::Actor::self());
+  sg4::Mailbox* status = sg4::Mailbox::by_name("prq-response-status/" + std::to_string(iommu));
+  status->set_receiver(sg4::Actor::self());
   for (;;) {
-    PageRequest* r = q.prq->get<PageRequest>();
+    PageRequest* r = q.prq_to_cpu->get<PageRequest>();
     // One handler per IOMMU, as the kernel's per-IOMMU PRQ thread: faults queue behind each other.
     w.sleep(w.timing.pri_dispatch + w.timing.pri_fault);
     MmState& mm = w.mms[r->pasid];
     mm.set_present(r->addr, r->addr + 1, true);
     XBT_VERB("page request of device %d for %#llx handled", r->device, static_cast<unsigned long long>(r->addr));
     q.prq_outstanding.erase(r->seq);
-    w.send(r->reply, r, w.timing.ats_msg_bytes);
+    Submission response;
+    // In a guest the vIOMMU's emulation answers page requests no differently: the response goes back directly.
+    if (!w.environment->is_guest() && w.queue->plan_page_response(iommu, r->device, response)) {
+      QueueEntry e{&response, status, static_cast<int>(r->pasid), -1};
+      e.what = "page response";
+      e.what_index = r->device;
+      e.page_request = r;
+      submit(w, e);
+    } else {
+      w.send(r->reply, r, w.timing.ats_msg_bytes);
+    }
     --q.prq_total;
     q.prq_drained->notify_all();
   }

@@ -14,6 +14,8 @@
 
 namespace svasim {
 
+struct PageRequest;
+
 // One submission in flight: lives on the submitting CPU thread until its wait completes.
 struct QueueEntry {
   const Submission* sub = nullptr;
@@ -23,10 +25,11 @@ struct QueueEntry {
   bool aborted = false;                    // its wait completed with an invalidation time-out
   bool status_sent = false;
   int queue_space = 0;                     // SMMUv3 command-queue entries it claimed (given back when consumed)                // the IOMMU sent its wait's status write (it may not have landed)
-  // What it belongs to, for --trace: "unmap" (index: the stream's unmap), "bind"/"unbind" (index: the
-  // device), "exit".
+  // What it belongs to, for --trace: "unmap" (index: the stream's unmap), "bind"/"unbind"/"page response"
+  // (index: the device), "exit".
   const char* what = "unmap";
   std::int64_t what_index = -1;
+  PageRequest* page_request = nullptr;     // a page response: the request it answers
 };
 
 struct IommuState;
@@ -69,7 +72,8 @@ struct IommuState {
   simgrid::s4u::ConditionVariablePtr slots_freed;
   simgrid::s4u::Mailbox* doorbell = nullptr; // tail-register writes
   simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices
-  simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI)
+  simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI), at the IOMMU
+  simgrid::s4u::Mailbox* prq_to_cpu = nullptr; // ... and written to memory for the CPU's handler
   int prq_capacity = 0;
   // Page requests queued or being handled, by sequence number: (PASID, device). A drain waits for the ones
   // outstanding when it starts, never for later ones (which a steadily faulting device would supply for ever).

@@ -88,6 +88,7 @@ World::World(const Scenario& s, Platform platform_in)
     iommus[i].spin_mutex = sg4::Mutex::create();
     iommus[i].spin_cv = sg4::ConditionVariable::create();
     iommus[i].prq = sg4::Mailbox::by_name(name + "/page-requests");
+    iommus[i].prq_to_cpu = sg4::Mailbox::by_name(name + "/page-request-queue");
     iommus[i].walker = std::make_unique<PageWalker>(wc);
     iommus[i].prq_capacity = timing.prq_entries;
     iommus[i].prq_drained = sg4::ConditionVariable::create();
@@ -189,10 +190,15 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
     sg4::Actor::create("ats/" + std::to_string(d), w.platform.devices[d], [&w, d] {
       device_ats_responder(w, static_cast<int>(d));
     })->daemonize();
-  for (std::size_t i = 0; i < w.iommus.size(); ++i)
+  for (std::size_t i = 0; i < w.iommus.size(); ++i) {
     sg4::Actor::create("prq/" + std::to_string(i), w.platform.iommus[i], [&w, i] {
+      page_request_queue(w, static_cast<int>(i));
+    })->daemonize();
+    // The fault handler is kernel work on a CPU (the IOPF work queue): core 0.
+    sg4::Actor::create("iopf/" + std::to_string(i), w.platform.cores[0], [&w, i] {
       page_request_handler(w, static_cast<int>(i));
     })->daemonize();
+  }
   for (std::size_t k = 0; k < s.dma.size(); ++k)
     for (int d : s.dma[k].devices)
       sg4::Actor::create("dma/" + std::to_string(k) + "/" + std::to_string(d), w.platform.devices[d], [&w, k, d] {

@@ -363,7 +363,9 @@ void trace_submission(World& w, const QueueEntry& e, double start) {
 void submit(World& w, QueueEntry& entry) {
   const Submission& sub = *entry.sub;
   const double start = now();
-  count(w, sub);
+  // A page response uses the queue but invalidates nothing: it is in no invalidation counter or latency.
+  const bool invalidation = entry.page_request == nullptr;
+  if (invalidation) count(w, sub);
   if (w.environment->is_guest()) {
     VirtualQueue q(w, entry);
     w.queue->issue(q);
@@ -371,7 +373,7 @@ void submit(World& w, QueueEntry& entry) {
     PhysicalQueue q(w, entry);
     w.queue->issue(q);
   }
-  if (sub.wait) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+  if (sub.wait && invalidation) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
   if (w.trace && w.trace->wants(start * 1e9)) trace_submission(w, entry, start);
 }
 

@@ -37,6 +37,7 @@ std::string event_name(const Descriptor& d) {
     case DescKind::vtd_piotlb: return "qi_submit: p_iotlb_inv";
     case DescKind::vtd_devtlb: return d.all_pasids ? "qi_submit: dev_tlb_inv" : "qi_submit: p_dev_tlb_inv";
     case DescKind::vtd_pasid_cache: return "qi_submit: pc_inv";
+    case DescKind::vtd_page_response: return "qi_submit: page_grp_resp";
     default: return "cmd:";
   }
 }
@@ -91,8 +92,7 @@ std::string Trace::render(const std::vector<std::string>& device_names, const st
     }
     if (s.sub.wait && !s.sub.descs.empty()) {
       const DescKind k = s.sub.descs.front().kind;
-      const bool vtd = k == DescKind::vtd_piotlb || k == DescKind::vtd_devtlb || k == DescKind::vtd_pasid_cache;
-      out += head + (vtd ? std::string("qi_submit: inv_wait ") + s.iommu + ":"
+      out += head + (is_vtd(k) ? std::string("qi_submit: inv_wait ") + s.iommu + ":"
                          : std::string("cmd: ") + s.iommu + ": " + wait_name(k)) +
              ids + " done=" + stamp(s.end_ns) + "\n";
     }

@@ -84,6 +84,7 @@ void unmap_thread(World& w, int stream_index);
 void iommu_queue_engine(World& w, int iommu);
 void device_ats_responder(World& w, int device);
 void dma_engine(World& w, int stream_index, int device);
+void page_request_queue(World& w, int iommu);
 void page_request_handler(World& w, int iommu);
 void bind_thread(World& w, int process);
 // Records the live domains and PASIDs now (maxima and timelines).

@@ -12,7 +12,8 @@ Family family_of(DescKind k) {
   switch (k) {
     case DescKind::vtd_piotlb:
     case DescKind::vtd_devtlb:
-    case DescKind::vtd_pasid_cache: return Family::vtd;
+    case DescKind::vtd_pasid_cache:
+    case DescKind::vtd_page_response: return Family::vtd;
     case DescKind::smmu_tlbi_asid:
     case DescKind::smmu_tlbi_va:
     case DescKind::smmu_atc_inv:
@@ -28,6 +29,7 @@ const char* opcode(DescKind k) {
     case DescKind::vtd_piotlb: return "p_iotlb_inv_dsc";
     case DescKind::vtd_devtlb: return "p_dev_tlb_inv_dsc";
     case DescKind::vtd_pasid_cache: return "pc_inv_dsc";
+    case DescKind::vtd_page_response: return "page_grp_resp_dsc";
     case DescKind::smmu_tlbi_asid: return "CMD_TLBI_NH_ASID";
     case DescKind::smmu_tlbi_va: return "CMD_TLBI_NH_VA";
     case DescKind::smmu_atc_inv: return "CMD_ATC_INV";
@@ -50,6 +52,8 @@ const char* whole_scope(DescKind k) {
 
 }  // namespace
 
+bool is_vtd(DescKind k) { return family_of(k) == Family::vtd; }
+
 const char* wait_name(DescKind k) {
   switch (family_of(k)) {
     case Family::vtd: return "inv_wait_dsc";
@@ -65,8 +69,8 @@ std::string describe(const Descriptor& d, const std::vector<std::string>& device
   if (d.device >= 0)
     s += " " + (static_cast<std::size_t>(d.device) < device_names.size() ? device_names[static_cast<std::size_t>(d.device)]
                                                                         : "dev" + std::to_string(d.device));
-  // The configuration caches are per PASID / context descriptor: no address.
-  if (d.kind == DescKind::vtd_pasid_cache || d.kind == DescKind::smmu_cfgi_cd)
+  // The configuration caches are per PASID / context descriptor, a page response per request group: no address.
+  if (d.kind == DescKind::vtd_pasid_cache || d.kind == DescKind::smmu_cfgi_cd || d.kind == DescKind::vtd_page_response)
     return s;
   if (d.all_pasids) return s + " all PASIDs, whole address space";
   if (d.whole_pasid) return s + " " + whole_scope(d.kind);

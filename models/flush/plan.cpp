@@ -15,6 +15,7 @@ const char* to_string(DescKind k) {
     case DescKind::amd_inv_iotlb_pages: return "amd_inv_iotlb_pages";
     case DescKind::vtd_pasid_cache: return "vtd_pasid_cache";
     case DescKind::smmu_cfgi_cd: return "smmu_cfgi_cd";
+    case DescKind::vtd_page_response: return "vtd_page_response";
   }
   return "?";
 }

@@ -22,6 +22,8 @@ enum class DescKind {
   // Configuration caches, touched by bind and unbind (AMD flushes no DTE for a PASID bind):
   vtd_pasid_cache,     // VT-d PASID-cache invalidation (PASID-table entry changed)
   smmu_cfgi_cd,        // SMMUv3 CMD_CFGI_CD (context descriptor changed)
+  // Not an invalidation: the answer to a page request, which VT-d sends through the invalidation queue.
+  vtd_page_response,   // VT-d page group response (QI_PGRP_RESP_TYPE) -> a PRG Response to `device`
 };
 
 const char* to_string(DescKind k);

@@ -80,6 +80,9 @@ public:
   virtual void plan_release(const SvaDomain&, bool /*caching_mode*/, FlushPlan&) const {}
   // Whether the release holds the lock the domain's flushes hold (AMD sva_pdom->lock) across its queue work.
   virtual bool release_under_domain_lock() const { return false; }
+  // The answer to a page request of `device` when the driver sends it through this queue (VT-d
+  // intel_iommu_page_response() -> qi_submit_sync()); false: it is not a queue submission.
+  virtual bool plan_page_response(int /*iommu*/, int /*device*/, Submission&) const { return false; }
   // Whether an ATS time-out stops the queue until the driver clears it (VT-d ITE), rather than only
   // completing the pending sync with an error (SMMUv3 CERROR_ATC_INV_SYNC, AMD completion-wait time-out).
   virtual bool timeout_halts_queue() const { return false; }

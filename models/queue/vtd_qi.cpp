@@ -99,6 +99,12 @@ public:
     plan_vtd_release(d, !caching_mode || devtlb_in_caching_mode_, out);  // the same teardown as unbind
   }
   bool timeout_halts_queue() const override { return true; }
+  // intel_iommu_page_response() (prq.c, 6.12): one page group response descriptor through qi_submit_sync(),
+  // which adds its wait; handle_bad_prq_event() answers an unhandled request the same way.
+  bool plan_page_response(int iommu, int device, Submission& out) const override {
+    out = Submission{iommu, {Descriptor{DescKind::vtd_page_response, device}}, true};
+    return true;
+  }
   bool drains_page_requests() const override { return true; }
   bool drain_waits_for_whole_pasid() const override { return !drain_per_device_; }
 

@@ -813,6 +813,29 @@ TEST_CASE("run --trace writes every descriptor and wait (kernel lines) or every 
   CHECK(unmaps == counters.at("unmaps").get<std::size_t>());
 }
 
+// intel/prq.c intel_iommu_page_response() (6.12): the answer to a page request is a page group response
+// descriptor sent with qi_submit_sync(), so it shows as a queue submission of its own, with its wait, beside the
+// invalidations (which the counters keep to themselves).
+TEST_CASE("run --trace: VT-d answers each page request with a page group response through qi_submit_sync", "[cli][trace]") {
+  TempDir tmp;
+  const fs::path results = tmp / "r.json", lines = tmp / "t.txt";
+  const RunResult r = run_svasim({"run", source_path("scenarios/accelerator-4dsa.json"), "--profile", "linux-6.12-vtd", "-o",
+                                  results.string(), "--trace", lines.string(), "--set", "duration_us=1000", "-q"},
+                                 tmp.path());
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  const json counters = json::parse(read_file(results)).at("counters");
+  std::istringstream in(read_file(lines));
+  std::size_t responses = 0, waits = 0;
+  for (std::string line; std::getline(in, line);) {
+    responses += line.find("qi_submit: page_grp_resp") != std::string::npos ? 1 : 0;
+    waits += line.find("qi_submit: inv_wait") != std::string::npos ? 1 : 0;
+  }
+  REQUIRE(counters.at("page_faults").get<std::size_t>() > 0);
+  CHECK(responses == counters.at("page_faults").get<std::size_t>());
+  CHECK(waits == counters.at("invalidation_waits").get<std::size_t>() + responses);
+}
+
 TEST_CASE("run --trace is bounded by --trace-limit and --trace-window, and traces one profile", "[cli][trace]") {
   TempDir tmp;
   const fs::path t = tmp / "t.json";
