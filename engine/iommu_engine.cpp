@@ -58,6 +58,14 @@ private:
     q_.in_engine = e;
     double busy = 0;  // consecutive IOMMU-internal work is one sleep, not one per descriptor
     for (const Descriptor& d : e->sub->descs) {
+      if (d.kind == DescKind::vtd_fence_wait) {  // nothing after it starts before everything before it is done
+        w_.sleep(busy);
+        busy = w_.timing.iotlb_inv;
+        while (!pending_.empty() && !halted_)
+          if (!receive_ats_completion()) abort_pending(e);
+        if (halted_) break;
+        continue;
+      }
       if (d.kind == DescKind::vtd_page_response) {
         w_.sleep(busy + w_.timing.devtlb_issue);
         busy = 0;

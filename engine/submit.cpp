@@ -73,7 +73,7 @@ void write_command_and_ring(World& w, IommuState& q, QueueEntry& entry, std::siz
 void count(World& w, const Submission& sub) {
   QueueCounters& c = w.stats.per_iommu[sub.iommu];
   ++c.submissions;
-  c.descriptors += sub.descs.size();
+  for (const Descriptor& d : sub.descs) c.descriptors += is_invalidation(d.kind) ? 1 : 0;
   c.invalidation_waits += sub.wait ? 1 : 0;
   for (const Descriptor& d : sub.descs) {
     c.iotlb_invalidations += is_iotlb(d.kind) ? 1 : 0;

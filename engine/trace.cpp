@@ -38,6 +38,7 @@ std::string event_name(const Descriptor& d) {
     case DescKind::vtd_devtlb: return d.all_pasids ? "qi_submit: dev_tlb_inv" : "qi_submit: p_dev_tlb_inv";
     case DescKind::vtd_pasid_cache: return "qi_submit: pc_inv";
     case DescKind::vtd_page_response: return "qi_submit: page_grp_resp";
+    case DescKind::vtd_fence_wait: return "qi_submit: inv_wait";
     default: return "cmd:";
   }
 }

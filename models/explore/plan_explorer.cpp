@@ -104,7 +104,8 @@ PlanTotals totals(const std::vector<PlanStep>& steps) {
   PlanTotals t;
   for (const PlanStep& s : steps) {
     t.submissions += s.plan.submissions.size();
-    for (const Submission& sub : s.plan.submissions) t.descriptors += sub.descs.size();
+    for (const Submission& sub : s.plan.submissions)
+      for (const Descriptor& d : sub.descs) t.descriptors += is_invalidation(d.kind) ? 1 : 0;
     t.iotlb += s.plan.iotlb_count();
     t.devtlb += s.plan.devtlb_count();
     t.waits += s.plan.wait_count();

@@ -13,6 +13,7 @@ Family family_of(DescKind k) {
     case DescKind::vtd_piotlb:
     case DescKind::vtd_devtlb:
     case DescKind::vtd_pasid_cache:
+    case DescKind::vtd_fence_wait:
     case DescKind::vtd_page_response: return Family::vtd;
     case DescKind::smmu_tlbi_asid:
     case DescKind::smmu_tlbi_va:
@@ -30,6 +31,7 @@ const char* opcode(DescKind k) {
     case DescKind::vtd_devtlb: return "p_dev_tlb_inv_dsc";
     case DescKind::vtd_pasid_cache: return "pc_inv_dsc";
     case DescKind::vtd_page_response: return "page_grp_resp_dsc";
+    case DescKind::vtd_fence_wait: return "inv_wait_dsc";
     case DescKind::smmu_tlbi_asid: return "CMD_TLBI_NH_ASID";
     case DescKind::smmu_tlbi_va: return "CMD_TLBI_NH_VA";
     case DescKind::smmu_atc_inv: return "CMD_ATC_INV";
@@ -72,6 +74,7 @@ std::string describe(const Descriptor& d, const std::vector<std::string>& device
   // The configuration caches are per PASID / context descriptor, a page response per request group: no address.
   if (d.kind == DescKind::vtd_pasid_cache || d.kind == DescKind::smmu_cfgi_cd || d.kind == DescKind::vtd_page_response)
     return s;
+  if (d.kind == DescKind::vtd_fence_wait) return s + " fence, no status write";
   if (d.all_pasids) return s + " all PASIDs, whole address space";
   if (d.whole_pasid) return s + " " + whole_scope(d.kind);
   if (d.mask >= kMaxAgawPfnWidth) return s + " whole address space";

@@ -35,9 +35,12 @@ void plan_vtd_release(const SvaDomain& d, bool devtlb, FlushPlan& out) {
 void plan_vtd_unbind(const Attachment& a, const DetachResult& r, bool devtlb, FlushPlan& out) {
   if (!r.last_user) return;
   vtd_tear_down_entry(a, devtlb, out);
+  // intel_drain_pasid_prq() (prq.c intel_iommu_drain_pasid_prq(), 6.12-6.14): a fenced wait without status
+  // write, a PASID-selective PIOTLB and a devTLB whose qw1 is 0 (address 0, one page: it drops no other
+  // entry), submitted with QI_OPT_WAIT_DRAIN.
   if (a.pri) {
-    std::vector<Descriptor> drain{whole(DescKind::vtd_piotlb)};
-    if (a.ats) drain.push_back(whole(DescKind::vtd_devtlb, a.device));
+    std::vector<Descriptor> drain{Descriptor{DescKind::vtd_fence_wait}, whole(DescKind::vtd_piotlb)};
+    if (a.ats) drain.push_back(Descriptor{DescKind::vtd_devtlb, a.device});
     add(out, a.iommu, std::move(drain));
   }
 }

@@ -16,9 +16,12 @@ const char* to_string(DescKind k) {
     case DescKind::vtd_pasid_cache: return "vtd_pasid_cache";
     case DescKind::smmu_cfgi_cd: return "smmu_cfgi_cd";
     case DescKind::vtd_page_response: return "vtd_page_response";
+    case DescKind::vtd_fence_wait: return "vtd_fence_wait";
   }
   return "?";
 }
+
+bool is_invalidation(DescKind k) { return k != DescKind::vtd_page_response && k != DescKind::vtd_fence_wait; }
 
 bool is_iotlb(DescKind k) {
   return k == DescKind::vtd_piotlb || k == DescKind::smmu_tlbi_asid || k == DescKind::smmu_tlbi_va ||

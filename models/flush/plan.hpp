@@ -22,11 +22,16 @@ enum class DescKind {
   // Configuration caches, touched by bind and unbind (AMD flushes no DTE for a PASID bind):
   vtd_pasid_cache,     // VT-d PASID-cache invalidation (PASID-table entry changed)
   smmu_cfgi_cd,        // SMMUv3 CMD_CFGI_CD (context descriptor changed)
+  // Not an invalidation: a wait descriptor with the fence flag and no status write, which only orders the
+  // queue (the first of intel_drain_pasid_prq()'s three).
+  vtd_fence_wait,      // VT-d inv_wait_dsc, IF=1, SW=0
   // Not an invalidation: the answer to a page request, which VT-d sends through the invalidation queue.
   vtd_page_response,   // VT-d page group response (QI_PGRP_RESP_TYPE) -> a PRG Response to `device`
 };
 
 const char* to_string(DescKind k);
+// Whether `k` invalidates anything (a fence or a page response does not: not counted as a descriptor).
+bool is_invalidation(DescKind k);
 // IOMMU-side translation-cache invalidations (IOTLB / TLBI): counted as iotlb_invalidations.
 bool is_iotlb(DescKind k);
 // Device-side (ATC) invalidations: each one makes the IOMMU send an ATS Invalidate Request to `device`.

@@ -78,6 +78,20 @@ TEST_CASE("lifecycle: VT-d bind costs two submissions only in caching mode; unbi
   CHECK(unbind.iotlb_count() == 2);
   CHECK(unbind.devtlb_count() == 2);
 
+  // intel_drain_pasid_prq() (prq.c intel_iommu_drain_pasid_prq(), 6.12): a fenced wait without status write,
+  // a PASID-selective PIOTLB and a devTLB with qw1 = 0 (address 0, one page), then qi_submit_sync()'s wait.
+  const Submission& drain = unbind.submissions.back();
+  REQUIRE(drain.descs.size() == 3);
+  CHECK(drain.descs[0].kind == DescKind::vtd_fence_wait);
+  CHECK(drain.descs[1].kind == DescKind::vtd_piotlb);
+  CHECK(drain.descs[1].whole_pasid);
+  CHECK(drain.descs[2].kind == DescKind::vtd_devtlb);
+  CHECK(drain.descs[2].device == 0);
+  CHECK(drain.descs[2].addr == 0);
+  CHECK(drain.descs[2].mask == 0);
+  CHECK_FALSE(drain.descs[2].whole_pasid);
+  CHECK(drain.wait);
+
   FlushPlan no_pri;
   const Attachment b = dev(1, 0, true, false);
   t.attach(b);
