@@ -87,8 +87,11 @@ private:
     mm_.set_present(range.start, range.end, false);
     calls_.clear();
     w_.arch->notifier_ranges(range, st_.kind, mm_.page_shift, calls_);
-    for (const UnmapRange& call : calls_)
-      for (const SvaDomain& dom : domains_) invalidate_secondary_tlbs(dom, call);
+    for (const UnmapRange& call : calls_) {
+      bool enter = true;  // the notifier to enter: every domain's, or the mm's once
+      for (const SvaDomain& dom : domains_)
+        if (invalidate_secondary_tlbs(dom, call, enter) && w_.planner->one_notifier_per_mm()) enter = false;
+    }
     ++w_.stats.unmaps;
     w_.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
     if (w_.trace)
@@ -101,16 +104,17 @@ private:
     if (st_.retouch_after_ns >= 0 && (exit_at < 0 || due < exit_at * 1e-9)) retouches_.emplace_back(due, range);
   }
 
-  // One domain's mmu_notifier: plan, take the domain's lock where the driver has one, submit in order.
-  void invalidate_secondary_tlbs(const SvaDomain& dom, const UnmapRange& range) {
+  // One domain's flush in its mmu_notifier (entered first when `enter`): plan, take the domain's lock where
+  // the driver has one, submit in order. False when the domain was gone.
+  bool invalidate_secondary_tlbs(const SvaDomain& dom, const UnmapRange& range, bool enter) {
     plan_.submissions.clear();
     w_.planner->plan(dom, range, plan_);
     if (!plan_.submissions.empty() && !plan_.submissions.back().wait)
       throw std::logic_error("flush plan does not end with a wait: its descriptors would outlive it");
     World::DomainUse& use = w_.use_of(st_.process, dom.id);
-    if (use.freed) return;  // unbound since our copy: its notifier is gone
+    if (use.freed) return false;  // unbound since our copy: its notifier is gone
     ++use.flushing;
-    w_.sleep(w_.timing.notifier);
+    if (enter) w_.sleep(w_.timing.notifier);
     sg4::Mutex* domain_lock = nullptr;
     if (w_.planner->flush_under_domain_lock()) {
       domain_lock = &w_.domain_lock(st_.process, dom.id);
@@ -128,6 +132,7 @@ private:
     }
     if (domain_lock) domain_lock->unlock();
     if (--use.flushing == 0) use.idle->notify_all();
+    return true;
   }
 
   void schedule_next() {

@@ -25,6 +25,10 @@ public:
   // Whether the mm's domains are flushed newest first (VT-d <= 6.9 walks svm->devs, a list built at its
   // head); otherwise in creation order, each domain's notifier in registration order.
   virtual bool walks_newest_first() const { return false; }
+  // Whether one mmu_notifier per mm walks all of the mm's domains (VT-d <= 6.9: one intel_svm per mm,
+  // whatever domains the core allocated), rather than one notifier per domain: cpu.notifier_ns is then
+  // paid once per notifier call.
+  virtual bool one_notifier_per_mm() const { return false; }
 };
 
 // Builds a registered planner (names come from checked scenarios). Each planner's file says which

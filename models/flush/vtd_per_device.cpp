@@ -64,6 +64,7 @@ private:
   // One intel_svm (one notifier) per mm, whatever domains the core allocated: with 6.7's per-device
   // domains, the newest device's flush comes first too.
   bool walks_newest_first() const override { return true; }
+  bool one_notifier_per_mm() const override { return true; }
 
   bool full_range_pasid_selective_;
 };

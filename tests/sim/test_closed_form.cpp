@@ -28,9 +28,11 @@ TEST_CASE("closed form: linux-6.9-vtd; 4 devices; 1 IOMMU: per device a PIOTLB a
   CHECK(unmap_ns("linux-6.9-vtd", 1, 4, c) == Approx(c.notifier + 4 * (piotlb_submission(c) + devtlb_submission(c))).margin(1));
 }
 
-TEST_CASE("closed form: linux-6.7-vtd; per-device domains: one notifier per device", "[sim][closed-form]") {
+// 6.7 svm.c: one intel_svm, one mmu_notifier per mm (intel_invalidate_range() walks svm->devs), however
+// many per-device domains the core allocated: the notifier is entered once per unmap.
+TEST_CASE("closed form: linux-6.7-vtd; per-device domains, one notifier per mm", "[sim][closed-form]") {
   Costs c;
-  CHECK(unmap_ns("linux-6.7-vtd", 1, 4, c) == Approx(4 * (c.notifier + piotlb_submission(c) + devtlb_submission(c))).margin(1));
+  CHECK(unmap_ns("linux-6.7-vtd", 1, 4, c) == Approx(c.notifier + 4 * (piotlb_submission(c) + devtlb_submission(c))).margin(1));
 }
 
 TEST_CASE("closed form: linux-6.10-vtd; 2 IOMMUs x 2 devices: one submission per cache tag", "[sim][closed-form]") {
