@@ -377,6 +377,13 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     if (s.topology.node(v).bad_descriptor_at_ns >= 0 && !vtd_queue)
       throw InputError("/topology", "IOMMU \"" + s.topology.node(v).name + "\": bad_descriptor_at_us needs a VT-d queue (\"" +
                                         s.queue_model + "\" does not model an invalid descriptor)");
+  // The unbind of a PRI device drains its page requests with three descriptors and a wait (plus the slot kept
+  // empty): a smaller ring would never have room for it.
+  bool pri = false;
+  for (NodeId v : s.topology.devices()) pri = pri || s.topology.node(v).caps.pri;
+  if (vtd_queue && pri && s.params.get_int("vtd.qi_ring_entries") < 5)
+    throw InputError("/params/vtd/qi_ring_entries", "the ring must hold a PRI device's page-request drain: 3 descriptors, "
+                                                   "their wait and a spare slot (at least 5)");
   const int cores = s.topology.node(s.topology.cpu()).cores;
 
   const json& procs = doc["processes"];

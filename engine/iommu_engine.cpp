@@ -56,6 +56,7 @@ private:
       return;
     }
     q_.in_engine = e;
+    const bool wait = e->sub->wait;
     double busy = 0;  // consecutive IOMMU-internal work is one sleep, not one per descriptor
     for (const Descriptor& d : e->sub->descs) {
       if (d.kind == DescKind::vtd_fence_wait) {  // nothing after it starts before everything before it is done
@@ -81,18 +82,22 @@ private:
       send_ats_invalidate(e, d);
       if (halted_) break;
     }
-    w_.sleep(busy);
-    give_back_queue_space(*e);
-    if (e->sub->wait && !halted_) complete_wait(e);
     // After an ITE the submission's wait was aborted by the driver, which resubmits it whole; the rest of
     // it is not processed (the hardware would go on from the queue head once ITE is cleared: the
-    // resubmission repeats those invalidations, so only duplicate requests are left out).
+    // resubmission repeats those invalidations, so only duplicate requests are left out). Its CPU may have
+    // returned already: the entry is not touched again.
+    if (!halted_) {
+      w_.sleep(busy);
+      give_back_queue_space(*e);
+      if (wait) complete_wait(e);
+    }
     halted_ = false;
     q_.in_engine = nullptr;
   }
 
   // A page group response descriptor becomes the PRG Response message to the device that asked.
-  void send_page_response(const QueueEntry& e) {
+  void send_page_response(QueueEntry& e) {
+    e.responded = true;
     XBT_VERB("iommu %d: page response to device %d", iommu_, e.page_request->device);
     w_.send(e.page_request->reply, e.page_request, w_.timing.ats_msg_bytes);
   }

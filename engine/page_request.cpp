@@ -23,6 +23,17 @@ void page_request_queue(World& w, int iommu) {
   for (;;) w.send(q.prq_to_cpu, q.prq->get<PageRequest>(), w.timing.desc_bytes);
 }
 
+// A response the CPU gives without the invalidation queue (SMMUv3 and AMD, a guest, or one the queue lost)
+// reaches the device through the IOMMU.
+void page_response_forwarder(World& w, int iommu) {
+  IommuState& q = w.iommus[iommu];
+  q.prq_responses->set_receiver(sg4::Actor::self());
+  for (;;) {
+    PageRequest* r = q.prq_responses->get<PageRequest>();
+    w.send(r->reply, r, w.timing.ats_msg_bytes);
+  }
+}
+
 void page_request_handler(World& w, int iommu) {
   IommuState& q = w.iommus[iommu];
   q.prq_to_cpu->set_receiver(sg4::Actor::self());
@@ -43,9 +54,18 @@ void page_request_handler(World& w, int iommu) {
       e.what = "page response";
       e.what_index = r->device;
       e.page_request = r;
+      q.response_slots = static_cast<int>(response.descs.size()) + 1;
       submit(w, e);
+      q.response_slots = 0;
+      // Lost with an ITE's aborted ring or an invalid descriptor, given up (-ETIMEDOUT, -EINVAL) or abandoned at
+      // the end: the kernel does not resend it. The device would wait for its PRG Response time-out, which is
+      // not modelled: it gets the response now, so that its DMA ends.
+      if (!e.responded) {
+        XBT_VERB("page response to device %d lost in the queue: answered directly", r->device);
+        w.send(q.prq_responses, r, w.timing.ats_msg_bytes);
+      }
     } else {
-      w.send(r->reply, r, w.timing.ats_msg_bytes);
+      w.send(q.prq_responses, r, w.timing.ats_msg_bytes);
     }
     --q.prq_total;
     q.prq_drained->notify_all();

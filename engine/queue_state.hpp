@@ -23,13 +23,14 @@ struct QueueEntry {
   int process = 0;                         // whose PASID the descriptors name
   int domain = 0;                          // the SVA domain (its DID / ASID)
   bool aborted = false;                    // its wait completed with an invalidation time-out
-  bool status_sent = false;
-  int queue_space = 0;                     // SMMUv3 command-queue entries it claimed (given back when consumed)                // the IOMMU sent its wait's status write (it may not have landed)
+  bool status_sent = false;                // the IOMMU sent its wait's status write (it may not have landed)
+  int queue_space = 0;                     // SMMUv3 command-queue entries it claimed (given back when consumed)
   // What it belongs to, for --trace: "unmap" (index: the stream's unmap), "bind"/"unbind"/"page response"
   // (index: the device), "exit".
   const char* what = "unmap";
   std::int64_t what_index = -1;
-  PageRequest* page_request = nullptr;     // a page response: the request it answers
+  PageRequest* page_request = nullptr;     // a page response: the request it answers ...
+  bool responded = false;                  // ... and whether the IOMMU sent it
 };
 
 struct IommuState;
@@ -65,6 +66,7 @@ struct IommuState {
   double bad_descriptor_at = -1;
   simgrid::s4u::Mailbox* fault_cleared = nullptr;
   QiRing slots;                            // VT-d ring slots (reclaimed in ring order, reclaim_free_desc())
+  int response_slots = 0;                  // held by the fault handler's page response in flight
   int queue_capacity = 0, queue_free = 0;  // SMMUv3 command-queue entries, and those not yet claimed
   int space_waiters = 0;
   simgrid::s4u::MutexPtr space_mutex;
@@ -74,6 +76,7 @@ struct IommuState {
   simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices
   simgrid::s4u::Mailbox* prq = nullptr;      // page requests (PRI), at the IOMMU
   simgrid::s4u::Mailbox* prq_to_cpu = nullptr; // ... and written to memory for the CPU's handler
+  simgrid::s4u::Mailbox* prq_responses = nullptr; // responses the CPU gives outside the queue, to forward
   int prq_capacity = 0;
   // Page requests queued or being handled, by sequence number: (PASID, device). A drain waits for the ones
   // outstanding when it starts, never for later ones (which a steadily faulting device would supply for ever).

@@ -89,6 +89,7 @@ World::World(const Scenario& s, Platform platform_in)
     iommus[i].spin_cv = sg4::ConditionVariable::create();
     iommus[i].prq = sg4::Mailbox::by_name(name + "/page-requests");
     iommus[i].prq_to_cpu = sg4::Mailbox::by_name(name + "/page-request-queue");
+    iommus[i].prq_responses = sg4::Mailbox::by_name(name + "/page-responses");
     iommus[i].walker = std::make_unique<PageWalker>(wc);
     iommus[i].prq_capacity = timing.prq_entries;
     iommus[i].prq_drained = sg4::ConditionVariable::create();
@@ -193,6 +194,9 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   for (std::size_t i = 0; i < w.iommus.size(); ++i) {
     sg4::Actor::create("prq/" + std::to_string(i), w.platform.iommus[i], [&w, i] {
       page_request_queue(w, static_cast<int>(i));
+    })->daemonize();
+    sg4::Actor::create("prq-resp/" + std::to_string(i), w.platform.iommus[i], [&w, i] {
+      page_response_forwarder(w, static_cast<int>(i));
     })->daemonize();
     // The fault handler is kernel work on a CPU (the IOPF work queue): core 0.
     sg4::Actor::create("iopf/" + std::to_string(i), w.platform.cores[0], [&w, i] {

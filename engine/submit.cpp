@@ -41,6 +41,7 @@ std::size_t copy_descriptors(World& w, const Submission& sub) {
 // holds the queue lock where the driver has one.
 void publish(IommuState& q, QueueEntry& entry) {
   entry.status_sent = false;
+  entry.aborted = false;
   q.ring.push_back(&entry);
   ++q.tail;
   XBT_DEBUG("iommu %d: %zu descriptors%s written, tail %llu", entry.sub->iommu, entry.sub->descs.size(),
@@ -208,7 +209,7 @@ public:
     QueueCounters& c = w_.stats.per_iommu[iommu_];
     if (!driver_retries) {
       ++c.invalidations_failed;
-      XBT_VERB("iommu %d: invalidation time-out, the driver gives up", iommu_);
+      XBT_VERB("iommu %d: the driver gives up (-ETIMEDOUT, -EINVAL, or no retry after a time-out)", iommu_);
       return false;
     }
     if (now() >= w_.scenario.duration_ns * 1e-9) {
@@ -233,11 +234,13 @@ private:
   // next relax() sleeps only what is left of it). Exactly the polls' behaviour, without their events.
   FaultStatus spin_unobserved() {
     const double start = now(), period = w_.timing.reg_read + w_.timing.relax;
+    // Announced before the first simcall: another actor running meanwhile then wakes us (or is seen by the
+    // predicate), never finds nobody to wake.
+    q_.lazy_spinner = true;
+    q_.lazy_wake = false;
     {
       std::unique_lock<sg4::Mutex> lk(*q_.spin_mutex);
-      q_.lazy_spinner = true;
-      q_.lazy_wake = false;
-      while (!q_.lazy_wake) q_.spin_cv->wait(lk);
+      while (!q_.lazy_wake && q_.lock_wanted == 0 && !q_.ite && !q_.iqe && !e_.status_sent) q_.spin_cv->wait(lk);
       q_.lazy_spinner = false;
     }
     const double offset = std::fmod(now() - start, period);

@@ -86,6 +86,7 @@ void device_ats_responder(World& w, int device);
 void dma_engine(World& w, int stream_index, int device);
 void page_request_queue(World& w, int iommu);
 void page_request_handler(World& w, int iommu);
+void page_response_forwarder(World& w, int iommu);
 void bind_thread(World& w, int process);
 // Records the live domains and PASIDs now (maxima and timelines).
 void count_live(World& w);

@@ -33,6 +33,13 @@ public:
     return freed;
   }
 
+  // Slots of submissions that have not reclaimed yet (not counting reclaimed ones waiting behind them).
+  int unreclaimed() const {
+    int n = 0;
+    for (const Run& r : runs_) n += r.done ? 0 : r.slots;
+    return n;
+  }
+
 private:
   struct Run {
     int slots;

@@ -120,8 +120,9 @@ private:
     if (f.iqe && q.clear_iqe_if_own()) return Fault::invalid;
     if (f.ite) {
       const bool itesid_present = q.clear_ite();
+      const bool own_aborted = q.aborted();  // read (and cleared) whatever the outcome, as QI_FREE resets it
       if (removed_device_fails_ && !itesid_present) return Fault::timed_out;
-      if (q.aborted()) return Fault::again;
+      if (own_aborted) return Fault::again;
     }
     return Fault::none;
   }

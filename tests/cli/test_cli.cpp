@@ -118,7 +118,8 @@ struct Broken {
   X("unknown-environment",          "/environment",                        "did you mean \"guest-nested\"") \
   X("unbind-before-bind",           "/processes/0/bind/0/unbind_at_us",    "before the bind")              \
   X("bad-descriptor-on-smmu",       "/topology",                           "needs a VT-d queue")          \
-  X("smmu-queue-smaller-than-batch", "/params/smmu/cmdq_entries",          "its CMD_SYNC")
+  X("smmu-queue-smaller-than-batch", "/params/smmu/cmdq_entries",          "its CMD_SYNC")                 \
+  X("ring-too-small-for-drain",     "/params/vtd/qi_ring_entries",         "page-request drain")
 // clang-format on
 
 #define SVASIM_BROKEN_ENTRY(file, pointer, word) Broken{file, pointer, word},

@@ -30,3 +30,14 @@ TEST_CASE("qi ring: in-order reclaims give each run back at once; the count is c
   CHECK(ring.free() == ring.entries());
   CHECK(taken > 0);
 }
+
+TEST_CASE("qi ring: unreclaimed() counts the runs still owned by a spinning submitter", "[queue][vtd]") {
+  QiRing ring(8);
+  const auto a = ring.take(2);
+  const auto b = ring.take(3);
+  CHECK(ring.unreclaimed() == 5);
+  ring.reclaim(b);
+  CHECK(ring.unreclaimed() == 2);  // b waits behind a, but is given back
+  ring.reclaim(a);
+  CHECK(ring.unreclaimed() == 0);
+}
