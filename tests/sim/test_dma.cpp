@@ -35,6 +35,19 @@ json same_page_twice() {
           {"pattern", {{"kind", "sequential"}, {"working_set_pages", 1}}}};
 }
 
+// Pages A and B alternate, one request at a time; page A is unmapped (at 2 us) between the 2nd and the 3rd
+// request, so the device faults it back in once.
+json one_page_faulted_back() {
+  json dma = same_page_twice();
+  dma["request_bytes"] = 4096;
+  dma["count"] = 6;
+  dma["pattern"]["working_set_pages"] = 2;
+  dma["start_us"] = 0;
+  dma["queue_depth"] = 1;
+  json unmaps = json::array({{{"process", "app"}, {"arrival", {{"at_us", {2}}}}, {"pages", 1}, {"start_page", 0}}});
+  return dma_doc(true, dma, unmaps);
+}
+
 constexpr double kLink = 250, kGbps = 7.88, kMemory = 100, kMiss = 40, kRead = 197, kAtsBytes = 32;
 double link_time(double bytes) { return kLink + bytes / kGbps; }
 // A 64 B read once translated: the request's trip to memory, the access, the data back.
@@ -76,15 +89,7 @@ TEST_CASE("dma: the paging-structure caches cut the second walk in the same 2 Mi
 }
 
 TEST_CASE("dma: an unmap invalidates exactly its page and the device faults it back in", "[sim][dma]") {
-  // Pages A and B alternate; page A is unmapped between the 2nd and the 3rd request.
-  json dma = same_page_twice();
-  dma["request_bytes"] = 4096;
-  dma["count"] = 6;
-  dma["pattern"]["working_set_pages"] = 2;
-  dma["start_us"] = 0;
-  json unmaps = json::array({{{"process", "app"}, {"arrival", {{"at_us", {2}}}}, {"pages", 1}, {"start_page", 0}}});
-  json doc = dma_doc(true, dma, unmaps);
-  doc["workload"]["dma"][0]["queue_depth"] = 1;
+  json doc = one_page_faulted_back();
   const Stats st = simulate(doc);
   REQUIRE(st.dma.dma_completed == 6);
   REQUIRE(st.unmaps == 1);
@@ -227,14 +232,7 @@ TEST_CASE("dma: 6.9's full flush is PASID-based: another process's ATC entries s
 // it with -EINVAL and the kernel does not resend it. The device's PRG Response time-out is not modelled, so the
 // response reaches it anyway: its DMA ends and the run with it (no deadlock).
 TEST_CASE("dma: a page response lost to an IQE still lets the faulting device finish", "[sim][dma]") {
-  json dma = same_page_twice();
-  dma["request_bytes"] = 4096;
-  dma["count"] = 6;
-  dma["pattern"]["working_set_pages"] = 2;
-  dma["start_us"] = 0;
-  json unmaps = json::array({{{"process", "app"}, {"arrival", {{"at_us", {2}}}}, {"pages", 1}, {"start_page", 0}}});
-  json doc = dma_doc(true, dma, unmaps);
-  doc["workload"]["dma"][0]["queue_depth"] = 1;
+  json doc = one_page_faulted_back();
   // After the unmap's flush: the next submission the IOMMU fetches is the page response.
   doc["topology"]["nodes"][1]["bad_descriptor_at_us"] = 8;
   const Stats st = simulate(doc);
@@ -247,15 +245,8 @@ TEST_CASE("dma: a page response lost to an IQE still lets the faulting device fi
 // Where the answer does not go through the invalidation queue (AMD here; SMMUv3 and guests alike), the
 // handler on the CPU still reaches the device, through the IOMMU.
 TEST_CASE("dma: a page fault under AMD is answered and the device goes on", "[sim][dma]") {
-  json dma = same_page_twice();
-  dma["request_bytes"] = 4096;
-  dma["count"] = 6;
-  dma["pattern"]["working_set_pages"] = 2;
-  dma["start_us"] = 0;
-  json unmaps = json::array({{{"process", "app"}, {"arrival", {{"at_us", {2}}}}, {"pages", 1}, {"start_page", 0}}});
-  json doc = dma_doc(true, dma, unmaps);
+  json doc = one_page_faulted_back();
   doc["profile"] = "linux-6.10-amd";
-  doc["workload"]["dma"][0]["queue_depth"] = 1;
   const Stats st = simulate(doc);
   CHECK(st.dma.page_faults == 1);
   CHECK(st.dma.dma_completed == 6);
