@@ -101,8 +101,9 @@ TEST_CASE("a killed sweep leaves none of its points running", "[cli][sweep]") {
 
 TEST_CASE("sweep isolates a point that exceeds the time limit", "[cli][sweep]") {
   TempDir tmp;
-  const fs::path spec = write_sweep(tmp.path(), 300, 2);
-  // One point simulates 1000 s of unmaps: far over the 2 s limit.
+  // One point simulates 1000 s of unmaps: far over the 2 s limit (scaled for sanitized builds, where the
+  // short point alone can take seconds on a loaded machine).
+  const fs::path spec = write_sweep(tmp.path(), 300, 2.0 * timeout_scale());
   std::ifstream in(spec);
   json j = json::parse(in);
   j["axes"] = json::array({{{"path", "duration_us"}, {"values", {300, 1e9}}}});
