@@ -68,6 +68,14 @@ inline nlohmann::json generated_scenario(const std::string& profile, int iommus,
                                      {"pages", pages}, {"start_page", 4096}}})}}}};
 }
 
+// The same unmaps issued by a second thread of the process, on CPU 1.
+inline nlohmann::json with_second_thread(nlohmann::json doc) {
+  nlohmann::json second = doc["workload"]["unmaps"][0];
+  second["cpu"] = 1;
+  doc["workload"]["unmaps"].push_back(second);
+  return doc;
+}
+
 inline Stats simulate(const nlohmann::json& doc) {
   // Every simulation test also checks the end-of-run invariants (engine/invariants.hpp).
   return run_simulation(scenario_from_json(doc, "<test>"), {}, true);

@@ -106,9 +106,7 @@ TEST_CASE("faults: an ITE aborts every VT-d wait in flight; only the CPU that cl
   doc["duration_us"] = 200;
   doc["params"]["vtd"]["ite_timeout_ns"] = 10000;
   doc["topology"]["generate"]["device"]["removed_at_us"] = 1;
-  json second = doc["workload"]["unmaps"][0];
-  second["cpu"] = 1;
-  doc["workload"]["unmaps"].push_back(second);
+  doc = with_second_thread(doc);
   const Stats st = simulate(doc);
   REQUIRE(st.unmaps == 2);
   // Both CPUs' devTLB invalidations of the removed device time out; at the first ITE the other CPU's
@@ -129,9 +127,7 @@ Stats two_cpus_meet_an_invalid_descriptor(const char* profile) {
   json doc = generated_scenario(profile, 1, 2, c, json::array({5}));
   doc["duration_us"] = 200;
   doc["topology"]["generate"]["iommu"] = {{"bad_descriptor_at_us", 5}};
-  json second = doc["workload"]["unmaps"][0];
-  second["cpu"] = 1;
-  doc["workload"]["unmaps"].push_back(second);
+  doc = with_second_thread(doc);
   return simulate(doc);
 }
 }  // namespace

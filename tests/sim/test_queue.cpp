@@ -8,15 +8,6 @@ using namespace svasim;
 using namespace svasim::test;
 using nlohmann::json;
 
-namespace {
-// The same unmaps issued by a second thread of the process, on CPU 1.
-json with_second_thread(json doc) {
-  json second = doc["workload"]["unmaps"][0];
-  second["cpu"] = 1;
-  doc["workload"]["unmaps"].push_back(second);
-  return doc;
-}
-}  // namespace
 
 TEST_CASE("queue: two CPUs submitting at once contend for the VT-d q_lock", "[sim][queue]") {
   Costs c;
@@ -35,12 +26,9 @@ TEST_CASE("queue: two CPUs submitting at once contend for the VT-d q_lock", "[si
 TEST_CASE("queue: a VT-d CPU spinning on a slow wait holds q_lock through each fault-status read", "[sim][queue]") {
   Costs c;
   c.reg_read = 5000;
-  json doc = generated_scenario("linux-6.9-vtd", 1, 1, c, json::array({0}));
+  json doc = with_second_thread(generated_scenario("linux-6.9-vtd", 1, 1, c, json::array({0})));
   doc["params"]["device"]["ats_inv_ns"] = 30000;
-  json second = doc["workload"]["unmaps"][0];
-  second["cpu"] = 1;
-  second["arrival"]["at_us"] = json::array({10});  // while the first CPU spins on its devTLB wait
-  doc["workload"]["unmaps"].push_back(second);
+  doc["workload"]["unmaps"][1]["arrival"]["at_us"] = json::array({10});  // while the first CPU spins on its devTLB wait
   const Stats st = simulate(doc);
   REQUIRE(st.unmaps == 2);
   // The second CPU reaches q_lock during a read and waits for it to end, never longer: the spinner drops
