@@ -49,6 +49,10 @@ private:
     return e;
   }
 
+  // The entry being processed, read again after every wait: a CPU that gives up waiting (AMD
+  // wait_on_sem()) puts the IOMMU's own copy in its place (engine/submit.cpp).
+  QueueEntry& current() { return *q_.in_engine; }
+
   void process(QueueEntry* e) {
     if (q_.bad_descriptor_at >= 0 && now() >= q_.bad_descriptor_at) {
       q_.bad_descriptor_at = -1;
@@ -58,28 +62,29 @@ private:
     q_.in_engine = e;
     const bool wait = e->sub->wait;
     double busy = 0;  // consecutive IOMMU-internal work is one sleep, not one per descriptor
-    for (const Descriptor& d : e->sub->descs) {
+    for (std::size_t i = 0; i < current().sub->descs.size(); ++i) {
+      const Descriptor d = current().sub->descs[i];  // a copy: the entry may be replaced while the engine waits
       if (d.kind == DescKind::vtd_fence_wait) {  // nothing after it starts before everything before it is done
         w_.sleep(busy);
         busy = w_.timing.iotlb_inv;
         while (!pending_.empty() && !halted_)
-          if (!receive_ats_completion()) abort_pending(e);
+          if (!receive_ats_completion()) abort_pending();
         if (halted_) break;
         continue;
       }
       if (d.kind == DescKind::vtd_page_response) {
         w_.sleep(busy + w_.timing.devtlb_issue);
         busy = 0;
-        send_page_response(*e);
+        send_page_response(current());
         continue;
       }
       if (!is_devtlb(d.kind)) {
-        busy += invalidate_in_iommu(*e, d);
+        busy += invalidate_in_iommu(current(), d);
         continue;
       }
       w_.sleep(busy + w_.timing.devtlb_issue);
       busy = 0;
-      send_ats_invalidate(e, d);
+      send_ats_invalidate(d);
       if (halted_) break;
     }
     // After an ITE the submission's wait was aborted by the driver, which resubmits it whole; the rest of
@@ -88,10 +93,12 @@ private:
     // returned already: the entry is not touched again.
     if (!halted_) {
       w_.sleep(busy);
-      give_back_queue_space(*e);
-      if (wait) complete_wait(e);
+      give_back_queue_space(current());
+      if (wait) complete_wait();
     }
     halted_ = false;
+    if (current().orphan)  // nobody waits for it any more: the IOMMU is done with its copy
+      q_.orphans.remove_if([this](const OrphanedEntry& o) { return &o.entry == q_.in_engine; });
     q_.in_engine = nullptr;
   }
 
@@ -146,20 +153,20 @@ private:
   }
 
   // A devTLB / ATC_INV / INVALIDATE_IOTLB_PAGES descriptor becomes an ATS Invalidate Request with an ITag.
-  void send_ats_invalidate(QueueEntry* e, const Descriptor& d) {
+  void send_ats_invalidate(const Descriptor& d) {
     DeviceState& dev = w_.devices[d.device];
     // ITag exhaustion stalls the queue until an answer or the time-out.
     while (dev.free_itags.empty() && !pending_.empty())
       if (!receive_ats_completion()) {
-        abort_pending(e);
+        abort_pending();
         if (halted_) return;
-        aborting_ = e;
+        aborting_ = true;
       }
     if (dev.free_itags.empty()) return;  // every ITag held by late answers: the request is lost
     const int tag = dev.free_itags.back();
     dev.free_itags.pop_back();
     const CoveredRange c = covered(d);
-    dev.itags[tag] = {d.device, now(), static_cast<std::uint32_t>(e->process), c.start, c.end, c.whole, d.all_pasids};
+    dev.itags[tag] = {d.device, now(), static_cast<std::uint32_t>(current().process), c.start, c.end, c.whole, d.all_pasids};
     pending_.push_back(&dev.itags[tag]);
     ++w_.stats.per_device[d.device].ats_inv_requests;
     XBT_VERB("iommu %d: ATS Invalidate Request to device %d, ITag %d", iommu_, d.device, tag);
@@ -168,17 +175,21 @@ private:
 
   // The wait descriptor / CMD_SYNC / COMPLETION_WAIT: everything before it, ATS answers included, must be
   // done; then its status write goes back to the CPU.
-  void complete_wait(QueueEntry* e) {
+  void complete_wait() {
     while (!pending_.empty())
       if (!receive_ats_completion()) {
-        abort_pending(e);
+        abort_pending();
         if (halted_) return;  // the driver aborted this wait: no status write
       }
+    QueueEntry* e = q_.in_engine;
     if (aborting_) e->aborted = true;  // the batch without a sync that timed out belongs to this wait
-    aborting_ = nullptr;
+    aborting_ = false;
     w_.sleep(w_.timing.wait);
-    XBT_VERB("iommu %d: wait complete%s, status write", iommu_, e->aborted ? " (aborted by a time-out)" : "");
+    e = q_.in_engine;
+    XBT_VERB("iommu %d: wait complete%s, status write%s", iommu_, e->aborted ? " (aborted by a time-out)" : "",
+             e->orphan ? " nobody polls" : "");
     e->status_sent = true;
+    if (e->orphan) return;
     w_.send(e->reply, e, 8);
     wake_lazy_spinner(q_);  // its polls will see the status once it lands
   }
@@ -214,7 +225,7 @@ private:
   // The time-out: every pending request is aborted. Requests a device dropped give their ITag back now;
   // one still being processed gives it back when its late answer arrives. On VT-d the queue then stops
   // (ITE) until a CPU clears the fault; the driver aborts the waits.
-  void abort_pending(QueueEntry* e) {
+  void abort_pending() {
     ++w_.stats.per_iommu[iommu_].ats_inv_timeouts;
     XBT_VERB("iommu %d: invalidation time-out with %zu requests pending; aborting the waits", iommu_, pending_.size());
     const int itesid = pending_.front()->device;  // the oldest request is the one that timed out
@@ -224,7 +235,7 @@ private:
     }
     pending_.clear();
     if (!w_.timing.timeout_halts_queue) {
-      e->aborted = true;
+      current().aborted = true;
       return;
     }
     q_.ite = true;
@@ -240,7 +251,7 @@ private:
   IommuState& q_;
   std::uint64_t head_ = 0, tail_ = 0;
   std::vector<AtsRequest*> pending_;  // sent, not answered, not aborted
-  QueueEntry* aborting_ = nullptr;    // entries after a time-out are aborted up to the next wait
+  bool aborting_ = false;             // entries after a time-out are aborted up to the next wait
   bool halted_ = false;               // an ITE stopped the queue in the current submission
 };
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <map>
 #include <memory>
 
@@ -31,6 +32,15 @@ struct QueueEntry {
   std::int64_t what_index = -1;
   PageRequest* page_request = nullptr;     // a page response: the request it answers ...
   bool responded = false;                  // ... and whether the IOMMU sent it
+  // Its CPU gave up waiting (AMD wait_on_sem()) and went on: this is the IOMMU's copy, in
+  // IommuState::orphans, which the IOMMU processes without a status write.
+  bool orphan = false;
+};
+
+// A submission whose CPU stopped waiting before the IOMMU finished it: the IOMMU still holds its commands.
+struct OrphanedEntry {
+  Submission sub;
+  QueueEntry entry;
 };
 
 struct IommuState;
@@ -45,6 +55,7 @@ struct IommuState {
   simgrid::s4u::MutexPtr guest_q_lock;     // the guest driver's lock on its vIOMMU queue
   simgrid::s4u::MutexPtr vmm_queue;        // the VMM emulates one queue per vIOMMU: one exit at a time
   QueueEntry* in_engine = nullptr;         // the submission the queue engine is processing
+  std::list<OrphanedEntry> orphans;        // submissions their CPUs stopped waiting for, still in the IOMMU
   // A VT-d CPU spinning on a wait with nobody else wanting q_lock does not simulate each poll: it holds
   // q_lock and sleeps until something could change what the polls do (another CPU wants q_lock, a status
   // write leaves the IOMMU, an ITE), then resumes its polls at the phase they would have reached

@@ -3,6 +3,7 @@
 // the IOMMU's physical queue; in a guest it is the vIOMMU's, whose tail-register write traps to the VMM.
 // This file gives those steps time: SimGrid mutexes, sleeps and transfers. Shared by every CPU-side
 // actor (unmap threads, bind/unbind).
+#include <simgrid/Exception.hpp>
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
@@ -153,6 +154,22 @@ public:
     e_.reply->get<QueueEntry>();
     w_.sleep(w_.timing.poll);
   }
+  bool wait_for_status_within(double limit_ns) override {
+    try {
+      e_.reply->get<QueueEntry>(limit_ns * 1e-9);
+    } catch (const simgrid::TimeoutException&) {
+      // A status write already on its way lands within the poll that would have seen it; waiting for it
+      // keeps it from being taken for the next submission's.
+      if (e_.status_sent) {
+        e_.reply->get<QueueEntry>();
+      } else {
+        leave_to_iommu();
+        return false;
+      }
+    }
+    w_.sleep(w_.timing.poll);
+    return true;
+  }
   bool aborted() override {
     const bool a = e_.aborted;
     e_.aborted = false;
@@ -222,6 +239,20 @@ public:
   }
 
 private:
+  // The CPU returns and its entry (and plan) go away; the IOMMU, which holds the commands, processes a copy
+  // without a status write, in the engine or in the ring.
+  void leave_to_iommu() {
+    OrphanedEntry& o = q_.orphans.emplace_back(OrphanedEntry{*e_.sub, e_});
+    o.entry.sub = &o.sub;
+    o.entry.reply = nullptr;
+    o.entry.orphan = true;
+    if (q_.in_engine == &e_)
+      q_.in_engine = &o.entry;
+    else
+      std::replace(q_.ring.begin(), q_.ring.end(), &e_, &o.entry);
+    XBT_VERB("iommu %d: the CPU stops waiting for its completion wait; the IOMMU goes on with it", iommu_);
+  }
+
   void want_lock() {
     ++q_.lock_wanted;
     wake_lazy_spinner(q_);
@@ -282,6 +313,10 @@ public:
     trap(index, index < e_.sub->descs.size() ? 1 : 0, is_last_command(*e_.sub, index));
   }
   void wait_for_status() override { w_.sleep(w_.timing.poll); }
+  bool wait_for_status_within(double) override {
+    wait_for_status();
+    return true;
+  }
   bool aborted() override { return false; }  // a host-side time-out is the host driver's to handle
   // The VMM handled the queue during the exit: the wait is done when the guest first looks.
   bool status_done() override { return true; }

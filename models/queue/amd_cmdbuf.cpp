@@ -3,7 +3,9 @@
 // after every command, so a device flush of INVALIDATE_IOMMU_PAGES + INVALIDATE_IOTLB_PAGES +
 // COMPLETION_WAIT is three tail writes (three VM exits in a guest). iommu_completion_wait() queues the
 // COMPLETION_WAIT and polls it (wait_on_sem()) with iommu->lock held throughout: every other CPU's
-// command to that IOMMU waits for the whole wait. After a time-out the driver reports it and goes on.
+// command to that IOMMU waits for the whole wait. The CPU polls for LOOP_TIMEOUT microseconds (100 ms),
+// then reports "Completion-Wait loop timed out" (-EIO) and goes on; the IOMMU itself waits up to its
+// invalidation time-out (1 s) for a device's answer, and the commands behind that one wait with it.
 #include "models/flush/lifecycle.hpp"
 #include "models/queue/queue_discipline.hpp"
 
@@ -12,12 +14,22 @@ namespace svasim {
 namespace {
 
 SVASIM_PARAM({.name = "amd.completion_timeout_ns", .unit = "ns", .default_value = 1e8, .min = 1000, .max = 1e13,
-              .description = "AMD completion-wait time-out; the driver reports it and goes on",
-              .source = "wait_on_sem(), Linux amd iommu"});
+              .description = "how long the CPU polls a completion wait before it reports \"Completion-Wait loop timed "
+                             "out\" (-EIO) and goes on, leaving the commands to the IOMMU: LOOP_TIMEOUT (100000) "
+                             "polls of udelay(1)",
+              .source = "wait_on_sem(), drivers/iommu/amd/iommu.c; LOOP_TIMEOUT, amd_iommu_types.h (6.7-6.15)"});
+
+SVASIM_PARAM({.name = "amd.inv_timeout_ns", .unit = "ns", .default_value = 1e9, .min = 1000, .max = 1e13,
+              .description = "the IOMMU's IOTLB invalidation time-out: how long it waits for a device's answer to "
+                             "INVALIDATE_IOTLB_PAGES before it logs IOTLB_INV_TIMEOUT and goes on (the commands "
+                             "behind it wait meanwhile)",
+              .source = "iommu_init_flags(), drivers/iommu/amd/init.c: iommu_set_inv_tlb_timeout(CTRL_INV_TO_1S); "
+                        "AMD IOMMU specification 48882, MMIO Control Register InvTimeOut"});
 
 class AmdCmdbuf final : public QueueDiscipline {
 public:
-  explicit AmdCmdbuf(const Params& p) : timeout_ns_(p.get("amd.completion_timeout_ns")) {}
+  explicit AmdCmdbuf(const Params& p)
+      : cpu_timeout_ns_(p.get("amd.completion_timeout_ns")), inv_timeout_ns_(p.get("amd.inv_timeout_ns")) {}
 
   void issue(QueueOps& q) const override {
     const Submission& s = q.submission();
@@ -29,11 +41,13 @@ public:
     if (!s.wait) return;
     q.lock();  // iommu_completion_wait(): the lock is held across wait_on_sem()
     q.write_command_and_ring(s.descs.size());
-    q.wait_for_status();
+    const bool seen = q.wait_for_status_within(cpu_timeout_ns_);
     q.unlock();
-    if (q.aborted()) q.resubmit(false);  // "Completion-Wait loop timed out": reported, not retried
+    // "Completion-Wait loop timed out" (-EIO), or a wait completed after the IOMMU's IOTLB_INV_TIMEOUT:
+    // reported, never retried.
+    if (!seen || q.aborted()) q.resubmit(false);
   }
-  double ats_timeout_ns() const override { return timeout_ns_; }
+  double ats_timeout_ns() const override { return inv_timeout_ns_; }
   const char* submit_call() const override { return "iommu_queue_command"; }
   void plan_bind(const Attachment& a, const AttachResult& r, bool, FlushPlan& out) const override {
     plan_amd_bind(a, r, out);
@@ -45,7 +59,7 @@ public:
   bool release_under_domain_lock() const override { return true; }
 
 private:
-  double timeout_ns_;
+  double cpu_timeout_ns_, inv_timeout_ns_;
 };
 
 std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique<AmdCmdbuf>(p); }
@@ -54,7 +68,8 @@ std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique
 
 SVASIM_REGISTER(QueueDiscipline, "amd-cmdbuf", make,
                 {.description = "AMD command buffer: iommu->lock and a tail write per command, the completion wait "
-                                "polled with iommu->lock held; a time-out is reported, not retried",
-                 .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "amd.completion_timeout_ns"}});
+                                "polled with iommu->lock held for at most 100 ms; a time-out is reported, not retried",
+                 .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "amd.completion_timeout_ns",
+                            "amd.inv_timeout_ns"}});
 
 }  // namespace svasim

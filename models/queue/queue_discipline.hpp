@@ -40,6 +40,9 @@ public:
   // that ring per command do (AMD copy_cmd_to_buffer()); the IOMMU sees the submission with its last command.
   virtual void write_command_and_ring(std::size_t index) = 0;
   virtual void wait_for_status() = 0;   // spin until the wait's status write is seen
+  // Polls for the status write for at most `limit_ns` (AMD wait_on_sem()'s LOOP_TIMEOUT); false: the CPU
+  // gave up, leaving the submission to the IOMMU, which goes on with it (and everything behind it).
+  virtual bool wait_for_status_within(double limit_ns) = 0;
   virtual bool aborted() = 0;           // the wait completed with a time-out (or was aborted); clears the mark
   // VT-d's spin (qi_submit_sync()), step by step, q_lock held: whether the wait's status write has been
   // seen (desc_status == QI_DONE; a read of ordinary memory) ...

@@ -17,7 +17,8 @@ json faulty(const char* profile, json device_faults) {
   for (auto& [k, v] : device_faults.items()) doc["topology"]["generate"]["device"][k] = v;
   doc["params"]["vtd"] = {{"ite_timeout_ns", 10000}};
   doc["params"]["smmu"] = {{"sync_timeout_ns", 10000}};
-  doc["params"]["amd"] = {{"completion_timeout_ns", 10000}};
+  // The AMD IOMMU's own time-out first; its CPU would poll 10 times longer (set below where it does not).
+  doc["params"]["amd"] = {{"inv_timeout_ns", 10000}, {"completion_timeout_ns", 100000}};
   return doc;
 }
 }  // namespace
@@ -73,6 +74,22 @@ TEST_CASE("faults: AMD reports the completion-wait time-out and goes on", "[sim]
   CHECK(st.total.ats_inv_timeouts == 1);
   CHECK(st.total.resubmissions == 0);
   CHECK(st.total.invalidations_failed == 1);
+}
+
+// wait_on_sem() (amd/iommu.c) polls LOOP_TIMEOUT times, then returns -EIO; the IOMMU waits for the device
+// for its own time-out (CTRL_INV_TO_1S, iommu_init_flags()), and the commands behind wait with it.
+TEST_CASE("faults: an AMD CPU stops waiting before the IOMMU does; the next flush waits behind the stuck one", "[sim][faults]") {
+  json doc = faulty("linux-6.10-amd", {{"stuck_from_us", 0}});
+  doc["workload"]["unmaps"][0]["arrival"]["at_us"] = {5, 40};
+  doc["params"]["amd"] = {{"completion_timeout_ns", 10000}, {"inv_timeout_ns", 100000}};
+  doc["duration_us"] = 180;
+  const Stats st = simulate(doc);
+  CHECK(st.unmaps == 2);
+  CHECK(st.total.invalidations_failed == 2);  // both CPUs gave up after 10 us ...
+  CHECK(static_cast<double>(st.unmap_latency.max()) < 15000);
+  // ... while the IOMMU timed out the first request only at ~105 us; the second request left then, and
+  // its own time-out (~205 us) falls after the end of the run.
+  CHECK(st.total.ats_inv_timeouts == 1);
 }
 
 TEST_CASE("faults: a removed device stops its DMA and the rest of the run goes on", "[sim][faults]") {

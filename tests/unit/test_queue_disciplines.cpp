@@ -44,6 +44,14 @@ struct Recorder final : QueueOps, VmmOps {
     steps.push_back("wait");
     own_aborted = times_out;
   }
+  bool cpu_gives_up = false;  // the IOMMU answers after the CPU's poll limit
+  double poll_limit_ns = 0;
+  bool wait_for_status_within(double limit_ns) override {
+    wait_for_status();
+    poll_limit_ns = limit_ns;
+    if (cpu_gives_up) steps.back() = "give up";
+    return !cpu_gives_up;
+  }
   bool aborted() override {
     const bool a = own_aborted;
     own_aborted = false;
@@ -207,8 +215,22 @@ TEST_CASE("queue amd-cmdbuf: a tail write per command under iommu->lock, the com
   stuck.sub = r.sub;
   stuck.timeouts = 5;
   queue("amd-cmdbuf")->issue(stuck);
-  CHECK(stuck.steps.back() == "fail");  // "Completion-Wait loop timed out": reported, never resubmitted
+  CHECK(stuck.steps.back() == "fail");  // IOTLB_INV_TIMEOUT before the CPU's limit: reported, never resubmitted
   CHECK(std::count(stuck.steps.begin(), stuck.steps.end(), "write wait") == 1);
+}
+
+// wait_on_sem() (amd/iommu.c, 6.7-6.15): LOOP_TIMEOUT polls of udelay(1), then -EIO; the lock is dropped
+// and the commands are left to the IOMMU.
+TEST_CASE("queue amd-cmdbuf: the CPU gives up on a completion wait after LOOP_TIMEOUT and goes on", "[queue]") {
+  Recorder r;
+  r.sub = Submission{0, {Descriptor{DescKind::amd_inv_iotlb_pages, 1}}, true};
+  r.cpu_gives_up = true;
+  queue("amd-cmdbuf")->issue(r);
+  CHECK(r.steps == Steps{"lock", "write amd_inv_iotlb_pages", "unlock", "lock", "write wait", "give up", "unlock", "fail"});
+  Params p;
+  CHECK(r.poll_limit_ns == p.get("amd.completion_timeout_ns"));
+  CHECK(p.get("amd.completion_timeout_ns") == 1e8);  // LOOP_TIMEOUT 100000 x udelay(1)
+  CHECK(p.get("amd.inv_timeout_ns") == 1e9);         // CTRL_INV_TO_1S, iommu_init_flags()
 }
 
 TEST_CASE("queue: a time-out at the end of the run is abandoned, not retried", "[queue]") {
@@ -224,7 +246,7 @@ TEST_CASE("queue: time-outs come from each driver family's parameter", "[queue]"
   Params p;
   CHECK(QueueDiscipline::factory().make("vtd-qi", p)->ats_timeout_ns() == p.get("vtd.ite_timeout_ns"));
   CHECK(QueueDiscipline::factory().make("smmu-cmdq", p)->ats_timeout_ns() == p.get("smmu.sync_timeout_ns"));
-  CHECK(QueueDiscipline::factory().make("amd-cmdbuf", p)->ats_timeout_ns() == p.get("amd.completion_timeout_ns"));
+  CHECK(QueueDiscipline::factory().make("amd-cmdbuf", p)->ats_timeout_ns() == p.get("amd.inv_timeout_ns"));
   CHECK(QueueDiscipline::factory().make("vtd-qi", p)->drains_page_requests());
   CHECK_FALSE(QueueDiscipline::factory().make("smmu-cmdq", p)->drains_page_requests());
 }
