@@ -30,6 +30,7 @@ const Counter kCounters[] = {
     {"submissions", [](const RunResults& r) { return r.counters.queue.submissions; }},
     {"descriptors", [](const RunResults& r) { return r.counters.queue.descriptors; }},
     {"ats_inv_requests", [](const RunResults& r) { return r.counters.ats_inv_requests; }},
+    {"tail_writes", [](const RunResults& r) { return r.counters.queue.tail_writes; }},
 };
 
 // The latency columns: mean and quantiles of one summary.

@@ -18,7 +18,7 @@ inline constexpr const char* kResultsFormat = "svasim-results";
 // 2: the scenario block names the queue model ("queue_model") and whether the environment is a guest
 // ("guest"). 3: and the CPU TLB flush model ("arch_model"). A reader refuses other versions rather
 // than guessing what a missing field meant.
-inline constexpr int kResultsFormatVersion = 4;
+inline constexpr int kResultsFormatVersion = 5;
 
 // One histogram summary, the fields Histogram::to_json writes.
 struct LatencySummary {

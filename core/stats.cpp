@@ -16,6 +16,7 @@ void QueueCounters::add(const QueueCounters& o) {
   ring_full_waits += o.ring_full_waits;
   ring_wait_ns += o.ring_wait_ns;
   vm_exits += o.vm_exits;
+  tail_writes += o.tail_writes;
   vm_exit_ns += o.vm_exit_ns;
 }
 

@@ -25,6 +25,9 @@ struct QueueCounters {
   std::uint64_t ring_full_waits = 0;      // submissions that waited for free ring slots
   double ring_wait_ns = 0;                // time spent waiting for them
   std::uint64_t vm_exits = 0;             // guest tail writes trapped to the VMM
+  // Tail-register (SMMUv3 PROD) writes to the IOMMU's physical queue: one per VT-d submission, one per
+  // command on AMD, one per SMMUv3 owner for all it gathered. A guest's own tail writes are its vm_exits.
+  std::uint64_t tail_writes = 0;
   double vm_exit_ns = 0;                  // time the vCPUs spent in those exits (incl. waiting for the VMM)
   void add(const QueueCounters& o);
 };

@@ -26,6 +26,7 @@ struct QueueEntry {
   bool aborted = false;                    // its wait completed with an invalidation time-out
   bool status_sent = false;                // the IOMMU sent its wait's status write (it may not have landed)
   int queue_space = 0;                     // SMMUv3 command-queue entries it claimed (given back when consumed)
+  bool written = false;                    // SMMUv3: its commands are in the queue (valid map set)
   // What it belongs to, for --trace: "unmap" (index: the stream's unmap), "bind"/"unbind"/"page response"
   // (index: the device), "exit".
   const char* what = "unmap";
@@ -82,6 +83,15 @@ struct IommuState {
   int space_waiters = 0;
   simgrid::s4u::MutexPtr space_mutex;
   simgrid::s4u::ConditionVariablePtr space_freed;
+  // SMMUv3 command-queue ownership (arm_smmu_cmdq_issue_cmdlist()): a CPU whose claim of queue space finds
+  // the OWNED flag clear becomes the owner and sets it; the claims made while it is set are gathered. The
+  // owner, once the previous owner has written PROD, clears the flag (the gathering stops), waits for the
+  // gathered commands to be written and writes PROD once for all of them.
+  bool cmdq_owned = false;
+  std::uint64_t owner_prod = 0;            // PROD as the last owner wrote it (ring entries, unwrapped)
+  simgrid::s4u::MutexPtr cmdq_owner;       // owners in turn (cmdq->owner_prod)
+  int gather_waiters = 0;
+  simgrid::s4u::ConditionVariablePtr gathered_written;  // with space_mutex
   simgrid::s4u::ConditionVariablePtr slots_freed;
   simgrid::s4u::Mailbox* doorbell = nullptr; // tail-register writes
   simgrid::s4u::Mailbox* ats_done = nullptr; // ATS Invalidate Completions from devices

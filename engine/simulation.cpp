@@ -85,6 +85,8 @@ World::World(const Scenario& s, Platform platform_in)
     iommus[i].queue_capacity = iommus[i].queue_free = static_cast<int>(p.get_int("smmu.cmdq_entries"));
     iommus[i].space_mutex = sg4::Mutex::create();
     iommus[i].space_freed = sg4::ConditionVariable::create();
+    iommus[i].cmdq_owner = sg4::Mutex::create();
+    iommus[i].gathered_written = sg4::ConditionVariable::create();
     iommus[i].spin_mutex = sg4::Mutex::create();
     iommus[i].spin_cv = sg4::ConditionVariable::create();
     iommus[i].prq = sg4::Mailbox::by_name(name + "/page-requests");

@@ -49,17 +49,20 @@ void publish(IommuState& q, QueueEntry& entry) {
             entry.sub->wait ? " + wait" : "", static_cast<unsigned long long>(q.tail));
 }
 
-// A tail-register write; it carries the bytes of the `commands` just written, which the IOMMU fetches over
-// the same path.
-void ring_doorbell(World& w, IommuState& q, std::size_t commands) {
-  w.send(q.doorbell, reinterpret_cast<void*>(static_cast<std::uintptr_t>(q.tail)), commands * w.timing.desc_bytes);
+// A tail-register write moving the tail to `tail` (ring entries, unwrapped); it carries the bytes of the
+// `commands` written since the last one, which the IOMMU fetches over the same path.
+void ring_doorbell(World& w, IommuState& q, int iommu, std::uint64_t tail, std::size_t commands) {
+  ++w.stats.per_iommu[iommu].tail_writes;
+  w.send(q.doorbell, reinterpret_cast<void*>(static_cast<std::uintptr_t>(tail)), commands * w.timing.desc_bytes);
 }
+
+std::size_t commands_of(const Submission& sub) { return sub.descs.size() + (sub.wait ? 1 : 0); }
 
 // Copies the submission into the ring and rings the doorbell once.
 void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
   const std::size_t written = copy_descriptors(w, *entry.sub);
   publish(q, entry);
-  ring_doorbell(w, q, written);
+  ring_doorbell(w, q, entry.sub->iommu, q.tail, written);
 }
 
 // Command `index` (the wait when index == descs.size()) and a tail write after it. The IOMMU takes the
@@ -67,9 +70,12 @@ void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
 // commands, but their completion is only observed through the wait, which comes last.
 void write_command_and_ring(World& w, IommuState& q, QueueEntry& entry, std::size_t index) {
   w.sleep(w.timing.submit + w.timing.desc_write);
-  if (!is_last_command(*entry.sub, index)) return;
+  if (!is_last_command(*entry.sub, index)) {
+    ++w.stats.per_iommu[entry.sub->iommu].tail_writes;  // seen by the IOMMU with the submission's last
+    return;
+  }
   publish(q, entry);
-  ring_doorbell(w, q, entry.sub->descs.size() + (entry.sub->wait ? 1 : 0));
+  ring_doorbell(w, q, entry.sub->iommu, q.tail, commands_of(*entry.sub));
 }
 
 void count(World& w, const Submission& sub) {
@@ -128,7 +134,7 @@ public:
     else
       XBT_VERB("iommu %d: slots marked free behind an older submission's (reclaim_free_desc())", iommu_);
   }
-  void reserve_queue_space(int commands) override {
+  bool claim_queue_space(int commands) override {
     // A plan's submission can stand for several of the driver's batches (each <= smmu.cmdq_batch_size + 1,
     // which the scenario check keeps within the queue): it claims at most the whole queue.
     commands = std::min(commands, q_.queue_capacity);
@@ -147,6 +153,48 @@ public:
     }
     q_.queue_free -= commands;
     e_.queue_space = commands;
+    // prod moves past the submission: its place in the ring, which the SMMU reads once PROD covers it.
+    e_.written = false;
+    publish(q_, e_);
+    const bool owner = !q_.cmdq_owned;
+    q_.cmdq_owned = true;
+    return owner;
+  }
+  void write_commands() override {
+    copy_descriptors(w_, *e_.sub);
+    e_.written = true;
+    if (q_.gather_waiters == 0) return;
+    q_.space_mutex->lock();
+    q_.gathered_written->notify_all();
+    q_.space_mutex->unlock();
+  }
+  void ring_as_owner() override {
+    q_.cmdq_owner->lock();  // a. the previous owner has written PROD
+    q_.cmdq_owned = false;  // b. claims from now on start a new owner's gathering
+    const std::uint64_t prod = q_.tail;
+    // c. every claim up to prod written (the SMMU reads none of them before PROD moves: they are all in the ring)
+    auto gathered = [&] {
+      return q_.ring.begin() + static_cast<std::ptrdiff_t>(q_.owner_prod - q_.head);
+    };
+    auto all_written = [&] {
+      return std::all_of(gathered(), q_.ring.begin() + static_cast<std::ptrdiff_t>(prod - q_.head),
+                         [](const QueueEntry* e) { return e->written; });
+    };
+    if (!all_written()) {
+      std::unique_lock<sg4::Mutex> lock(*q_.space_mutex);
+      ++q_.gather_waiters;
+      while (!all_written()) q_.gathered_written->wait(lock);
+      --q_.gather_waiters;
+    }
+    std::size_t commands = 0;
+    for (auto it = gathered(); it != q_.ring.begin() + static_cast<std::ptrdiff_t>(prod - q_.head); ++it)
+      commands += commands_of(*(*it)->sub);
+    if (prod - q_.owner_prod > 1)
+      XBT_VERB("iommu %d: the owner writes PROD for %llu submissions", iommu_,
+               static_cast<unsigned long long>(prod - q_.owner_prod));
+    ring_doorbell(w_, q_, iommu_, prod, commands);  // d.
+    q_.owner_prod = prod;                           // e. the next owner may go on
+    q_.cmdq_owner->unlock();
   }
   void write_and_ring() override { svasim::write_and_ring(w_, q_, e_); }
   void write_command_and_ring(std::size_t index) override { svasim::write_command_and_ring(w_, q_, e_, index); }
@@ -302,7 +350,10 @@ public:
   void unlock() override { q_.guest_q_lock->unlock(); }
   void take_ring_slots(int) override {}  // the vIOMMU's ring is drained at every exit: never full
   void reclaim_ring_slots(int) override {}
-  void reserve_queue_space(int) override {}
+  // Each vCPU writes PROD for its own commands: gathering under an emulated SMMU is not modelled.
+  bool claim_queue_space(int) override { return true; }
+  void write_commands() override { copy_descriptors(w_, *e_.sub); }
+  void ring_as_owner() override { trap(0, e_.sub->descs.size(), true); }
   void write_and_ring() override {
     copy_descriptors(w_, *e_.sub);
     trap(0, e_.sub->descs.size(), true);

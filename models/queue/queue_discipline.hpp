@@ -33,8 +33,14 @@ public:
   virtual void take_ring_slots(int needed) = 0;
   virtual void reclaim_ring_slots(int n) = 0;  // reclaim_free_desc(): the submission's slots come back
   // SMMUv3 (arm_smmu_cmdq_issue_cmdlist()): wait, polling the consumer index, until the command queue has
-  // room for `commands`, and claim them; the IOMMU gives them back as it consumes them.
-  virtual void reserve_queue_space(int commands) = 0;
+  // room for `commands`, and claim them (moving prod past them); the IOMMU gives them back as it consumes
+  // them. True: this CPU became the queue's owner (the OWNED flag was clear), which will write PROD for
+  // its own commands and those claimed after it.
+  virtual bool claim_queue_space(int commands) = 0;
+  virtual void write_commands() = 0;  // SMMUv3: copy the commands into the claimed space and mark them valid
+  // SMMUv3, the owner: wait for the previous owner to write PROD, stop gathering, wait for the gathered
+  // commands to be written, and write PROD once past all of them.
+  virtual void ring_as_owner() = 0;
   virtual void write_and_ring() = 0;    // copy the descriptors (and the wait) and write the tail register
   // Copy command `index` (index == descs.size(): the wait) and write the tail register after it, as drivers
   // that ring per command do (AMD copy_cmd_to_buffer()); the IOMMU sees the submission with its last command.

@@ -1,5 +1,7 @@
 // Arm SMMUv3 command queue (arm-smmu-v3.c arm_smmu_cmdq_issue_cmdlist()): lock-free, space claimed with
-// cmpxchg on prod, CMD_SYNC polled without a lock; a full batch goes out without a sync and is not waited
+// cmpxchg on prod, and only the CPU that found the queue unowned writes PROD, once, for its commands and
+// those other CPUs claimed meanwhile (fewer doorbells under contention, and fewer exits under an emulated
+// SMMU); CMD_SYNC polled without a lock; a full batch goes out without a sync and is not waited
 // for. An unanswered ATC_INV ends the CMD_SYNC's wait without a software retry (6.11 as read): either the
 // CPU's poll gives up (arm_smmu_cmdq_poll_until_sync(): "CMD_SYNC timeout", -ETIMEDOUT, which the SVA flush
 // paths ignore), or the SMMU reports CERROR_ATC_INV_SYNC and arm_smmu_cmdq_skip_err() leaves CONS on the
@@ -30,9 +32,10 @@ public:
   explicit SmmuCmdq(const Params& p) : timeout_ns_(p.get("smmu.sync_timeout_ns")) {}
 
   void issue(QueueOps& q) const override {
-    // queue_has_space() or arm_smmu_cmdq_poll_until_not_full(), before prod is claimed with cmpxchg.
-    q.reserve_queue_space(static_cast<int>(q.submission().descs.size()) + (q.submission().wait ? 1 : 0));
-    q.write_and_ring();
+    // 1. queue_has_space() or arm_smmu_cmdq_poll_until_not_full(), then prod claimed with cmpxchg.
+    const bool owner = q.claim_queue_space(static_cast<int>(q.submission().descs.size()) + (q.submission().wait ? 1 : 0));
+    q.write_commands();  // 2-3. arm_smmu_cmdq_write_entries(), the CMD_SYNC, arm_smmu_cmdq_set_valid_map()
+    if (owner) q.ring_as_owner();  // 4. only the owner writes PROD, for everything gathered
     if (!q.submission().wait) return;  // a full batch is issued without CMD_SYNC and not waited for
     q.wait_for_status();
     if (q.aborted()) q.resubmit(false);  // reported (dev_err / gerror), never issued again
@@ -56,8 +59,8 @@ std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique
 }  // namespace
 
 SVASIM_REGISTER(QueueDiscipline, "smmu-cmdq", make,
-                {.description = "SMMUv3 command queue: lock-free (cmpxchg on prod) once it has room, CMD_SYNC polled "
-                                "without a lock, full batches issued without a sync; a time-out is reported, never retried",
+                {.description = "SMMUv3 command queue: lock-free (cmpxchg on prod) once it has room, the owner writes PROD "
+                                "for the commands gathered meanwhile, CMD_SYNC polled without a lock, full batches issued without a sync; a time-out is reported, never retried",
                  .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "smmu.sync_timeout_ns",
                             "smmu.cmdq_entries"}});
 

@@ -31,7 +31,16 @@ struct Recorder final : QueueOps, VmmOps {
   void unlock() override { steps.push_back("unlock"); }
   void take_ring_slots(int n) override { steps.push_back("take " + std::to_string(n)); }
   void reclaim_ring_slots(int n) override { steps.push_back("reclaim " + std::to_string(n)); }
-  void reserve_queue_space(int n) override { steps.push_back("reserve " + std::to_string(n)); }
+  bool owner = true;  // SMMUv3: the claim found the queue unowned
+  bool claim_queue_space(int n) override {
+    steps.push_back("claim " + std::to_string(n));
+    return owner;
+  }
+  void write_commands() override {
+    steps.push_back("write");
+    start_attempt();
+  }
+  void ring_as_owner() override { steps.push_back("write PROD"); }
   void write_and_ring() override {
     steps.push_back("write");
     start_attempt();
@@ -192,15 +201,20 @@ TEST_CASE("queue vtd-qi: an IQE fails its own submission with -EINVAL, never res
 TEST_CASE("queue smmu-cmdq: lock-free, a batch without CMD_SYNC is not waited for, a time-out never retried", "[queue]") {
   Recorder r;
   queue("smmu-cmdq")->issue(r);
-  CHECK(r.steps == Steps{"reserve 3", "write", "wait"});
+  CHECK(r.steps == Steps{"claim 3", "write", "write PROD", "wait"});
   Recorder batch;
   batch.sub.wait = false;
   queue("smmu-cmdq")->issue(batch);
-  CHECK(batch.steps == Steps{"reserve 2", "write"});
+  CHECK(batch.steps == Steps{"claim 2", "write", "write PROD"});
+  // A claim made while another CPU owns the queue: that owner writes PROD for it.
+  Recorder gathered;
+  gathered.owner = false;
+  queue("smmu-cmdq")->issue(gathered);
+  CHECK(gathered.steps == Steps{"claim 3", "write", "wait"});
   Recorder stuck;
   stuck.timeouts = 5;
   queue("smmu-cmdq")->issue(stuck);
-  CHECK(stuck.steps == Steps{"reserve 3", "write", "wait", "fail"});
+  CHECK(stuck.steps == Steps{"claim 3", "write", "write PROD", "wait", "fail"});
 }
 
 // amd/iommu.c (6.10-6.15 as read): iommu_queue_command() takes iommu->lock per command and copy_cmd_to_buffer()
