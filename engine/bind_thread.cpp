@@ -27,12 +27,6 @@ struct LifecycleEvent {
 
 double now() { return sg4::Engine::get_clock(); }
 
-void lock_and_count(sg4::Mutex& m, Histogram& wait) {
-  const double t = now();
-  m.lock();
-  wait.record(static_cast<std::uint64_t>((now() - t) * 1e9 + 0.5));
-}
-
 // VT-d 6.10+ cache_tag_assign_domain() / cache_tag_unassign_domain() and AMD's set/remove_dev_pasid take
 // the domain lock a flush holds throughout (cache_lock, sva_pdom->lock): a bind or unbind waits for the
 // domain's flush in progress. The bookkeeping itself takes no simulated time.

@@ -118,18 +118,27 @@ private:
     sg4::Mutex* domain_lock = nullptr;
     if (w_.planner->flush_under_domain_lock()) {
       domain_lock = &w_.domain_lock(st_.process, dom.id);
-      const double t = now();
-      domain_lock->lock();
-      w_.stats.domain_lock_wait.record(static_cast<std::uint64_t>((now() - t) * 1e9 + 0.5));
+      lock_and_count(*domain_lock, w_.stats.domain_lock_wait);
     }
     XBT_VERB("domain %d: %zu submissions planned", dom.id, plan_.submissions.size());
     entries_.assign(plan_.submissions.size(), QueueEntry{});
+    sg4::Mutex* devices_lock = nullptr;  // SMMUv3: held across the batches issued while gathering ATC commands
     for (std::size_t i = 0; i < plan_.submissions.size(); ++i) {
+      if (plan_.submissions[i].under_devices_lock != (devices_lock != nullptr)) {
+        if (devices_lock) {
+          devices_lock->unlock();
+          devices_lock = nullptr;
+        } else {
+          devices_lock = &w_.domain_lock(st_.process, dom.id);
+          lock_and_count(*devices_lock, w_.stats.domain_lock_wait);
+        }
+      }
       entries_[i] = {&plan_.submissions[i], reply_, st_.process, dom.id};
       entries_[i].what_index = static_cast<std::int64_t>(index_);
       if (use.freed) ++w_.stats.flushes_of_freed_domains;
       submit(w_, entries_[i]);
     }
+    if (devices_lock) devices_lock->unlock();
     if (domain_lock) domain_lock->unlock();
     if (--use.flushing == 0) use.idle->notify_all();
     return true;

@@ -74,6 +74,13 @@ struct World {
   }
 };
 
+// Takes a lock, recording how long the caller waited for it.
+inline void lock_and_count(simgrid::s4u::Mutex& m, Histogram& wait) {
+  const double t = simgrid::s4u::Engine::get_clock();
+  m.lock();
+  wait.record(static_cast<std::uint64_t>((simgrid::s4u::Engine::get_clock() - t) * 1e9 + 0.5));
+}
+
 // Issues one planned submission from the calling CPU actor through the scenario's queue discipline and
 // environment (engine/submit.cpp); `entry` must outlive the queue's use of it (a submission without a
 // wait is still in the ring when this returns).

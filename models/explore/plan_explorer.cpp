@@ -137,7 +137,7 @@ std::string format_plan(const ExploredPlan& p, const Topology& topo) {
         const Submission& sub = s.plan.submissions[i];
         o << "    " << p.submit_call << " #" << (i + 1) << " on "
           << (static_cast<std::size_t>(sub.iommu) < iommus.size() ? iommus[static_cast<std::size_t>(sub.iommu)] : "?")
-          << ":\n";
+          << (sub.under_devices_lock ? " (devices_lock held)" : "") << ":\n";
         for (const Descriptor& d : sub.descs) o << "      " << describe(d, devices) << "\n";
         if (sub.wait && !sub.descs.empty()) o << "      " << wait_name(sub.descs.front().kind) << "\n";
         if (!sub.wait) o << "      (no wait: the next submission's covers it)\n";

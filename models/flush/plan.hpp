@@ -67,6 +67,10 @@ struct Submission {
   int iommu = 0;  // topology IOMMU index
   std::vector<Descriptor> descs;
   bool wait = true;
+  // Issued with the domain's devices_lock held (SMMUv3 arm_smmu_atc_inv_domain(): a batch that fills while
+  // the ATC commands are gathered under the lock is issued there; the last one after the unlock). The
+  // flush takes the lock before the first such submission and drops it before the next one without.
+  bool under_devices_lock = false;
   bool operator==(const Submission&) const = default;
 };
 

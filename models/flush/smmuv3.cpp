@@ -31,12 +31,16 @@ constexpr std::uint64_t kTlbiRangeNumMax = 31;  // CMDQ_TLBI_RANGE_NUM_MAX: 5-bi
 // struct arm_smmu_cmdq_batch.
 class CmdqBatch {
 public:
-  CmdqBatch(FlushPlan& out, int iommu, std::size_t cap) : out_(out), cap_(cap) { cur_.iommu = iommu; }
+  // `locked`: the commands are gathered under the domain's devices_lock, so full batches are issued with it held.
+  CmdqBatch(FlushPlan& out, int iommu, std::size_t cap, bool locked = false) : out_(out), cap_(cap), locked_(locked) {
+    cur_.iommu = iommu;
+  }
   // arm_smmu_cmdq_batch_add(): a full batch is issued (without CMD_SYNC) only when one more command
   // arrives, so exactly `cap` commands still end up in one synced submission.
   void add(const Descriptor& d) {
     if (cur_.descs.size() == cap_) {
       cur_.wait = false;
+      cur_.under_devices_lock = locked_;
       out_.submissions.push_back(cur_);
       cur_.descs.clear();
     }
@@ -45,6 +49,7 @@ public:
   // arm_smmu_cmdq_batch_submit(): the rest plus CMD_SYNC.
   void submit() {
     cur_.wait = true;
+    cur_.under_devices_lock = false;
     out_.submissions.push_back(cur_);
     cur_.descs.clear();
   }
@@ -52,6 +57,7 @@ public:
 private:
   FlushPlan& out_;
   std::size_t cap_;
+  bool locked_;
   Submission cur_;
 };
 
@@ -144,7 +150,8 @@ private:
       d.mask = log2_span;
       d.whole_pasid = false;
     }
-    CmdqBatch cmds(out, smmu, batch_);
+    // spin_lock_irqsave(&smmu_domain->devices_lock) around the walk of the masters; batch_submit() after it.
+    CmdqBatch cmds(out, smmu, batch_, true);
     for (const Attachment& a : domain.attachments) {
       if (a.iommu != smmu || !a.ats) continue;
       d.device = a.device;

@@ -46,6 +46,22 @@ TEST_CASE("queue: SMMUv3's lock-free command queue never waits for a lock", "[si
   CHECK(st.unmaps == 2);
   CHECK(st.total.queue_lock_wait_ns == 0);
   CHECK(st.queue_lock_wait.count() == 0);
+  CHECK(st.domain_lock_wait.max() == 0);  // devices_lock only over ATC batches issued while gathering
+}
+
+// arm_smmu_atc_inv_domain() (6.11 as read): a batch that fills while the ATC_INVs are gathered under
+// smmu_domain->devices_lock is issued with the lock held, so two CPUs flushing the domain take turns there.
+TEST_CASE("queue: SMMUv3 flushes of one domain with more ATC commands than a batch meet at devices_lock", "[sim][queue]") {
+  Costs c;
+  json doc = with_second_thread(generated_scenario("linux-6.11-smmuv3", 1, 1, c));
+  doc["topology"]["generate"]["device"]["streams"] = 20;
+  doc["params"]["smmu"] = {{"cmdq_batch_size", 8}};  // ATC_INVs: 8 and 8 under the lock, 4 + CMD_SYNC after it
+  const Stats st = simulate(doc);
+  REQUIRE(st.unmaps == 2);
+  CHECK(st.domain_lock_wait.count() == 2);
+  // The second CPU waits while the first writes its two full batches (and their PRODs), never for a CMD_SYNC.
+  CHECK(static_cast<double>(st.domain_lock_wait.max()) >= 16 * c.desc_write);
+  CHECK(static_cast<double>(st.domain_lock_wait.max()) < c.ats_round_trip());
 }
 
 // arm_smmu_cmdq_issue_cmdlist() (6.11 as read): the CPU whose cmpxchg on prod finds CMDQ_PROD_OWNED_FLAG

@@ -497,6 +497,21 @@ TEST_CASE("SMMUv3: per-page TLBIs in batches of 64, the last with CMD_SYNC", "[f
   CHECK(sizes(smmu_plan(with("smmu.cmdq_batch_size", 10), no_ats(), pages_at(kBase, 25))) == std::vector<std::size_t>{10, 10, 5});
 }
 
+// arm_smmu_atc_inv_domain() (6.11 as read) walks the masters under smmu_domain->devices_lock, and
+// arm_smmu_cmdq_batch_add() issues a full batch right there; arm_smmu_cmdq_batch_submit() comes after the
+// unlock. The TLBIs (__arm_smmu_tlb_inv_range()) take no lock.
+TEST_CASE("SMMUv3: full ATC_INV batches are issued under devices_lock, the last after it", "[flush]") {
+  std::vector<Attachment> at = ats_devices(1);
+  at[0].streams = 100;
+  const auto plan = smmu_plan(Params{}, at, pages_at(kBase, 100));
+  REQUIRE(sizes(plan) == std::vector<std::size_t>{64, 36, 64, 36});  // TLBI_VA x 100, then ATC_INV x 100
+  std::vector<bool> locked;
+  for (const auto& s : plan.submissions) locked.push_back(s.under_devices_lock);
+  CHECK(locked == std::vector<bool>{false, false, true, false});
+  at[0].streams = 64;  // exactly one batch: submitted with CMD_SYNC after the unlock
+  for (const auto& s : smmu_plan(Params{}, at, kOnePage).submissions) CHECK_FALSE(s.under_devices_lock);
+}
+
 TEST_CASE("SMMUv3: 511 pages by VA, 512 pages by ASID", "[flush]") {
   auto p511 = smmu_plan(Params{}, ats_devices(1), pages_at(kBase, 511));
   CHECK(count_kind(p511, DescKind::smmu_tlbi_va) == 511);
