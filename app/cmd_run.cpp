@@ -27,7 +27,8 @@ int run_one(const Scenario& s, const RunOptions& o, const std::vector<std::strin
     std::vector<std::string> devices;
     for (NodeId n : s.topology.devices()) devices.push_back(s.topology.node(n).name);
     const auto queue = QueueDiscipline::factory().make(s.queue_model, s.params);
-    write_text_atomically(o.trace.file, trace->render(devices, queue->submit_call()));
+    const auto qdep = static_cast<unsigned>(s.params.get_int("device.max_ats_inv_outstanding"));
+    write_text_atomically(o.trace.file, trace->render(devices, queue->submit_call(), qdep));
     if (trace->dropped() > 0)
       std::cerr << "svasim: warning: --trace: " << trace->dropped() << " events past --trace-limit " << o.trace.limit
                 << " were not written\n";

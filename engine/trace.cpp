@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/flush/describe.hpp"
+#include "models/flush/vtd_words.hpp"
 
 namespace svasim {
 
@@ -43,9 +44,16 @@ std::string event_name(const Descriptor& d) {
   }
 }
 
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 }  // namespace
 
-std::string Trace::render(const std::vector<std::string>& device_names, const std::string& submit_call) const {
+std::string Trace::render(const std::vector<std::string>& device_names, const std::string& submit_call,
+                          unsigned qdep) const {
   if (o_.format == "perfetto") {
     using nlohmann::json;
     json events = json::array();
@@ -78,23 +86,42 @@ std::string Trace::render(const std::vector<std::string>& device_names, const st
                 {"otherData", {{"generator", "svasim"}, {"dropped_events", dropped_}}}};
     return doc.dump(1) + "\n";
   }
-  std::string out = "# svasim trace: one line per descriptor, shaped like ftrace's intel_iommu:qi_submit\n"
-                    "# (fields decoded rather than the raw descriptor words); TASK TIMESTAMP: EVENT IOMMU: FIELDS\n";
+  std::string out =
+      "# svasim trace: TASK TIMESTAMP: EVENT IOMMU: FIELDS # DECODED\n"
+      "# VT-d descriptors as ftrace's intel_iommu:qi_submit prints them (the four descriptor words), then decoded;\n"
+      "# PASIDs, DIDs and requester IDs are svasim's (sid 0x100 + device index). qi_wait lines are svasim's own:\n"
+      "# the wait qi_submit_sync() appends, which the kernel does not trace. SMMUv3 and AMD commands: cmd lines.\n";
   if (dropped_ > 0) out += "# " + std::to_string(dropped_) + " events past the limit were not kept\n";
   for (const TraceSubmission& s : subs_) {
     const std::string head = s.cpu + " " + stamp(s.start_ns) + ": ";
     // PASIDs and domain ids numbered from 1 in svasim's process and domain order (0 is no process's).
-    const std::string ids = " pasid=" + std::to_string(s.process + 1) + " did=" + std::to_string(s.domain + 1) +
-                            " for=\"" + s.origin + "\"";
+    const auto pasid = static_cast<std::uint32_t>(s.process + 1);
+    const auto did = static_cast<std::uint16_t>(s.domain + 1);
+    const char* tag = s.sub.descs.empty() ? "did" : domain_tag_name(s.sub.descs.front().kind);
+    const std::string ids =
+        " pasid=" + std::to_string(pasid) + " " + tag + "=" + std::to_string(did) + " for=\"" + s.origin + "\"";
     for (const Descriptor& d : s.sub.descs) {
       std::string text = describe(d, device_names);
-      if (event_name(d) != "cmd:") text = text.substr(text.find(' ') + 1);  // the event names the type
-      out += head + event_name(d) + " " + s.iommu + ": " + text + ids + "\n";
+      if (d.device >= 0) text += " sid=" + hex(synthetic_sid(d.device));
+      // The fields the words carry that the plan does not: IH (0 on the notifier path), the queue depth.
+      if (d.kind == DescKind::vtd_piotlb && !d.whole_pasid && d.mask < kMaxAgawPfnWidth) text += " ih=0";
+      if (d.kind == DescKind::vtd_devtlb) text += " qdep=" + std::to_string(qdep);
+      if (!is_vtd(d.kind)) {
+        out += head + "cmd: " + s.iommu + ": " + text + ids + "\n";
+        continue;
+      }
+      text = text.substr(text.find(' ') + 1);  // the event names the type
+      const VtdIds vid{pasid, did, d.device >= 0 ? synthetic_sid(d.device) : std::uint16_t{0}, qdep, false};
+      std::string words;
+      for (std::uint64_t w : vtd_descriptor_words(d, vid)) words += " " + hex(w);
+      out += head + event_name(d) + " " + s.iommu + ":" + words + " # " + text + ids + "\n";
     }
     if (s.sub.wait && !s.sub.descs.empty()) {
       const DescKind k = s.sub.descs.front().kind;
-      out += head + (is_vtd(k) ? std::string("qi_submit: inv_wait ") + s.iommu + ":"
-                         : std::string("cmd: ") + s.iommu + ": " + wait_name(k)) +
+      // A drain (intel_iommu_drain_pasid_prq()) is submitted with QI_OPT_WAIT_DRAIN: its wait carries PD.
+      const bool drain = k == DescKind::vtd_fence_wait;
+      out += head + (is_vtd(k) ? "qi_wait: " + s.iommu + ": " + hex(vtd_wait_qw0(drain)) + " #" + (drain ? " page-request drain" : "")
+                               : "cmd: " + s.iommu + ": " + wait_name(k)) +
              ids + " done=" + stamp(s.end_ns) + "\n";
     }
   }

@@ -43,8 +43,9 @@ public:
   void add(TraceSubmission s);
   void add(TraceSpan s);
   std::uint64_t dropped() const { return dropped_; }
-  // The trace in its format; `device_names` names topology devices by index.
-  std::string render(const std::vector<std::string>& device_names, const std::string& submit_call) const;
+  // The trace in its format; `device_names` names topology devices by index, `qdep` is their ATS Invalidate
+  // Queue Depth (in the VT-d device-TLB descriptors).
+  std::string render(const std::vector<std::string>& device_names, const std::string& submit_call, unsigned qdep) const;
 
 private:
   bool room();

@@ -42,28 +42,34 @@ const char* opcode(DescKind k) {
   return "?";
 }
 
-// What an address-less descriptor covers, in its family's words.
-const char* whole_scope(DescKind k) {
+// Each family's words: what an address-less descriptor covers, the command closing a submission, and what
+// its commands call the domain's tag.
+struct FamilyWords {
+  const char* whole;
+  const char* wait;
+  const char* tag;
+};
+const FamilyWords& words_of(DescKind k) {
+  static const FamilyWords vtd{"PASID-selective", "inv_wait_dsc", "did"};
+  static const FamilyWords smmu{"whole ASID", "CMD_SYNC", "asid"};
+  static const FamilyWords amd{"all pages of the PASID", "COMPLETION_WAIT", "domid"};
   switch (family_of(k)) {
-    case Family::vtd: return "PASID-selective";
-    case Family::smmu: return "whole ASID";
-    case Family::amd: return "all pages of the PASID";
+    case Family::vtd: return vtd;
+    case Family::smmu: return smmu;
+    case Family::amd: return amd;
   }
-  return "";
+  return vtd;
 }
+
+const char* whole_scope(DescKind k) { return words_of(k).whole; }
 
 }  // namespace
 
 bool is_vtd(DescKind k) { return family_of(k) == Family::vtd; }
 
-const char* wait_name(DescKind k) {
-  switch (family_of(k)) {
-    case Family::vtd: return "inv_wait_dsc";
-    case Family::smmu: return "CMD_SYNC";
-    case Family::amd: return "COMPLETION_WAIT";
-  }
-  return "";
-}
+const char* wait_name(DescKind k) { return words_of(k).wait; }
+
+const char* domain_tag_name(DescKind k) { return words_of(k).tag; }
 
 std::string describe(const Descriptor& d, const std::vector<std::string>& device_names) {
   // The non-PASID device-TLB descriptor (VT-d spec 6.5.2.5) rather than the PASID-based one.

@@ -15,5 +15,7 @@ std::string describe(const Descriptor& d, const std::vector<std::string>& device
 bool is_vtd(DescKind k);
 // The command that closes a submission of the family of `k`: inv_wait_dsc, CMD_SYNC, COMPLETION_WAIT.
 const char* wait_name(DescKind k);
+// What the family of `k` calls the domain's tag in its commands: did (VT-d), asid (SMMUv3), domid (AMD).
+const char* domain_tag_name(DescKind k);
 
 }  // namespace svasim

@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -793,10 +794,17 @@ TEST_CASE("run --trace writes every descriptor and wait (kernel lines) or every 
   const json counters = json::parse(read_file(results)).at("counters");
   std::istringstream in(read_file(lines));
   std::size_t descriptor_lines = 0, wait_lines = 0;
+  // trace_qi_submit()'s format for each descriptor: "qi_submit: TYPE IOMMU: 0xQW0 0xQW1 0xQW2 0xQW3", then
+  // svasim's decoding after " # "; qi_submit_sync()'s own wait (which the kernel does not trace) as qi_wait.
+  const std::regex kernel_line(R"(^\S+ [0-9]+\.[0-9]{9}: qi_submit: [a-z_]+ dmar[0-9]+:( 0x[0-9a-f]+){4} # .*)");
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
-    CHECK_THAT(line, Contains(": qi_submit: "));
-    (line.find("qi_submit: inv_wait") != std::string::npos ? wait_lines : descriptor_lines)++;
+    if (line.find(": qi_wait: ") != std::string::npos) {
+      ++wait_lines;
+      continue;
+    }
+    CHECK(std::regex_match(line, kernel_line));
+    ++descriptor_lines;
   }
   CHECK(descriptor_lines == counters.at("descriptors").get<std::size_t>());
   CHECK(wait_lines == counters.at("invalidation_waits").get<std::size_t>());
@@ -830,11 +838,43 @@ TEST_CASE("run --trace: VT-d answers each page request with a page group respons
   std::size_t responses = 0, waits = 0;
   for (std::string line; std::getline(in, line);) {
     responses += line.find("qi_submit: page_grp_resp") != std::string::npos ? 1 : 0;
-    waits += line.find("qi_submit: inv_wait") != std::string::npos ? 1 : 0;
+    waits += line.find(": qi_wait: ") != std::string::npos ? 1 : 0;
   }
   REQUIRE(counters.at("page_faults").get<std::size_t>() > 0);
   CHECK(responses == counters.at("page_faults").get<std::size_t>());
   CHECK(waits == counters.at("invalidation_waits").get<std::size_t>() + responses);
+}
+
+// intel_iommu_drain_pasid_prq() (prq.c, 6.12-6.14): desc[0] is a wait with the fence flag and no status write,
+// and the submission goes through qi_submit_sync(..., QI_OPT_WAIT_DRAIN), whose own wait carries the
+// Page-request Drain flag (QI_IWD_PRQ_DRAIN, bit 7); no other wait does.
+TEST_CASE("run --trace: each PRQ drain is fenced and closed by a wait with the drain flag", "[cli][trace]") {
+  TempDir tmp;
+  const fs::path lines = tmp / "t.txt";
+  const RunResult r = run_svasim({"run", source_path("scenarios/churn-accelerators.json"), "--profile", "linux-6.12-vtd",
+                                  "--trace", lines.string(), "-q"},
+                                 tmp.path());
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  std::istringstream in(read_file(lines));
+  std::size_t fences = 0, drain_waits = 0, waits = 0;
+  bool in_drain = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("qi_submit: inv_wait dmar") != std::string::npos) {
+      CHECK_THAT(line, Contains(": 0x200000045 0x0 0x0 0x0 # "));  // QI_IWD_STATUS_DATA(QI_DONE) | FENCE | TYPE
+      ++fences;
+      in_drain = true;
+    }
+    if (line.find(": qi_wait: ") == std::string::npos) continue;
+    ++waits;
+    const bool pd = line.find(": 0x2000000a5 #") != std::string::npos;
+    CHECK(pd == in_drain);
+    drain_waits += pd ? 1 : 0;
+    in_drain = false;
+  }
+  CHECK(fences > 0);
+  CHECK(drain_waits == fences);
+  CHECK(waits > drain_waits);
 }
 
 TEST_CASE("run --trace is bounded by --trace-limit and --trace-window, and traces one profile", "[cli][trace]") {
