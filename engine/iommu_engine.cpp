@@ -72,7 +72,7 @@ private:
         if (halted_) break;
         continue;
       }
-      if (d.kind == DescKind::vtd_page_response) {
+      if (is_page_response(d.kind)) {
         w_.sleep(busy + w_.timing.devtlb_issue);
         busy = 0;
         send_page_response(current());

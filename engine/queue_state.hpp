@@ -33,8 +33,9 @@ struct QueueEntry {
   std::int64_t what_index = -1;
   PageRequest* page_request = nullptr;     // a page response: the request it answers ...
   bool responded = false;                  // ... and whether the IOMMU sent it
-  // Its CPU gave up waiting (AMD wait_on_sem()) and went on: this is the IOMMU's copy, in
-  // IommuState::orphans, which the IOMMU processes without a status write.
+  // Nobody polls for it: its CPU gave up waiting (AMD wait_on_sem()) and went on, and this is the IOMMU's
+  // copy in IommuState::orphans, processed without a status write; or it never has a wait (an AMD page
+  // response, kept by the fault handler until sent).
   bool orphan = false;
 };
 

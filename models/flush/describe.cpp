@@ -20,7 +20,8 @@ Family family_of(DescKind k) {
     case DescKind::smmu_atc_inv:
     case DescKind::smmu_cfgi_cd: return Family::smmu;
     case DescKind::amd_inv_iommu_pages:
-    case DescKind::amd_inv_iotlb_pages: return Family::amd;
+    case DescKind::amd_inv_iotlb_pages:
+    case DescKind::amd_complete_ppr: return Family::amd;
   }
   return Family::vtd;
 }
@@ -38,6 +39,7 @@ const char* opcode(DescKind k) {
     case DescKind::smmu_cfgi_cd: return "CMD_CFGI_CD";
     case DescKind::amd_inv_iommu_pages: return "INVALIDATE_IOMMU_PAGES";
     case DescKind::amd_inv_iotlb_pages: return "INVALIDATE_IOTLB_PAGES";
+    case DescKind::amd_complete_ppr: return "COMPLETE_PPR_REQUEST";
   }
   return "?";
 }
@@ -78,7 +80,7 @@ std::string describe(const Descriptor& d, const std::vector<std::string>& device
     s += " " + (static_cast<std::size_t>(d.device) < device_names.size() ? device_names[static_cast<std::size_t>(d.device)]
                                                                         : "dev" + std::to_string(d.device));
   // The configuration caches are per PASID / context descriptor, a page response per request group: no address.
-  if (d.kind == DescKind::vtd_pasid_cache || d.kind == DescKind::smmu_cfgi_cd || d.kind == DescKind::vtd_page_response)
+  if (d.kind == DescKind::vtd_pasid_cache || d.kind == DescKind::smmu_cfgi_cd || is_page_response(d.kind))
     return s;
   if (d.kind == DescKind::vtd_fence_wait) return s + " fence, no status write";
   if (d.all_pasids) return s + " all PASIDs, whole address space";

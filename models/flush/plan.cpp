@@ -17,11 +17,14 @@ const char* to_string(DescKind k) {
     case DescKind::smmu_cfgi_cd: return "smmu_cfgi_cd";
     case DescKind::vtd_page_response: return "vtd_page_response";
     case DescKind::vtd_fence_wait: return "vtd_fence_wait";
+    case DescKind::amd_complete_ppr: return "amd_complete_ppr";
   }
   return "?";
 }
 
-bool is_invalidation(DescKind k) { return k != DescKind::vtd_page_response && k != DescKind::vtd_fence_wait; }
+bool is_invalidation(DescKind k) { return !is_page_response(k) && k != DescKind::vtd_fence_wait; }
+
+bool is_page_response(DescKind k) { return k == DescKind::vtd_page_response || k == DescKind::amd_complete_ppr; }
 
 bool is_iotlb(DescKind k) {
   return k == DescKind::vtd_piotlb || k == DescKind::smmu_tlbi_asid || k == DescKind::smmu_tlbi_va ||

@@ -27,11 +27,14 @@ enum class DescKind {
   vtd_fence_wait,      // VT-d inv_wait_dsc, IF=1, SW=0
   // Not an invalidation: the answer to a page request, which VT-d sends through the invalidation queue.
   vtd_page_response,   // VT-d page group response (QI_PGRP_RESP_TYPE) -> a PRG Response to `device`
+  amd_complete_ppr,    // AMD COMPLETE_PPR_REQUEST (amd_iommu_complete_ppr()) -> a PRG Response to `device`
 };
 
 const char* to_string(DescKind k);
 // Whether `k` invalidates anything (a fence or a page response does not: not counted as a descriptor).
 bool is_invalidation(DescKind k);
+// Whether `k` answers a page request (the IOMMU then sends a PRG Response to the descriptor's device).
+bool is_page_response(DescKind k);
 // IOMMU-side translation-cache invalidations (IOTLB / TLBI): counted as iotlb_invalidations.
 bool is_iotlb(DescKind k);
 // Device-side (ATC) invalidations: each one makes the IOMMU send an ATS Invalidate Request to `device`.

@@ -56,6 +56,12 @@ public:
     plan_amd_unbind(a, r, out);
   }
   void plan_release(const SvaDomain& d, bool, FlushPlan& out) const override { plan_amd_release(d, out); }
+  // amd_iommu_page_response() -> amd_iommu_complete_ppr(): one COMPLETE_PPR_REQUEST through
+  // iommu_queue_command() (iommu->lock, a tail write), no completion wait.
+  bool plan_page_response(int iommu, int device, Submission& out) const override {
+    out = Submission{iommu, {Descriptor{DescKind::amd_complete_ppr, device}}, false};
+    return true;
+  }
   bool release_under_domain_lock() const override { return true; }
 
 private:
