@@ -82,7 +82,7 @@ World::World(const Scenario& s, Platform platform_in)
     iommus[i].fault_cleared = sg4::Mailbox::by_name(name + "/fault-status-write");
     const double bad_ns = topo.node(topo.iommus()[i]).bad_descriptor_at_ns;
     iommus[i].bad_descriptor_at = bad_ns >= 0 ? bad_ns * 1e-9 : -1;
-    iommus[i].queue_capacity = iommus[i].queue_free = static_cast<int>(p.get_int("smmu.cmdq_entries"));
+    iommus[i].queue_capacity = iommus[i].queue_free = queue->queue_entries();
     iommus[i].space_mutex = sg4::Mutex::create();
     iommus[i].space_freed = sg4::ConditionVariable::create();
     iommus[i].cmdq_owner = sg4::Mutex::create();

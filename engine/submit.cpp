@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <stdexcept>
 
 #include "engine/world.hpp"
 
@@ -138,19 +139,7 @@ public:
     // A plan's submission can stand for several of the driver's batches (each <= smmu.cmdq_batch_size + 1,
     // which the scenario check keeps within the queue): it claims at most the whole queue.
     commands = std::min(commands, q_.queue_capacity);
-    if (q_.queue_free < commands) {
-      QueueCounters& c = w_.stats.per_iommu[iommu_];
-      ++c.ring_full_waits;
-      XBT_VERB("iommu %d: command queue full, waiting for room for %d commands", iommu_, commands);
-      const double t = now();
-      std::unique_lock<sg4::Mutex> lock(*q_.space_mutex);
-      ++q_.space_waiters;
-      while (q_.queue_free < commands) q_.space_freed->wait(lock);
-      --q_.space_waiters;
-      lock.unlock();
-      w_.sleep(w_.timing.poll);  // the poll of CONS that sees the room
-      c.ring_wait_ns += (now() - t) * 1e9;
-    }
+    wait_for_queue_room(commands);
     q_.queue_free -= commands;
     e_.queue_space = commands;
     // prod moves past the submission: its place in the ring, which the SMMU reads once PROD covers it.
@@ -159,6 +148,15 @@ public:
     const bool owner = !q_.cmdq_owned;
     q_.cmdq_owned = true;
     return owner;
+  }
+  void reserve_command_slot() override {
+    // The IOMMU consumes a submission once its last command is written: a submission larger than the buffer
+    // would wait for itself (the AMD plans have at most three commands; amd.cmdbuf_entries is at least 8).
+    if (e_.queue_space + 1 + kAmdCommandsKeptFree > q_.queue_capacity)
+      throw std::logic_error("an AMD submission larger than the command buffer");
+    wait_for_queue_room(1 + kAmdCommandsKeptFree);
+    --q_.queue_free;
+    ++e_.queue_space;
   }
   void write_commands() override {
     copy_descriptors(w_, *e_.sub);
@@ -287,6 +285,26 @@ public:
   }
 
 private:
+  // __iommu_queue_command_sync() writes a command only if more than 0x20 bytes (two 16-byte commands) stay free.
+  static constexpr int kAmdCommandsKeptFree = 2;
+
+  // Polls the queue's consumer index (SMMUv3 CONS, AMD head register) until `free` entries are free; the
+  // IOMMU frees a submission's entries once it has consumed it.
+  void wait_for_queue_room(int free) {
+    if (q_.queue_free >= free) return;
+    QueueCounters& c = w_.stats.per_iommu[iommu_];
+    ++c.ring_full_waits;
+    XBT_VERB("iommu %d: command queue full, waiting for %d free entries", iommu_, free);
+    const double t = now();
+    std::unique_lock<sg4::Mutex> lock(*q_.space_mutex);
+    ++q_.space_waiters;
+    while (q_.queue_free < free) q_.space_freed->wait(lock);
+    --q_.space_waiters;
+    lock.unlock();
+    w_.sleep(w_.timing.poll);  // the poll that sees the room
+    c.ring_wait_ns += (now() - t) * 1e9;
+  }
+
   // The CPU returns and its entry (and plan) go away; the IOMMU, which holds the commands, processes a copy
   // without a status write, in the engine or in the ring.
   void leave_to_iommu() {
@@ -352,6 +370,7 @@ public:
   void reclaim_ring_slots(int) override {}
   // Each vCPU writes PROD for its own commands: gathering under an emulated SMMU is not modelled.
   bool claim_queue_space(int) override { return true; }
+  void reserve_command_slot() override {}
   void write_commands() override { copy_descriptors(w_, *e_.sub); }
   void ring_as_owner() override { trap(0, e_.sub->descs.size(), true); }
   void write_and_ring() override {

@@ -26,20 +26,33 @@ SVASIM_PARAM({.name = "amd.inv_timeout_ns", .unit = "ns", .default_value = 1e9, 
               .source = "iommu_init_flags(), drivers/iommu/amd/init.c: iommu_set_inv_tlb_timeout(CTRL_INV_TO_1S); "
                         "AMD IOMMU specification 48882, MMIO Control Register InvTimeOut"});
 
+SVASIM_PARAM({.name = "amd.cmdbuf_entries", .unit = "commands", .default_value = 512, .min = 8, .max = 32768,
+              .integer = true,
+              .description = "AMD command buffer size in 16-byte commands: a CPU writes a command only with more than two "
+                             "commands' room left after it, polling the head register (iommu->lock held) until the IOMMU "
+                             "has consumed enough. The driver's buffer is 8 KiB; the hardware allows 2^8..2^15 entries. The "
+                             "driver's \"Command buffer timeout\" (-EIO after LOOP_TIMEOUT polls, the command dropped) is "
+                             "not modelled: the CPU waits on",
+              .source = "CMD_BUFFER_SIZE 8192, amd_iommu_types.h; __iommu_queue_command_sync(), amd/iommu.c 6.10-6.15; "
+                        "AMD IOMMU specification 48882, Command Buffer Base Address Register ComLen"});
+
 class AmdCmdbuf final : public QueueDiscipline {
 public:
   explicit AmdCmdbuf(const Params& p)
-      : cpu_timeout_ns_(p.get("amd.completion_timeout_ns")), inv_timeout_ns_(p.get("amd.inv_timeout_ns")) {}
+      : cpu_timeout_ns_(p.get("amd.completion_timeout_ns")), inv_timeout_ns_(p.get("amd.inv_timeout_ns")),
+        entries_(static_cast<int>(p.get_int("amd.cmdbuf_entries"))) {}
 
   void issue(QueueOps& q) const override {
     const Submission& s = q.submission();
     for (std::size_t i = 0; i < s.descs.size(); ++i) {  // iommu_queue_command() per command
       q.lock();
+      q.reserve_command_slot();
       q.write_command_and_ring(i);
       q.unlock();
     }
     if (!s.wait) return;
     q.lock();  // iommu_completion_wait(): the lock is held across wait_on_sem()
+    q.reserve_command_slot();
     q.write_command_and_ring(s.descs.size());
     const bool seen = q.wait_for_status_within(cpu_timeout_ns_);
     q.unlock();
@@ -48,6 +61,7 @@ public:
     if (!seen || q.aborted()) q.resubmit(false);
   }
   double ats_timeout_ns() const override { return inv_timeout_ns_; }
+  int queue_entries() const override { return entries_; }
   const char* submit_call() const override { return "iommu_queue_command"; }
   void plan_bind(const Attachment& a, const AttachResult& r, bool, FlushPlan& out) const override {
     plan_amd_bind(a, r, out);
@@ -66,6 +80,7 @@ public:
 
 private:
   double cpu_timeout_ns_, inv_timeout_ns_;
+  int entries_;
 };
 
 std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique<AmdCmdbuf>(p); }
@@ -76,6 +91,6 @@ SVASIM_REGISTER(QueueDiscipline, "amd-cmdbuf", make,
                 {.description = "AMD command buffer: iommu->lock and a tail write per command, the completion wait "
                                 "polled with iommu->lock held for at most 100 ms; a time-out is reported, not retried",
                  .params = {"cpu.submit_ns", "cpu.desc_write_ns", "cpu.poll_ns", "queue.desc_bytes", "amd.completion_timeout_ns",
-                            "amd.inv_timeout_ns"}});
+                            "amd.inv_timeout_ns", "amd.cmdbuf_entries"}});
 
 }  // namespace svasim

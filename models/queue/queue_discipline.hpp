@@ -41,6 +41,10 @@ public:
   // SMMUv3, the owner: wait for the previous owner to write PROD, stop gathering, wait for the gathered
   // commands to be written, and write PROD once past all of them.
   virtual void ring_as_owner() = 0;
+  // AMD (__iommu_queue_command_sync()), with iommu->lock held: wait, re-reading the head register, until the
+  // command buffer has room for one command and more than 0x20 bytes (two commands) after it, and claim it;
+  // the IOMMU gives it back as it consumes the submission.
+  virtual void reserve_command_slot() = 0;
   virtual void write_and_ring() = 0;    // copy the descriptors (and the wait) and write the tail register
   // Copy command `index` (index == descs.size(): the wait) and write the tail register after it, as drivers
   // that ring per command do (AMD copy_cmd_to_buffer()); the IOMMU sees the submission with its last command.
@@ -101,6 +105,9 @@ public:
   // Whether that wait covers every page request of the PASID on the IOMMU, whichever device sent it, rather
   // than only the unbinding device's.
   virtual bool drain_waits_for_whole_pasid() const { return false; }
+  // Entries of a command queue whose room the driver waits for (SMMUv3 command queue, AMD command buffer);
+  // 0: the discipline counts ring slots instead (VT-d).
+  virtual int queue_entries() const { return 0; }
 };
 
 }  // namespace svasim

@@ -29,7 +29,8 @@ SVASIM_PARAM({.name = "smmu.cmdq_entries", .unit = "commands", .default_value = 
 
 class SmmuCmdq final : public QueueDiscipline {
 public:
-  explicit SmmuCmdq(const Params& p) : timeout_ns_(p.get("smmu.sync_timeout_ns")) {}
+  explicit SmmuCmdq(const Params& p)
+      : timeout_ns_(p.get("smmu.sync_timeout_ns")), entries_(static_cast<int>(p.get_int("smmu.cmdq_entries"))) {}
 
   void issue(QueueOps& q) const override {
     // 1. queue_has_space() or arm_smmu_cmdq_poll_until_not_full(), then prod claimed with cmpxchg.
@@ -41,6 +42,7 @@ public:
     if (q.aborted()) q.resubmit(false);  // reported (dev_err / gerror), never issued again
   }
   double ats_timeout_ns() const override { return timeout_ns_; }
+  int queue_entries() const override { return entries_; }
   const char* submit_call() const override { return "arm_smmu_cmdq_issue_cmdlist"; }
   void plan_bind(const Attachment& a, const AttachResult& r, bool, FlushPlan& out) const override {
     plan_smmu_bind(a, r, out);
@@ -52,6 +54,7 @@ public:
 
 private:
   double timeout_ns_;
+  int entries_;
 };
 
 std::unique_ptr<QueueDiscipline> make(const Params& p) { return std::make_unique<SmmuCmdq>(p); }

@@ -92,6 +92,26 @@ TEST_CASE("faults: an AMD CPU stops waiting before the IOMMU does; the next flus
   CHECK(st.total.ats_inv_timeouts == 1);
 }
 
+// __iommu_queue_command_sync() (amd/iommu.c): a command is written only with more than two commands' room
+// after it, the CPU polling the head register meanwhile with iommu->lock held. While the IOMMU waits out a
+// stuck device, the CPUs that gave up leave their commands in the buffer, and a small one fills.
+TEST_CASE("faults: a full AMD command buffer makes the next flush wait until the IOMMU moves on", "[sim][faults]") {
+  json doc = faulty("linux-6.10-amd", {{"stuck_from_us", 0}});
+  doc["workload"]["unmaps"][0]["arrival"]["at_us"] = {5, 20, 35, 50};
+  doc["params"]["amd"] = {{"completion_timeout_ns", 10000}, {"inv_timeout_ns", 100000}, {"cmdbuf_entries", 8}};
+  doc["duration_us"] = 300;
+  const Stats st = simulate(doc);
+  REQUIRE(st.unmaps == 4);
+  // The IOMMU is stuck on the first flush's device-IOTLB invalidation; the second's and the third's 3 commands
+  // each wait behind it and leave 2 of the 8 entries free: the fourth waits for room until the IOMMU's
+  // time-out of the first (~105 us) lets it consume the second's, then gives up on its wait 10 us later.
+  CHECK(st.total.ring_full_waits == 1);
+  CHECK(static_cast<double>(st.unmap_latency.max()) > 105000 - 50000);
+  CHECK(st.total.invalidations_failed == 4);
+  // The first's time-out at ~105 us; the run ends with its last CPU (~118 us), the second's request pending.
+  CHECK(st.total.ats_inv_timeouts == 1);
+}
+
 TEST_CASE("faults: a removed device stops its DMA and the rest of the run goes on", "[sim][faults]") {
   Costs c;
   json doc = generated_scenario("linux-6.12-vtd", 1, 2, c, json::array({10, 60}));
