@@ -20,14 +20,18 @@ std::vector<std::string> broken_invariants(const World& w) {
     const std::string at = "IOMMU " + std::to_string(i);
     // Every submission written to the ring was fetched and processed by the queue engine, once; but
     // those their CPUs stopped waiting for may still be behind a device's time-out when the run ends.
-    const bool orphans_only = std::all_of(q.ring.begin(), q.ring.end(), [](const QueueEntry* e) { return e && e->orphan; });
+    // Ring pointers are compared, never followed: a CPU's entry may be gone with its actor.
+    const auto held_by_iommu = [&q](const QueueEntry* e) {
+      return std::any_of(q.orphans.begin(), q.orphans.end(), [e](const OrphanedEntry& o) { return &o.entry == e; });
+    };
+    const bool orphans_only = std::all_of(q.ring.begin(), q.ring.end(), held_by_iommu);
     if (!orphans_only || q.ring.size() != q.tail - q.head)
       fail("descriptors-all-processed", at + ": " + std::to_string(q.tail) + " written, " + std::to_string(q.head) +
                                             " processed");
     // Every command-queue entry a submission took came back when the IOMMU consumed it, but those of
     // submissions nobody waits for that the IOMMU still holds.
-    int leftovers = q.in_engine && q.in_engine->orphan ? q.in_engine->queue_space : 0;
-    for (const QueueEntry* e : q.ring) leftovers += e && e->orphan ? e->queue_space : 0;
+    int leftovers = 0;
+    for (const OrphanedEntry& o : q.orphans) leftovers += o.entry.queue_space;
     if (q.queue_free + leftovers != q.queue_capacity)
       fail("queue-space-all-free", at + ": " + std::to_string(q.queue_free) + " of " + std::to_string(q.queue_capacity) +
                                        " command-queue entries free");

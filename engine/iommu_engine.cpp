@@ -95,10 +95,10 @@ private:
       w_.sleep(busy);
       give_back_queue_space(current());
       if (wait) complete_wait();
+      if (!halted_ && current().orphan)  // nobody waits for it: the IOMMU is done with its own copy
+        q_.orphans.remove_if([this](const OrphanedEntry& o) { return &o.entry == q_.in_engine; });
     }
     halted_ = false;
-    if (current().orphan)  // nobody waits for it any more: the IOMMU is done with its copy
-      q_.orphans.remove_if([this](const OrphanedEntry& o) { return &o.entry == q_.in_engine; });
     q_.in_engine = nullptr;
   }
 

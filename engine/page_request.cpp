@@ -7,7 +7,6 @@
 // straight back.
 #include <simgrid/s4u.hpp>
 
-#include <list>
 #include <string>
 
 #include "engine/world.hpp"
@@ -42,12 +41,6 @@ void page_request_handler(World& w, int iommu) {
   q.prq_to_cpu->set_receiver(sg4::Actor::self());
   sg4::Mailbox* status = sg4::Mailbox::by_name("prq-response-status/" + std::to_string(iommu));
   status->set_receiver(sg4::Actor::self());
-  // Responses queued without a wait (AMD), kept until the IOMMU has sent them.
-  struct Posted {
-    Submission sub;
-    QueueEntry entry;
-  };
-  std::list<Posted> posted;
   for (;;) {
     PageRequest* r = q.prq_to_cpu->get<PageRequest>();
     // One handler per IOMMU, as the kernel's per-IOMMU PRQ thread: faults queue behind each other.
@@ -59,28 +52,31 @@ void page_request_handler(World& w, int iommu) {
     Submission response;
     // In a guest the vIOMMU's emulation answers page requests no differently: the response goes back directly.
     if (!w.environment->is_guest() && w.queue->plan_page_response(iommu, r->device, response)) {
-      posted.remove_if([&](const Posted& p) { return p.entry.responded && q.in_engine != &p.entry; });
-      Posted& p = posted.emplace_back(Posted{std::move(response), {}});
-      QueueEntry& e = p.entry;
-      e = QueueEntry{&p.sub, status, static_cast<int>(r->pasid), -1};
-      e.what = "page response";
-      e.what_index = r->device;
-      e.page_request = r;
-      e.orphan = !p.sub.wait;  // nobody polls for it
-      if (p.sub.wait) q.response_slots = static_cast<int>(p.sub.descs.size()) + 1;
-      submit(w, e);
-      q.response_slots = 0;
-      if (!p.sub.wait) {
+      const auto label = [&](QueueEntry& e) {
+        e.what = "page response";
+        e.what_index = r->device;
+        e.page_request = r;
+      };
+      if (!response.wait) {
+        // Queued without a wait (AMD): the IOMMU holds it, and frees it once it has sent the response.
+        OrphanedEntry& o = q.orphans.emplace_back(OrphanedEntry{std::move(response), {}});
+        o.entry = QueueEntry{&o.sub, nullptr, static_cast<int>(r->pasid), -1};
+        label(o.entry);
+        o.entry.orphan = true;
+        submit(w, o.entry);
         --q.prq_total;
         q.prq_drained->notify_all();
         continue;
       }
+      QueueEntry e{&response, status, static_cast<int>(r->pasid), -1};
+      label(e);
+      q.response_slots = static_cast<int>(response.descs.size()) + 1;
+      submit(w, e);
+      q.response_slots = 0;
       // Lost with an ITE's aborted ring or an invalid descriptor, given up (-ETIMEDOUT, -EINVAL) or abandoned at
       // the end: the kernel does not resend it. The device would wait for its PRG Response time-out, which is
       // not modelled: it gets the response now, so that its DMA ends.
-      const bool responded = e.responded;
-      posted.pop_back();
-      if (!responded) {
+      if (!e.responded) {
         XBT_VERB("page response to device %d lost in the queue: answered directly", r->device);
         w.send(q.prq_responses, r, w.timing.ats_msg_bytes);
       }

@@ -149,14 +149,13 @@ public:
     q_.cmdq_owned = true;
     return owner;
   }
-  void reserve_command_slot() override {
-    // The IOMMU consumes a submission once its last command is written: a submission larger than the buffer
-    // would wait for itself (the AMD plans have at most three commands; amd.cmdbuf_entries is at least 8).
-    if (e_.queue_space + 1 + kAmdCommandsKeptFree > q_.queue_capacity)
+  void reserve_command_slots(int commands) override {
+    // The AMD plans have at most three commands; amd.cmdbuf_entries is at least 8.
+    if (commands + kAmdEntriesKeptFree > q_.queue_capacity)
       throw std::logic_error("an AMD submission larger than the command buffer");
-    wait_for_queue_room(1 + kAmdCommandsKeptFree);
-    --q_.queue_free;
-    ++e_.queue_space;
+    wait_for_queue_room(commands + kAmdEntriesKeptFree);
+    q_.queue_free -= commands;
+    e_.queue_space = commands;
   }
   void write_commands() override {
     copy_descriptors(w_, *e_.sub);
@@ -204,11 +203,9 @@ public:
     try {
       e_.reply->get<QueueEntry>(limit_ns * 1e-9);
     } catch (const simgrid::TimeoutException&) {
-      // A status write already on its way lands within the poll that would have seen it; waiting for it
-      // keeps it from being taken for the next submission's.
-      if (e_.status_sent) {
-        e_.reply->get<QueueEntry>();
-      } else {
+      // A status write already on its way (SimGrid drops the transfer with the time-out) lands within the
+      // poll that would have seen it.
+      if (!e_.status_sent) {
         leave_to_iommu();
         return false;
       }
@@ -285,23 +282,28 @@ public:
   }
 
 private:
-  // __iommu_queue_command_sync() writes a command only if more than 0x20 bytes (two 16-byte commands) stay free.
-  static constexpr int kAmdCommandsKeptFree = 2;
+  // __iommu_queue_command_sync() writes a command only if more than 0x20 bytes (two 16-byte commands) stay
+  // between the new tail and the head: with the entry that tells a full buffer from an empty one, three.
+  static constexpr int kAmdEntriesKeptFree = 3;
 
   // Polls the queue's consumer index (SMMUv3 CONS, AMD head register) until `free` entries are free; the
   // IOMMU frees a submission's entries once it has consumed it.
+  // The caller claims the room right after the return, before any other actor runs.
   void wait_for_queue_room(int free) {
     if (q_.queue_free >= free) return;
     QueueCounters& c = w_.stats.per_iommu[iommu_];
     ++c.ring_full_waits;
     XBT_VERB("iommu %d: command queue full, waiting for %d free entries", iommu_, free);
     const double t = now();
-    std::unique_lock<sg4::Mutex> lock(*q_.space_mutex);
-    ++q_.space_waiters;
-    while (q_.queue_free < free) q_.space_freed->wait(lock);
-    --q_.space_waiters;
-    lock.unlock();
-    w_.sleep(w_.timing.poll);  // the poll that sees the room
+    while (q_.queue_free < free) {  // another CPU may take the room during the poll that sees it
+      {
+        std::unique_lock<sg4::Mutex> lock(*q_.space_mutex);
+        ++q_.space_waiters;
+        while (q_.queue_free < free) q_.space_freed->wait(lock);
+        --q_.space_waiters;
+      }
+      w_.sleep(w_.timing.poll);  // the poll that sees the room
+    }
     c.ring_wait_ns += (now() - t) * 1e9;
   }
 
@@ -312,10 +314,13 @@ private:
     o.entry.sub = &o.sub;
     o.entry.reply = nullptr;
     o.entry.orphan = true;
+    const auto queued = std::find(q_.ring.begin(), q_.ring.end(), &e_);
     if (q_.in_engine == &e_)
       q_.in_engine = &o.entry;
+    else if (queued != q_.ring.end())
+      *queued = &o.entry;
     else
-      std::replace(q_.ring.begin(), q_.ring.end(), &e_, &o.entry);
+      throw std::logic_error("a wait given up on for a submission the IOMMU does not hold");
     XBT_VERB("iommu %d: the CPU stops waiting for its completion wait; the IOMMU goes on with it", iommu_);
   }
 
@@ -370,7 +375,7 @@ public:
   void reclaim_ring_slots(int) override {}
   // Each vCPU writes PROD for its own commands: gathering under an emulated SMMU is not modelled.
   bool claim_queue_space(int) override { return true; }
-  void reserve_command_slot() override {}
+  void reserve_command_slots(int) override {}
   void write_commands() override { copy_descriptors(w_, *e_.sub); }
   void ring_as_owner() override { trap(0, e_.sub->descs.size(), true); }
   void write_and_ring() override {
@@ -456,7 +461,7 @@ private:
 }  // namespace
 
 // --trace: the submission with what it belongs to, from its issue to its wait seen.
-void trace_submission(World& w, const QueueEntry& e, double start) {
+void trace_submission(World& w, const QueueEntry& e, const Submission& sub, double start) {
   const Topology& topo = w.scenario.topology;
   std::string origin = e.what;
   if (e.what_index >= 0) {
@@ -464,8 +469,8 @@ void trace_submission(World& w, const QueueEntry& e, double start) {
     origin += " " + (device ? topo.node(topo.devices()[static_cast<std::size_t>(e.what_index)]).name : std::to_string(e.what_index));
   }
   w.trace->add(TraceSubmission{start * 1e9, now() * 1e9, sg4::this_actor::get_name(),
-                               topo.node(topo.iommus()[static_cast<std::size_t>(e.sub->iommu)]).name, std::move(origin),
-                               e.process, e.domain, *e.sub});
+                               topo.node(topo.iommus()[static_cast<std::size_t>(sub.iommu)]).name, std::move(origin),
+                               e.process, e.domain, sub});
 }
 
 void submit(World& w, QueueEntry& entry) {
@@ -474,6 +479,12 @@ void submit(World& w, QueueEntry& entry) {
   // A page response uses the queue but invalidates nothing: it is in no invalidation counter or latency.
   const bool invalidation = entry.page_request == nullptr;
   if (invalidation) count(w, sub);
+  // A submission nobody waits for may be gone once issued (the IOMMU frees a posted page response): what the
+  // trace needs is copied first.
+  const bool wait = sub.wait;
+  const bool traced = w.trace && w.trace->wants(start * 1e9);
+  const QueueEntry meta = entry;
+  const Submission traced_sub = traced ? sub : Submission{};
   if (w.environment->is_guest()) {
     VirtualQueue q(w, entry);
     w.queue->issue(q);
@@ -481,8 +492,8 @@ void submit(World& w, QueueEntry& entry) {
     PhysicalQueue q(w, entry);
     w.queue->issue(q);
   }
-  if (sub.wait && invalidation) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
-  if (w.trace && w.trace->wants(start * 1e9)) trace_submission(w, entry, start);
+  if (wait && invalidation) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+  if (traced) trace_submission(w, meta, traced_sub, start);
 }
 
 }  // namespace svasim

@@ -124,6 +124,8 @@ private:
     entries_.assign(plan_.submissions.size(), QueueEntry{});
     sg4::Mutex* devices_lock = nullptr;  // SMMUv3: held across the batches issued while gathering ATC commands
     for (std::size_t i = 0; i < plan_.submissions.size(); ++i) {
+      if (plan_.submissions[i].under_devices_lock && domain_lock)
+        throw std::logic_error("devices_lock taken inside the flush's domain lock: the same mutex");
       if (plan_.submissions[i].under_devices_lock != (devices_lock != nullptr)) {
         if (devices_lock) {
           devices_lock->unlock();

@@ -44,15 +44,16 @@ public:
 
   void issue(QueueOps& q) const override {
     const Submission& s = q.submission();
+    const int commands = static_cast<int>(s.descs.size()) + (s.wait ? 1 : 0);
     for (std::size_t i = 0; i < s.descs.size(); ++i) {  // iommu_queue_command() per command
       q.lock();
-      q.reserve_command_slot();
+      if (is_last_command(s, i)) q.reserve_command_slots(commands);
       q.write_command_and_ring(i);
       q.unlock();
     }
     if (!s.wait) return;
     q.lock();  // iommu_completion_wait(): the lock is held across wait_on_sem()
-    q.reserve_command_slot();
+    q.reserve_command_slots(commands);
     q.write_command_and_ring(s.descs.size());
     const bool seen = q.wait_for_status_within(cpu_timeout_ns_);
     q.unlock();

@@ -41,10 +41,12 @@ public:
   // SMMUv3, the owner: wait for the previous owner to write PROD, stop gathering, wait for the gathered
   // commands to be written, and write PROD once past all of them.
   virtual void ring_as_owner() = 0;
-  // AMD (__iommu_queue_command_sync()), with iommu->lock held: wait, re-reading the head register, until the
-  // command buffer has room for one command and more than 0x20 bytes (two commands) after it, and claim it;
-  // the IOMMU gives it back as it consumes the submission.
-  virtual void reserve_command_slot() = 0;
+  // AMD (__iommu_queue_command_sync()), with iommu->lock held, before the submission's last command: wait,
+  // re-reading the head register, until the command buffer has room for its `commands` and more than 0x20
+  // bytes (two commands) after them, and claim them; the IOMMU gives them back as it consumes the submission.
+  // (The driver checks per command; the IOMMU here takes a submission whole with its last command, so its
+  // earlier commands are counted from then.)
+  virtual void reserve_command_slots(int commands) = 0;
   virtual void write_and_ring() = 0;    // copy the descriptors (and the wait) and write the tail register
   // Copy command `index` (index == descs.size(): the wait) and write the tail register after it, as drivers
   // that ring per command do (AMD copy_cmd_to_buffer()); the IOMMU sees the submission with its last command.

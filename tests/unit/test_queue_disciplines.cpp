@@ -41,7 +41,7 @@ struct Recorder final : QueueOps, VmmOps {
     start_attempt();
   }
   void ring_as_owner() override { steps.push_back("write PROD"); }
-  void reserve_command_slot() override { steps.push_back("slot"); }
+  void reserve_command_slots(int n) override { steps.push_back("room " + std::to_string(n)); }
   void write_and_ring() override {
     steps.push_back("write");
     start_attempt();
@@ -224,8 +224,8 @@ TEST_CASE("queue amd-cmdbuf: a tail write per command under iommu->lock, the com
   Recorder r;
   r.sub = Submission{0, {Descriptor{DescKind::amd_inv_iommu_pages}, Descriptor{DescKind::amd_inv_iotlb_pages, 1}}, true};
   queue("amd-cmdbuf")->issue(r);
-  CHECK(r.steps == Steps{"lock", "slot", "write amd_inv_iommu_pages", "unlock", "lock", "slot", "write amd_inv_iotlb_pages",
-                         "unlock", "lock", "slot", "write wait", "wait", "unlock"});
+  CHECK(r.steps == Steps{"lock", "write amd_inv_iommu_pages", "unlock", "lock", "write amd_inv_iotlb_pages", "unlock",
+                         "lock", "room 3", "write wait", "wait", "unlock"});
   Recorder stuck;
   stuck.sub = r.sub;
   stuck.timeouts = 5;
@@ -241,8 +241,8 @@ TEST_CASE("queue amd-cmdbuf: the CPU gives up on a completion wait after LOOP_TI
   r.sub = Submission{0, {Descriptor{DescKind::amd_inv_iotlb_pages, 1}}, true};
   r.cpu_gives_up = true;
   queue("amd-cmdbuf")->issue(r);
-  CHECK(r.steps == Steps{"lock", "slot", "write amd_inv_iotlb_pages", "unlock", "lock", "slot", "write wait", "give up",
-                         "unlock", "fail"});
+  CHECK(r.steps == Steps{"lock", "write amd_inv_iotlb_pages", "unlock", "lock", "room 2", "write wait", "give up", "unlock",
+                         "fail"});
   Params p;
   CHECK(r.poll_limit_ns == p.get("amd.completion_timeout_ns"));
   CHECK(p.get("amd.completion_timeout_ns") == 1e8);  // LOOP_TIMEOUT 100000 x udelay(1)
