@@ -845,6 +845,20 @@ TEST_CASE("run --trace: VT-d answers each page request with a page group respons
   CHECK(waits == counters.at("invalidation_waits").get<std::size_t>() + responses);
 }
 
+// The shipped AMD stuck-device scenario shows what its description says: wait_on_sem() holds iommu->lock for its
+// whole LOOP_TIMEOUT (100 ms) and gives up (-EIO), and the other CPUs' flushes wait for that lock meanwhile.
+TEST_CASE("scenarios/amd-stuck-device.json: CPUs give up after 100 ms holding iommu->lock", "[cli]") {
+  TempDir tmp;
+  const fs::path results = tmp / "r.json";
+  const RunResult r = run_svasim({"run", source_path("scenarios/amd-stuck-device.json"), "-q", "-o", results.string()}, tmp.path());
+  INFO(r.describe());
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(read_file(results));
+  CHECK(j.at("counters").at("invalidations_failed").get<int>() > 0);
+  CHECK(j.at("latency").at("queue_lock_wait").at("max_ns").get<double>() >= 1e8);  // amd.completion_timeout_ns
+  CHECK(j.at("latency").at("unmap").at("p50_ns").get<double>() < 1e6);             // before and after the stall
+}
+
 // intel_iommu_drain_pasid_prq() (prq.c, 6.12-6.14): desc[0] is a wait with the fence flag and no status write,
 // and the submission goes through qi_submit_sync(..., QI_OPT_WAIT_DRAIN), whose own wait carries the
 // Page-request Drain flag (QI_IWD_PRQ_DRAIN, bit 7); no other wait does.
