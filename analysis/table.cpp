@@ -72,6 +72,12 @@ void translation_section(std::ostringstream& o, const RunResults& r) {
     << " walks (" << fmt("%.2f", walks > 0 ? static_cast<double>(c.walk_memory_reads) / walks : 0.0) << " reads each), "
     << c.page_faults << " page faults, " << c.dma_errors << " DMA errors, " << c.stale_translation_uses
     << " stale translation uses\n";
+  if (c.page_walks > 0) {
+    o << "walk caches (hit rate of the lookups each level got): PDE "
+      << hit_rate(static_cast<double>(c.pwc_hits[2]), static_cast<double>(c.pwc_misses[2]), "%.1f %%") << ", PDPTE "
+      << hit_rate(static_cast<double>(c.pwc_hits[1]), static_cast<double>(c.pwc_misses[1]), "%.1f %%") << ", PML4E "
+      << hit_rate(static_cast<double>(c.pwc_hits[0]), static_cast<double>(c.pwc_misses[0]), "%.1f %%") << "\n";
+  }
   o << "\n" << pad("per device", 12, true) << pad("requests", 10) << pad("GB/s", 8) << pad("dma p50", 10)
     << pad("dma p99", 10) << pad("ATC hit", 9) << pad("faults", 8) << "\n";
   for (const auto& [name, d] : r.per_device) {

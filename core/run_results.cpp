@@ -63,6 +63,12 @@ void fields(V& v, T& t) {
   v("iotlb_misses", t.iotlb_misses);
   v("page_walks", t.page_walks);
   v("walk_memory_reads", t.walk_memory_reads);
+  v("pwc_pml4_hits", t.pwc_hits[0]);
+  v("pwc_pml4_misses", t.pwc_misses[0]);
+  v("pwc_pdpt_hits", t.pwc_hits[1]);
+  v("pwc_pdpt_misses", t.pwc_misses[1]);
+  v("pwc_pd_hits", t.pwc_hits[2]);
+  v("pwc_pd_misses", t.pwc_misses[2]);
   v("page_faults", t.page_faults);
   v("dma_requests", t.dma_requests);
   v("dma_completed", t.dma_completed);

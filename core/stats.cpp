@@ -28,6 +28,10 @@ void TranslationCounters::add(const TranslationCounters& o) {
   iotlb_misses += o.iotlb_misses;
   page_walks += o.page_walks;
   walk_memory_reads += o.walk_memory_reads;
+  for (int l = 0; l < 3; ++l) {
+    pwc_hits[l] += o.pwc_hits[l];
+    pwc_misses[l] += o.pwc_misses[l];
+  }
   page_faults += o.page_faults;
   dma_requests += o.dma_requests;
   dma_completed += o.dma_completed;

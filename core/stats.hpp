@@ -38,6 +38,9 @@ struct TranslationCounters {
   std::uint64_t atc_hits = 0, atc_misses = 0;
   std::uint64_t iotlb_hits = 0, iotlb_misses = 0;
   std::uint64_t page_walks = 0, walk_memory_reads = 0;
+  // Paging-structure cache lookups per level, [0] PML4E, [1] PDPTE, [2] PDE: a walk looks the levels up
+  // deepest first and stops at the first hit.
+  std::uint64_t pwc_hits[3] = {}, pwc_misses[3] = {};
   std::uint64_t page_faults = 0;
   std::uint64_t dma_requests = 0, dma_completed = 0, dma_errors = 0, dma_bytes = 0;
   std::uint64_t stale_translation_uses = 0;  // must stay 0: a DMA completed on an invalidated translation

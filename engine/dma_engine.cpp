@@ -172,6 +172,10 @@ private:
         ++c.iotlb_misses;
         ++c.page_walks;
         c.walk_memory_reads += t.memory_reads;
+        for (int l = 0; l < 3; ++l) {
+          c.pwc_hits[l] += (t.pwc_hits >> l) & 1u;
+          c.pwc_misses[l] += (t.pwc_misses >> l) & 1u;
+        }
         iommu_time += w_.timing.iotlb_miss + t.memory_reads * w_.timing.walk_read;
       }
       if (!t.present) {

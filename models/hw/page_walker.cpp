@@ -61,11 +61,15 @@ Translation PageWalker::translate(std::uint32_t scope, std::uint64_t addr, unsig
   // cached level saves every read above it; the walk then fills the levels it read.
   const unsigned leaf_level = page_shift >= 21 ? 3 : 4;
   unsigned start = 0;  // number of levels skipped thanks to the paging-structure caches
-  for (unsigned level = leaf_level - 1; level > 0; --level)
+  for (unsigned level = leaf_level - 1; level > 0; --level) {
+    const auto bit = static_cast<std::uint8_t>(1u << (level - 1));
     if (pwc_[level - 1].lookup(scope, addr, kLevelShift[level - 1]) >= 0) {
+      t.pwc_hits |= bit;
       start = level;
       break;
     }
+    t.pwc_misses |= bit;
+  }
   t.memory_reads = leaf_level - start;
   for (unsigned level = start + 1; level < leaf_level; ++level) pwc_[level - 1].insert(scope, addr, kLevelShift[level - 1]);
   t.present = present;

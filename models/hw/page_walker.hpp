@@ -18,6 +18,9 @@ struct WalkerConfig {
 struct Translation {
   bool iotlb_hit = false;
   unsigned memory_reads = 0;  // page-walk reads (0 on an IOTLB hit)
+  // The paging-structure caches the walk looked up, deepest first until one hit: bit L-1 for level L
+  // (1 PML4E, 2 PDPTE, 3 PDE).
+  std::uint8_t pwc_hits = 0, pwc_misses = 0;
   bool present = true;        // false: the walk found no valid leaf -> I/O page fault
 };
 

@@ -86,6 +86,13 @@ TEST_CASE("dma: the paging-structure caches cut the second walk in the same 2 Mi
   REQUIRE(st.dma.dma_completed == 2);
   CHECK(st.dma.page_walks == 2);
   CHECK(st.dma.walk_memory_reads == 5);  // 4 cold, then 1 with the PDE cached
+  // Per level: the cold walk misses PDE, PDPTE and PML4E; the second hits the PDE and looks no further.
+  CHECK(st.dma.pwc_misses[2] == 1);
+  CHECK(st.dma.pwc_hits[2] == 1);
+  CHECK(st.dma.pwc_misses[1] == 1);
+  CHECK(st.dma.pwc_hits[1] == 0);
+  CHECK(st.dma.pwc_misses[0] == 1);
+  CHECK(st.dma.pwc_hits[0] == 0);
 }
 
 TEST_CASE("dma: an unmap invalidates exactly its page and the device faults it back in", "[sim][dma]") {

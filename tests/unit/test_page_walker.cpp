@@ -1,0 +1,49 @@
+// The page walker's per-level accounting, for any access sequence: a walk looks the paging-structure caches up
+// from the deepest level over the leaf upwards and stops at the first hit, so each level is looked up exactly
+// when every level below it missed, and the reads are the levels below the hit.
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <random>
+
+#include "models/hw/page_walker.hpp"
+
+using namespace svasim;
+
+TEST_CASE("page walker: per-level walk-cache lookups are conserved and explain the reads", "[walker]") {
+  WalkerConfig c;
+  c.iotlb_entries = 16;  // small caches: plenty of misses at every level
+  c.pwc_entries[0] = 2;
+  c.pwc_entries[1] = 4;
+  c.pwc_entries[2] = 8;
+  PageWalker w(c);
+  std::mt19937_64 rng(3);
+  std::uniform_int_distribution<std::uint64_t> page(0, (1ULL << 27) - 1);  // 512 GiB of 4 KiB pages
+  std::uint64_t walks4k = 0, walks2m = 0, hits[3] = {}, misses[3] = {};
+  for (int i = 0; i < 20000; ++i) {
+    const unsigned shift = rng() % 8 == 0 ? 21 : 12;
+    const std::uint64_t addr = (page(rng) << 12) & ~((1ULL << shift) - 1);
+    const Translation t = w.translate(static_cast<std::uint32_t>(rng() % 3), addr, shift, true);
+    if (t.iotlb_hit) {
+      CHECK((t.pwc_hits | t.pwc_misses) == 0);
+      continue;
+    }
+    const unsigned leaf = shift == 21 ? 3 : 4;
+    (shift == 21 ? walks2m : walks4k)++;
+    CHECK(std::popcount(static_cast<unsigned>(t.pwc_hits)) <= 1);
+    const unsigned hit_level = t.pwc_hits ? static_cast<unsigned>(std::bit_width(static_cast<unsigned>(t.pwc_hits))) : 0;
+    CHECK(t.memory_reads == leaf - hit_level);
+    // Every level from the one over the leaf down to (not including) the hit level was looked up and missed.
+    for (unsigned l = hit_level + 1; l < leaf; ++l) CHECK(((t.pwc_misses >> (l - 1)) & 1u) == 1u);
+    for (int l = 0; l < 3; ++l) {
+      hits[l] += (t.pwc_hits >> l) & 1u;
+      misses[l] += (t.pwc_misses >> l) & 1u;
+    }
+  }
+  CHECK(hits[2] + misses[2] == walks4k);             // a 2 MiB leaf has no PDE to look up
+  CHECK(hits[1] + misses[1] == misses[2] + walks2m);  // PDPTE: after a PDE miss, or first for 2 MiB leaves
+  CHECK(hits[0] + misses[0] == misses[1]);            // PML4E: after a PDPTE miss
+  CHECK(walks4k > 1000);
+  CHECK(hits[2] > 0);
+  CHECK(misses[0] > 0);
+}
