@@ -206,7 +206,7 @@ public:
       // A status write already on its way (SimGrid drops the transfer with the time-out) lands within the
       // poll that would have seen it.
       if (!e_.status_sent) {
-        leave_to_iommu();
+        if (!leave_to_iommu()) throw std::logic_error("a wait given up on for a submission the IOMMU does not hold");
         return false;
       }
     }
@@ -265,6 +265,14 @@ public:
     --q_.lock_wanted;
     w_.stats.per_iommu[iommu_].queue_lock_wait_ns += (now() - t) * 1e9;
   }
+  bool abandon_if_run_over() override {
+    // A status write on its way lands at the next poll (and must not be left for the next submission's wait).
+    if (now() < run_end() || e_.status_sent) return false;
+    if (!leave_to_iommu()) return false;
+    ++w_.stats.per_iommu[iommu_].invalidations_abandoned;
+    XBT_VERB("iommu %d: the run is over while the CPU spins on its wait: abandoned", iommu_);
+    return true;
+  }
   bool resubmit(bool driver_retries) override {
     QueueCounters& c = w_.stats.per_iommu[iommu_];
     if (!driver_retries) {
@@ -272,7 +280,7 @@ public:
       XBT_VERB("iommu %d: the driver gives up (-ETIMEDOUT, -EINVAL, or no retry after a time-out)", iommu_);
       return false;
     }
-    if (now() >= w_.scenario.duration_ns * 1e-9) {
+    if (now() >= run_end()) {
       ++c.invalidations_abandoned;
       return false;
     }
@@ -309,20 +317,23 @@ private:
 
   // The CPU returns and its entry (and plan) go away; the IOMMU, which holds the commands, processes a copy
   // without a status write, in the engine or in the ring.
-  void leave_to_iommu() {
+  // False when the IOMMU no longer holds the submission.
+  bool leave_to_iommu() {
+    const auto queued = std::find(q_.ring.begin(), q_.ring.end(), &e_);
+    if (q_.in_engine != &e_ && queued == q_.ring.end()) return false;
     OrphanedEntry& o = q_.orphans.emplace_back(OrphanedEntry{*e_.sub, e_});
     o.entry.sub = &o.sub;
     o.entry.reply = nullptr;
     o.entry.orphan = true;
-    const auto queued = std::find(q_.ring.begin(), q_.ring.end(), &e_);
     if (q_.in_engine == &e_)
       q_.in_engine = &o.entry;
-    else if (queued != q_.ring.end())
-      *queued = &o.entry;
     else
-      throw std::logic_error("a wait given up on for a submission the IOMMU does not hold");
-    XBT_VERB("iommu %d: the CPU stops waiting for its completion wait; the IOMMU goes on with it", iommu_);
+      *queued = &o.entry;
+    XBT_VERB("iommu %d: the CPU stops waiting for its wait; the IOMMU goes on with it", iommu_);
+    return true;
   }
+
+  double run_end() const { return w_.scenario.duration_ns * 1e-9; }
 
   void want_lock() {
     ++q_.lock_wanted;
@@ -342,7 +353,9 @@ private:
     q_.lazy_wake = false;
     {
       std::unique_lock<sg4::Mutex> lk(*q_.spin_mutex);
-      while (!q_.lazy_wake && q_.lock_wanted == 0 && !q_.ite && !q_.iqe && !e_.status_sent) q_.spin_cv->wait(lk);
+      // ... or until the end of the run, where the CPU abandons its wait (abandon_if_run_over()).
+      while (!q_.lazy_wake && q_.lock_wanted == 0 && !q_.ite && !q_.iqe && !e_.status_sent && now() < run_end())
+        q_.spin_cv->wait_until(lk, run_end());
       q_.lazy_spinner = false;
     }
     const double offset = std::fmod(now() - start, period);
@@ -399,6 +412,7 @@ public:
   bool clear_ite() override { return true; }
   bool clear_iqe_if_own() override { return false; }
   void relax() override {}
+  bool abandon_if_run_over() override { return false; }  // the VMM completed the wait during the exit
   bool resubmit(bool) override { return false; }
 
   // What the VMM can do during the exit.

@@ -69,6 +69,9 @@ public:
   // submission's wait descriptor over it and clears the fault (the IOMMU resumes). Returns whether it did.
   virtual bool clear_iqe_if_own() = 0;
   virtual void relax() = 0;             // drop q_lock, cpu_relax(), retake it
+  // Past the end of the run a spinning CPU stops simulating its wait (it would spin on): the IOMMU keeps the
+  // submission, the invalidation counts as abandoned. True when it did so.
+  virtual bool abandon_if_run_over() = 0;
   // After a time-out: records the driver's decision; true when the submission is to be issued again
   // (false also when the run is over: the CPU would spin on past its end).
   virtual bool resubmit(bool driver_retries) = 0;

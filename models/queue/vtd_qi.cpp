@@ -79,11 +79,15 @@ public:
         while (!q.status_done()) {
           rc = check_fault(q);
           if (rc != Fault::none) break;
+          if (q.abandon_if_run_over()) {
+            rc = Fault::abandoned;
+            break;
+          }
           q.relax();
         }
       q.reclaim_ring_slots(slots);
       q.unlock();
-      if (rc == Fault::none) return;
+      if (rc == Fault::none || rc == Fault::abandoned) return;
       if (!q.resubmit(rc == Fault::again)) return;
     }
   }
@@ -109,7 +113,7 @@ public:
   bool drain_waits_for_whole_pasid() const override { return !drain_per_device_; }
 
 private:
-  enum class Fault { none, again, timed_out, invalid };  // 0, -EAGAIN, -ETIMEDOUT, -EINVAL
+  enum class Fault { none, again, timed_out, invalid, abandoned };  // 0, -EAGAIN, -ETIMEDOUT, -EINVAL; run over
 
   // qi_check_fault() for the CPU's own wait.
   Fault check_fault(QueueOps& q) const {

@@ -60,6 +60,20 @@ TEST_CASE("faults: a device stuck for ever leaves the CPU retrying and the run s
   CHECK(st.unmaps == 1);
 }
 
+// Two CPUs spinning on waits a stuck device will never answer, with the hardware's own 60 s ITE time-out: each
+// would poll (contending for q_lock at every fault-status read) until then. At the end of the run they stop
+// simulating it: the invalidations count as abandoned and the run ends with its duration, not at 60 s.
+TEST_CASE("faults: VT-d CPUs still spinning when the run ends abandon their waits", "[sim][faults]") {
+  Costs c;
+  json doc = with_second_thread(generated_scenario("linux-6.12-vtd", 1, 1, c, json::array({5})));
+  doc["duration_us"] = 200;
+  doc["topology"]["generate"]["device"]["stuck_from_us"] = 0;
+  const Stats st = simulate(doc);
+  CHECK(st.total.invalidations_abandoned == 2);
+  CHECK(st.total.ats_inv_timeouts == 0);
+  CHECK(st.simulated_ns < 210000);
+}
+
 // arm-smmu-v3.c (6.11): no software retry after a CMD_SYNC time-out (arm_smmu_cmdq_poll_until_sync()).
 TEST_CASE("faults: SMMUv3 reports the CMD_SYNC time-out and goes on", "[sim][faults]") {
   // One simulation per process: SMMUv3 here, AMD below.

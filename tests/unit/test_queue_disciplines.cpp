@@ -94,6 +94,7 @@ struct Recorder final : QueueOps, VmmOps {
     if (iqe && !iqe_own && --iqe_polls == 0) iqe = false;  // its owner clears it meanwhile
   }
   int iqe_polls = 1;
+  bool abandon_if_run_over() override { return false; }
   bool resubmit(bool driver_retries) override {
     steps.push_back(driver_retries ? (run_over ? "abandon" : "resubmit") : "fail");
     return driver_retries && !run_over;
