@@ -34,7 +34,7 @@ void lock_queue(World& w, int iommu, sg4::Mutex& m) {
 
 // The CPU's copy of the descriptors and their wait into a queue (physical or virtual); returns how many.
 std::size_t copy_descriptors(World& w, const Submission& sub) {
-  const std::size_t written = sub.descs.size() + (sub.wait ? 1 : 0);
+  const auto written = static_cast<std::size_t>(command_count(sub));
   w.sleep(w.timing.submit + static_cast<double>(written) * w.timing.desc_write);
   return written;
 }
@@ -57,8 +57,6 @@ void ring_doorbell(World& w, IommuState& q, int iommu, std::uint64_t tail, std::
   w.send(q.doorbell, reinterpret_cast<void*>(static_cast<std::uintptr_t>(tail)), commands * w.timing.desc_bytes);
 }
 
-std::size_t commands_of(const Submission& sub) { return sub.descs.size() + (sub.wait ? 1 : 0); }
-
 // Copies the submission into the ring and rings the doorbell once.
 void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
   const std::size_t written = copy_descriptors(w, *entry.sub);
@@ -76,7 +74,7 @@ void write_command_and_ring(World& w, IommuState& q, QueueEntry& entry, std::siz
     return;
   }
   publish(q, entry);
-  ring_doorbell(w, q, entry.sub->iommu, q.tail, commands_of(*entry.sub));
+  ring_doorbell(w, q, entry.sub->iommu, q.tail, static_cast<std::size_t>(command_count(*entry.sub)));
 }
 
 void count(World& w, const Submission& sub) {
@@ -185,7 +183,7 @@ public:
     }
     std::size_t commands = 0;
     for (auto it = gathered(); it != q_.ring.begin() + static_cast<std::ptrdiff_t>(prod - q_.head); ++it)
-      commands += commands_of(*(*it)->sub);
+      commands += static_cast<std::size_t>(command_count(*(*it)->sub));
     if (prod - q_.owner_prod > 1)
       XBT_VERB("iommu %d: the owner writes PROD for %llu submissions", iommu_,
                static_cast<unsigned long long>(prod - q_.owner_prod));

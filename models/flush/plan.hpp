@@ -77,6 +77,9 @@ struct Submission {
   bool operator==(const Submission&) const = default;
 };
 
+// The entries `s` takes in a queue: its descriptors and its wait.
+inline int command_count(const Submission& s) { return static_cast<int>(s.descs.size()) + (s.wait ? 1 : 0); }
+
 // Whether command `index` of `s` (index == descs.size() is its wait) is the last one written.
 inline bool is_last_command(const Submission& s, std::size_t index) {
   return index == (s.wait || s.descs.empty() ? s.descs.size() : s.descs.size() - 1);

@@ -44,7 +44,7 @@ public:
 
   void issue(QueueOps& q) const override {
     const Submission& s = q.submission();
-    const int commands = static_cast<int>(s.descs.size()) + (s.wait ? 1 : 0);
+    const int commands = command_count(s);
     for (std::size_t i = 0; i < s.descs.size(); ++i) {  // iommu_queue_command() per command
       q.lock();
       if (is_last_command(s, i)) q.reserve_command_slots(commands);

@@ -34,7 +34,7 @@ public:
 
   void issue(QueueOps& q) const override {
     // 1. queue_has_space() or arm_smmu_cmdq_poll_until_not_full(), then prod claimed with cmpxchg.
-    const bool owner = q.claim_queue_space(static_cast<int>(q.submission().descs.size()) + (q.submission().wait ? 1 : 0));
+    const bool owner = q.claim_queue_space(command_count(q.submission()));
     q.write_commands();  // 2-3. arm_smmu_cmdq_write_entries(), the CMD_SYNC, arm_smmu_cmdq_set_valid_map()
     if (owner) q.ring_as_owner();  // 4. only the owner writes PROD, for everything gathered
     if (!q.submission().wait) return;  // a full batch is issued without CMD_SYNC and not waited for
