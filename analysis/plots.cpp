@@ -1,6 +1,8 @@
 #include "analysis/plots.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <sstream>
 
 #include "analysis/report.hpp"
@@ -58,22 +60,39 @@ std::string escape_html(const std::string& s) {
 
 }  // namespace
 
-std::vector<Plot> sweep_plots(const std::vector<ReportPoint>& points) {
+std::vector<Plot> sweep_plots(const std::vector<ReportPoint>& points, const std::vector<std::string>& axis_order) {
   std::vector<const ReportPoint*> ok;
   for (const ReportPoint& p : points)
     if (p.results) ok.push_back(&p);
   if (ok.empty()) return {};
   std::string x;
-  for (const auto& [k, v] : ok.front()->sets.items())
-    if (v.is_number()) {
+  const json& sets = ok.front()->sets;
+  for (const std::string& k : axis_order)
+    if (sets.contains(k) && sets[k].is_number()) {
       x = k;
       break;
     }
+  if (x.empty())
+    for (const auto& [k, v] : sets.items())
+      if (v.is_number()) {
+        x = k;
+        break;
+      }
   if (x.empty()) return {};
+  // A log x axis when every x is a power of two and they span at least a factor of 16.
+  bool pow2 = true;
+  double lo = 1e300, hi = 0;
+  for (const ReportPoint* p : ok) {
+    const double v = p->sets[x].get<double>();
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    pow2 &= v >= 1 && std::floor(v) == v && (static_cast<std::uint64_t>(v) & (static_cast<std::uint64_t>(v) - 1)) == 0;
+  }
+  const bool logx = pow2 && hi >= 16 * lo;
   std::vector<Plot> out;
   for (const MetricPlot& m : kPlots) {
     if (std::none_of(ok.begin(), ok.end(), [&](const ReportPoint* p) { return m.shown(*p->results); })) continue;
-    Plot plot{m.name, m.title, x, m.ylabel, m.logy, {}};
+    Plot plot{m.name, m.title, x, m.ylabel, m.logy, logx, {}};
     std::map<std::string, std::map<double, std::vector<double>>> acc;  // series -> x -> replications
     for (const ReportPoint* p : ok) {
       if (!m.applies(*p->results)) continue;
@@ -123,6 +142,7 @@ std::string gnuplot_script(const Plot& p, const std::string& data_file, const st
     << "set ylabel " << quoted(p.ylabel) << "\n"
     << "set grid\nset key outside right\n";
   if (p.logy) o << "set logscale y\n";
+  if (p.logx) o << "set logscale x 2\n";
   o << "plot ";
   std::size_t i = 0;
   for (const auto& [label, pts] : p.series) {

@@ -17,9 +17,9 @@ constexpr double kT95[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.3
                            2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
                            2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
 
-// A metric applies to every run, or only to runs with DMA, or only to runs in a guest; its column is
-// shown when some run has DMA (VM exits).
-enum class Needs { nothing, dma, guest };
+// A metric applies to runs with unmaps, or only to runs with DMA, or only to runs in a guest; its
+// column is shown when some run has unmaps (DMA, VM exits).
+enum class Needs { unmaps, dma, guest };
 
 struct Metric {
   const char* name;
@@ -28,19 +28,33 @@ struct Metric {
 };
 
 const Metric kMetrics[] = {
-    {"unmap p50 (ns)", Needs::nothing, [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p50_ns); }},
-    {"unmap p99 (ns)", Needs::nothing, [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p99_ns); }},
-    {"IOTLB inv/unmap", Needs::nothing,
+    {"unmap p50 (ns)", Needs::unmaps, [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p50_ns); }},
+    {"unmap p99 (ns)", Needs::unmaps, [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p99_ns); }},
+    {"IOTLB inv/unmap", Needs::unmaps,
      [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.iotlb_invalidations)); }},
-    {"waits/unmap", Needs::nothing,
+    {"waits/unmap", Needs::unmaps,
      [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.invalidation_waits)); }},
     {"VM exits/unmap", Needs::guest, [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.vm_exits)); }},
     {"DMA p50 (ns)", Needs::dma, [](const RunResults& r) { return static_cast<double>(r.latency.dma.p50_ns); }},
+    {"DMA GB/s", Needs::dma,
+     [](const RunResults& r) {
+       double sum = 0;
+       for (const auto& [name, d] : r.per_device) sum += d.throughput_bytes_per_s;
+       return sum / 1e9;
+     }},
+    {"IOTLB miss %", Needs::dma,
+     [](const RunResults& r) {
+       const auto& t = r.counters.translation;
+       const double n = static_cast<double>(t.iotlb_hits + t.iotlb_misses);
+       return n > 0 ? 100.0 * static_cast<double>(t.iotlb_misses) / n : 0.0;
+     }},
 };
 
 bool applies(Needs n, const RunResults& r) {
-  return n == Needs::nothing || (n == Needs::dma ? r.has_dma() : r.in_guest());
+  return n == Needs::unmaps || (n == Needs::dma ? r.has_dma() : r.in_guest());
 }
+
+bool has_unmaps(const RunResults& r) { return r.counters.unmaps > 0; }
 
 std::string num(double v) {
   char buf[48];
@@ -105,9 +119,10 @@ std::string sweep_report_markdown(const std::vector<ReportPoint>& points, const 
     else
       failed.push_back(p.id + " (" + p.status + ")");
   }
-  bool has_dma = false, has_vm = false;
+  bool has_dma = false, has_vm = false, any_unmaps = false;
   for (const auto& [k, g] : groups)
     for (const RunResults* r : g.second) {
+      any_unmaps |= has_unmaps(*r);
       has_dma |= r->has_dma();
       has_vm |= r->counters.queue.vm_exits > 0;
     }
@@ -118,7 +133,8 @@ std::string sweep_report_markdown(const std::vector<ReportPoint>& points, const 
   o << " n |";
   std::vector<const Metric*> shown;
   for (const Metric& m : kMetrics) {
-    if ((m.needs == Needs::guest && !has_vm) || (m.needs == Needs::dma && !has_dma)) continue;
+    if ((m.needs == Needs::guest && !has_vm) || (m.needs == Needs::dma && !has_dma) || (m.needs == Needs::unmaps && !any_unmaps))
+      continue;
     shown.push_back(&m);
     o << " " << m.name << " |";
   }

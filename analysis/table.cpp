@@ -1,6 +1,8 @@
 #include "analysis/table.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 namespace svasim {
@@ -63,13 +65,15 @@ std::string u(std::uint64_t v) { return std::to_string(v); }
 void translation_section(std::ostringstream& o, const RunResults& r) {
   const TranslationCounters& c = r.counters.translation;
   o << latency_row("dma", r.latency.dma);
+  o << latency_row("dma service", r.latency.dma_service);
   o << latency_row("translation", r.latency.translation);
   o << latency_row("page fault", r.latency.page_fault);
   const double walks = static_cast<double>(c.page_walks);
   o << "\ntranslation path: " << c.page_translations << " page translations, ATC hit rate "
     << hit_rate(static_cast<double>(c.atc_hits), static_cast<double>(c.atc_misses), "%.1f %%") << ", IOTLB hit rate "
     << hit_rate(static_cast<double>(c.iotlb_hits), static_cast<double>(c.iotlb_misses), "%.1f %%") << ", " << c.page_walks
-    << " walks (" << fmt("%.2f", walks > 0 ? static_cast<double>(c.walk_memory_reads) / walks : 0.0) << " reads each), "
+    << " walks (" << fmt("%.2f", walks > 0 ? static_cast<double>(c.walk_memory_reads) / walks : 0.0) << " reads each, "
+    << fmt("%.0f", walks > 0 ? c.walk_wait_ns / walks : 0.0) << " ns waiting for a walker), "
     << c.page_faults << " page faults, " << c.dma_errors << " DMA errors, " << c.stale_translation_uses
     << " stale translation uses\n";
   if (c.page_walks > 0) {
@@ -87,6 +91,19 @@ void translation_section(std::ostringstream& o, const RunResults& r) {
       << pad(u(d.dma_latency.p50_ns), 10) << pad(u(d.dma_latency.p99_ns), 10)
       << pad(hit_rate(static_cast<double>(dc.atc_hits), static_cast<double>(dc.atc_misses), "%.1f%%"), 9)
       << pad(u(dc.page_faults), 8) << "\n";
+  }
+  // Flows: only when some device carries more than one stream (its rings), else they repeat the devices.
+  if (r.per_flow.size() > 1) {
+    std::map<std::string, int> flows_of;
+    for (const FlowResults& f : r.per_flow) ++flows_of[f.device];
+    if (std::any_of(flows_of.begin(), flows_of.end(), [](const auto& kv) { return kv.second > 1; })) {
+      o << "\n" << pad("per flow", 12, true) << pad("stream", 8) << pad("requests", 10) << pad("GB/s", 8) << pad("p50", 10)
+        << pad("p99", 10) << pad("service p99", 13) << "\n";
+      for (const FlowResults& f : r.per_flow)
+        o << pad(f.device, 12, true) << pad(u(f.stream), 8) << pad(u(f.requests), 10)
+          << pad(fmt("%.2f", f.throughput_bytes_per_s / 1e9), 8) << pad(u(f.latency.p50_ns), 10) << pad(u(f.latency.p99_ns), 10)
+          << pad(u(f.service_latency.p99_ns), 13) << "\n";
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include "app/commands.hpp"
 #include "core/params.hpp"
 #include "core/registry.hpp"
+#include "models/platform/platform_preset.hpp"
 #include "models/profiles/profile.hpp"
 
 namespace svasim {
@@ -49,6 +50,7 @@ void list_text() {
                 << "\n";
       const std::string comp = companions_text(*e), over = overrides_text(*e);
       if (!comp.empty() || !over.empty()) std::cout << "      " << comp << (comp.empty() || over.empty() ? "" : ", ") << over << "\n";
+      for (const auto& [k, src] : e->info.sources) std::cout << "      " << k << ": " << src << "\n";
       if (!e->info.params.empty()) std::cout << "      params: " << joined(e->info.params) << "\n";
       if (!e->info.keys.empty()) std::cout << "      keys: " << joined(e->info.keys) << "\n";
     }
@@ -71,6 +73,18 @@ void list_markdown() {
       for (const ModelEntry* e : cat.list(a.key))
         std::cout << "| `" << e->name << "` | " << companions_text(*e) << " | " << overrides_text(*e) << " | "
                   << e->info.description << " | `" << e->file << "` |\n";
+      continue;
+    }
+    if (std::string(a.key) == PlatformPreset::kAxis.key) {  // presets are data: each value with its source
+      for (const ModelEntry* e : cat.list(a.key)) {
+        std::cout << "### `" << e->name << "`\n\n" << e->info.description << " (`" << e->file
+                  << "`)\n\n| parameter | value | source |\n|---|---|---|\n";
+        for (const auto& [k, v] : e->info.overrides) {
+          auto src = e->info.sources.find(k);
+          std::cout << "| `" << k << "` | " << v << " | " << (src == e->info.sources.end() ? "" : src->second) << " |\n";
+        }
+        std::cout << "\n";
+      }
       continue;
     }
     std::cout << "| name | description | parameters | file |\n|---|---|---|---|\n";

@@ -155,11 +155,12 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("-o,--output", merge_out, "New directory for the merged sweep (points/, logs/, sweep.json, results.csv, results.jsonl, summary.json)")->required();
   merge_cmd->footer("Exit codes: 0 every point present, 1 some point failed or is missing (listed; svasim sweep --resume runs them), 2 bad input.");
 
-  std::string report_dir, report_out, report_html;
+  std::string report_dir, report_out, report_html, report_svg_dir;
   auto* report_cmd = app.add_subcommand("report", "Markdown tables of a sweep: means with 95 % CIs over replications, ratios between profiles");
   report_cmd->add_option("dir", report_dir, "Sweep directory (or its results.jsonl)")->required();
   report_cmd->add_option("-o,--output", report_out, "Write the report to this file instead of stdout");
   report_cmd->add_option("--html", report_html, "Also write a self-contained HTML report with gnuplot SVG plots");
+  report_cmd->add_option("--svg-dir", report_svg_dir, "Also write each plot as DIR/NAME.svg (an existing directory), for a README or a cover letter");
 
   std::vector<std::string> compare_files;
   auto* compare_cmd = app.add_subcommand("compare", "Two results files side by side, B relative to A");
@@ -210,7 +211,7 @@ int main(int argc, char** argv) {
       return cmd_sweep(sweep);
     }
     if (merge_cmd->parsed()) return cmd_merge(merge_dirs, merge_out);
-    if (report_cmd->parsed()) return cmd_report(report_dir, report_out, report_html);
+    if (report_cmd->parsed()) return cmd_report(report_dir, report_out, report_html, report_svg_dir);
     if (compare_cmd->parsed()) return cmd_compare(compare_files);
   } catch (const InputError& e) {
     std::cerr << "svasim: error: " << (e.path().empty() ? "" : e.path() + ": ") << e.what() << "\n";

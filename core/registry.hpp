@@ -37,6 +37,7 @@ struct ModelInfo {
   std::vector<std::string> params = {};            // declared parameters it reads
   std::map<std::string, std::string> companions = {}; // axis key -> model name it needs there (profiles: all)
   std::map<std::string, double> overrides = {};    // parameter values it fixes (profiles: the kernel's constants)
+  std::map<std::string, std::string> sources = {}; // where each of those values comes from (platform presets)
   std::vector<std::string> keys = {};              // scenario keys beside "kind" that apply to it (patterns)
   std::vector<std::string> stands_in_for = {};     // models of its axis it may replace beside a planner that
                                                    // names them (a queue discipline serving VT-d descriptors)

@@ -16,10 +16,12 @@ using nlohmann::json;
 
 namespace {
 
-// Bytes moved over the device's active period (first request issued to last completion).
-double throughput(const DeviceStats& d) {
-  const double span = d.last_completion_ns - d.first_issue_ns;
-  return d.first_issue_ns >= 0 && span > 0 ? static_cast<double>(d.dma.dma_bytes) / (span * 1e-9) : 0.0;
+// Bytes moved over the measured period: from the first request issued (or the warm-up's end) to the
+// last completion, counting every request that completed in it.
+double throughput(std::uint64_t bytes, double first_issue_ns, double last_completion_ns, double warmup_ns) {
+  const double start = warmup_ns > 0 ? warmup_ns : first_issue_ns;
+  const double span = last_completion_ns - start;
+  return first_issue_ns >= 0 && span > 0 ? static_cast<double>(bytes) / (span * 1e-9) : 0.0;
 }
 
 }  // namespace
@@ -32,7 +34,8 @@ RunResults results_of(const Scenario& s, const Stats& st) {
                 s.queue_model,  s.environment,
                 s.topology.iommus().size(), s.topology.devices().size(),
                 s.duration_ns,  st.simulated_ns,
-                st.guest,       s.arch_model};
+                st.guest,       s.arch_model,
+                s.platform,     s.warmup_ns};
   r.params = s.params.values();
 
   RunCounters& c = r.counters;
@@ -56,7 +59,7 @@ RunResults results_of(const Scenario& s, const Stats& st) {
   r.latency = {summary_of(st.unmap_latency),      summary_of(st.submission_latency), summary_of(st.queue_lock_wait),
                summary_of(st.domain_lock_wait),   summary_of(st.dma_latency),        summary_of(st.translation_latency),
                summary_of(st.page_fault_latency), summary_of(st.bind_latency),       summary_of(st.unbind_latency),
-               summary_of(st.sva_lock_wait),      summary_of(st.release_latency)};
+               summary_of(st.sva_lock_wait),      summary_of(st.release_latency), summary_of(st.dma_service_latency)};
 
   for (std::size_t i = 0; i < st.per_iommu.size(); ++i)
     r.per_iommu[s.topology.node(s.topology.iommus()[i]).name] = st.per_iommu[i];
@@ -72,7 +75,14 @@ RunResults results_of(const Scenario& s, const Stats& st) {
                             summary_of(ds.dma_latency),
                             summary_of(ds.translation_latency),
                             summary_of(ds.page_fault_latency),
-                            throughput(ds)};
+                            throughput(ds.window_bytes, ds.first_issue_ns, ds.last_completion_ns, s.warmup_ns),
+                            summary_of(ds.dma_service_latency)};
+  }
+  for (const FlowStats& f : st.flows) {
+    r.per_flow.push_back({static_cast<std::uint64_t>(f.stream), s.topology.node(s.topology.devices()[static_cast<std::size_t>(f.device)]).name,
+                          f.requests, f.completed, f.errors, f.bytes,
+                          throughput(f.window_bytes, f.first_issue_ns, f.last_completion_ns, s.warmup_ns),
+                          summary_of(f.latency), summary_of(f.service_latency)});
   }
   return r;
 }

@@ -63,6 +63,7 @@ void fields(V& v, T& t) {
   v("iotlb_misses", t.iotlb_misses);
   v("page_walks", t.page_walks);
   v("walk_memory_reads", t.walk_memory_reads);
+  v("walk_wait_ns", t.walk_wait_ns);
   v("pwc_pml4_hits", t.pwc_hits[0]);
   v("pwc_pml4_misses", t.pwc_misses[0]);
   v("pwc_pdpt_hits", t.pwc_hits[1]);
@@ -111,6 +112,7 @@ void fields(V& v, T& l) {
   v("unbind", l.unbind);
   v("sva_lock_wait", l.sva_lock_wait);
   v("release", l.release);
+  v("dma_service", l.dma_service);
 }
 
 template <class V, Is<DeviceResults> T>
@@ -124,6 +126,20 @@ void fields(V& v, T& d) {
   v("translation_latency", d.translation_latency);
   v("page_fault_latency", d.page_fault_latency);
   v("throughput_bytes_per_s", d.throughput_bytes_per_s);
+  v("dma_service_latency", d.dma_service_latency);
+}
+
+template <class V, Is<FlowResults> T>
+void fields(V& v, T& f) {
+  v("stream", f.stream);
+  v("device", f.device);
+  v("requests", f.requests);
+  v("completed", f.completed);
+  v("errors", f.errors);
+  v("bytes", f.bytes);
+  v("throughput_bytes_per_s", f.throughput_bytes_per_s);
+  v("latency", f.latency);
+  v("service_latency", f.service_latency);
 }
 
 // simgrid_args is not listed: it is optional (absent when empty), which the two sides handle themselves.
@@ -150,6 +166,8 @@ void fields(V& v, T& s) {
   v("devices", s.devices);
   v("duration_ns", s.duration_ns);
   v("simulated_ns", s.simulated_ns);
+  v("platform", s.platform);
+  v("warmup_ns", s.warmup_ns);
 }
 
 template <class V, Is<RunTimelines> T>
@@ -167,6 +185,7 @@ void fields(V& v, T& r) {
   v("latency", r.latency);
   v("per_iommu", r.per_iommu);
   v("per_device", r.per_device);
+  v("per_flow", r.per_flow);
   v("timelines", r.timelines);
 }
 

@@ -18,7 +18,7 @@ inline constexpr const char* kResultsFormat = "svasim-results";
 // 2: the scenario block names the queue model ("queue_model") and whether the environment is a guest
 // ("guest"). 3: and the CPU TLB flush model ("arch_model"). A reader refuses other versions rather
 // than guessing what a missing field meant.
-inline constexpr int kResultsFormatVersion = 5;
+inline constexpr int kResultsFormatVersion = 6;
 
 // One histogram summary, the fields Histogram::to_json writes.
 struct LatencySummary {
@@ -43,6 +43,8 @@ struct RunScenario {
   double duration_ns = 0, simulated_ns = 0;
   bool guest = false;  // the environment traps tail writes (a vIOMMU): VM exits apply to this run
   std::string arch_model;  // the CPU TLB flush path that told the notifier (models/mm)
+  std::string platform;    // the platform preset ("" when the parameters' defaults were used)
+  double warmup_ns = 0;    // DMA statistics count requests due from then on
 };
 
 // The "counters" block: the queue and translation counters in total plus the run-wide ones.
@@ -59,6 +61,7 @@ struct RunCounters {
 struct RunLatency {
   LatencySummary unmap, submission, queue_lock_wait, domain_lock_wait, dma, translation, page_fault, bind, unbind,
       sva_lock_wait, release;
+  LatencySummary dma_service;  // DMA from when the device took the request up (dma: from when it was due)
 };
 
 struct DeviceResults {
@@ -69,6 +72,17 @@ struct DeviceResults {
   TranslationCounters counters;
   LatencySummary dma_latency, translation_latency, page_fault_latency;
   double throughput_bytes_per_s = 0;
+  LatencySummary dma_service_latency;
+};
+
+// One DMA engine: a workload.dma stream on one device (its own ring). Latency from when each request
+// was due; service latency from when the device took it up.
+struct FlowResults {
+  std::uint64_t stream = 0;
+  std::string device;
+  std::uint64_t requests = 0, completed = 0, errors = 0, bytes = 0;
+  double throughput_bytes_per_s = 0;
+  LatencySummary latency, service_latency;
 };
 
 struct RunTimelines {
@@ -83,6 +97,7 @@ struct RunResults {
   RunLatency latency;
   std::map<std::string, QueueCounters> per_iommu;   // by IOMMU name
   std::map<std::string, DeviceResults> per_device;  // by device name
+  std::vector<FlowResults> per_flow;                // in stream order, then device order
   RunTimelines timelines;
 
   nlohmann::json to_json() const;

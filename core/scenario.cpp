@@ -292,6 +292,11 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   s.name = doc.value("name", std::string());
   s.seed = doc.value("seed", std::uint64_t{1});
   if (doc.contains("duration_us")) s.duration_ns = us_to_ns(doc["duration_us"]);
+  if (doc.contains("warmup_us")) {
+    s.warmup_ns = us_to_ns(doc["warmup_us"]);
+    if (s.warmup_ns >= s.duration_ns)
+      throw InputError("/warmup_us", "the warm-up must end before the run does (duration_us)");
+  }
 
   // Models: the profile first, then any separately named model on top. A flush planner named on its own
   // brings the queue discipline its descriptors need, unless models.queue names one.
@@ -350,6 +355,12 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   } else if (const ModelEntry* e = cat.default_of("environment")) {
     s.environment = e->name;
   }
+  // A platform preset sets the machine's figures; the scenario's own params still win.
+  if (doc.contains("platform")) {
+    s.platform = doc["platform"].get<std::string>();
+    const ModelEntry& p = resolve("platform", s.platform, "/platform", "platform");
+    for (const auto& [name, value] : p.info.overrides) s.params.set(name, value, "/platform");
+  }
   if (doc.contains("params")) s.params.apply(doc["params"], "/params");
 
   // arm_smmu_cmdq_issue_cmdlist() waits for room for a whole batch and its CMD_SYNC: a smaller queue never has it.
@@ -369,7 +380,13 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   }
   if (s.params.get_int("vtd.qi_ring_entries") < s.params.get_int("vtd.qi_batch_size") + 3)
     throw InputError("/params/vtd/qi_ring_entries", "the ring must hold a full batch, its wait and a spare slot (at least vtd.qi_batch_size + 3)");
-  s.topology = Topology::from_json(doc["topology"], "/topology");
+  {
+    // A link the topology does not describe is a PCIe link of the platform's generation and width.
+    const int gen = static_cast<int>(s.params.get_int("pcie.gen")), lanes = static_cast<int>(s.params.get_int("pcie.lanes"));
+    if (lanes & (lanes - 1)) throw InputError("/params/pcie/lanes", "must be 1, 2, 4, 8, 16 or 32");
+    s.topology = Topology::from_json(doc["topology"], "/topology",
+                                     Link{s.params.get("pcie.link_latency_ns"), pcie_link_bytes_per_ns(gen, lanes), gen, lanes});
+  }
   // An invalid descriptor stops only a VT-d queue (IQE, recovered in qi_check_fault()); SMMUv3's CERROR_ILL
   // and AMD's ILLEGAL_COMMAND_ERROR are not modelled.
   const bool vtd_queue = s.queue_model == "vtd-qi" || std::find(subs.begin(), subs.end(), "vtd-qi") != subs.end();
@@ -395,9 +412,13 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     if (procs[i].contains("memory")) {
       const json& m = procs[i]["memory"];
       p.memory.pages = m.value("pages", p.memory.pages);
-      p.memory.page_shift = m.value("page_size_kib", 4) == 2048 ? 21 : 12;
-      if (p.memory.page_shift == 21 && p.memory.pages % 512 != 0)
-        throw InputError(path + "/memory/pages", "with 2 MiB pages the memory must be a multiple of 512 pages (4 KiB units)");
+      const auto kib = m.value("page_size_kib", 4);
+      p.memory.page_shift = kib == 1048576 ? 30 : kib == 2048 ? 21 : 12;
+      const std::uint64_t per_page = 1ULL << (p.memory.page_shift - 12);
+      if (p.memory.pages % per_page != 0)
+        throw InputError(path + "/memory/pages", "with " + std::string(kib == 2048 ? "2 MiB" : "1 GiB") +
+                                                     " pages the memory must be a multiple of " + std::to_string(per_page) +
+                                                     " pages (4 KiB units)");
     }
     if (!process_index.emplace(p.name, static_cast<int>(s.processes.size())).second)
       throw InputError(path + "/name", "duplicate process name \"" + p.name + "\"");

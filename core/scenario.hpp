@@ -98,6 +98,8 @@ struct Scenario {
   std::string name;
   std::uint64_t seed = 1;
   double duration_ns = 1e6;
+  double warmup_ns = 0;   // DMA statistics count requests due from then on
+  std::string platform;   // the platform preset, if named (models/platform)
   std::string profile;    // may be empty when models are given separately
   std::string domain_model;
   std::string flush_model;

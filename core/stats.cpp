@@ -1,5 +1,7 @@
 #include "core/stats.hpp"
 
+#include <stdexcept>
+
 namespace svasim {
 
 void QueueCounters::add(const QueueCounters& o) {
@@ -28,6 +30,7 @@ void TranslationCounters::add(const TranslationCounters& o) {
   iotlb_misses += o.iotlb_misses;
   page_walks += o.page_walks;
   walk_memory_reads += o.walk_memory_reads;
+  walk_wait_ns += o.walk_wait_ns;
   for (int l = 0; l < 3; ++l) {
     pwc_hits[l] += o.pwc_hits[l];
     pwc_misses[l] += o.pwc_misses[l];
@@ -60,6 +63,12 @@ nlohmann::json Timeline::to_json() const {
   for (std::size_t b = 0; b < kBuckets; ++b)
     out.push_back({{"t_us", static_cast<double>(b) * span_ / 1000.0}, {"mean", area_[b] / span_}});
   return out;
+}
+
+FlowStats& Stats::flow(int stream, int device) {
+  for (FlowStats& f : flows)
+    if (f.stream == stream && f.device == device) return f;
+  throw std::logic_error("no flow for DMA stream " + std::to_string(stream) + " on device " + std::to_string(device));
 }
 
 }  // namespace svasim

@@ -38,6 +38,7 @@ struct TranslationCounters {
   std::uint64_t atc_hits = 0, atc_misses = 0;
   std::uint64_t iotlb_hits = 0, iotlb_misses = 0;
   std::uint64_t page_walks = 0, walk_memory_reads = 0;
+  double walk_wait_ns = 0;  // walks waiting for one of the IOMMU's walkers (iommu.walkers)
   // Paging-structure cache lookups per level, [0] PML4E, [1] PDPTE, [2] PDE: a walk looks the levels up
   // deepest first and stops at the first hit.
   std::uint64_t pwc_hits[3] = {}, pwc_misses[3] = {};
@@ -52,7 +53,21 @@ struct DeviceStats {
   Histogram ats_inv_latency;  // IOMMU sends the request -> completion back at the IOMMU
   TranslationCounters dma;
   Histogram dma_latency, translation_latency, page_fault_latency;
+  Histogram dma_service_latency;  // from when the device took the request up (dma_latency: from when it was due)
   double first_issue_ns = -1, last_completion_ns = 0;
+  // Bytes of the requests that completed after the warm-up, whenever they were due: the throughput's
+  // numerator (a request in flight across the warm-up's end used the link after it too).
+  std::uint64_t window_bytes = 0;
+};
+
+// One DMA engine: a workload.dma stream on one of its devices (a ring of its own). Requests due during
+// the warm-up are not counted.
+struct FlowStats {
+  int stream = 0, device = 0;
+  std::uint64_t requests = 0, completed = 0, errors = 0, bytes = 0;
+  Histogram latency, service_latency;
+  double first_issue_ns = -1, last_completion_ns = 0;
+  std::uint64_t window_bytes = 0;  // as DeviceStats::window_bytes
 };
 
 // A quantity over simulated time in a fixed number of buckets (bounded memory whatever the duration):
@@ -81,7 +96,15 @@ struct Stats {
   Histogram queue_lock_wait; // per acquisition
   Histogram domain_lock_wait; // per flush that takes the domain's lock (cache_lock / sva_pdom->lock)
   TranslationCounters dma;   // totals over devices
-  Histogram dma_latency;     // request issued -> data complete
+  std::vector<FlowStats> flows;  // in stream order, then device order
+  FlowStats& flow(int stream, int device);  // one flow_slot() made before the run
+  void flow_slot(int stream, int device) {
+    flows.emplace_back();
+    flows.back().stream = stream;
+    flows.back().device = device;
+  }
+  Histogram dma_latency;     // request due -> data complete
+  Histogram dma_service_latency;  // request taken up by the device -> data complete
   Histogram translation_latency; // request issued -> translation available (faults included)
   Histogram page_fault_latency;  // page request sent -> page response received
   Histogram bind_latency, unbind_latency;

@@ -31,10 +31,6 @@ const char* to_string(NodeKind k) {
 
 namespace {
 
-// Defaults for a link without latency_ns / bandwidth_gbps and without a "defaults" member.
-// Assumption: one PCIe hop at ~150 ns, PCIe Gen4 x8 ~ 16 GB/s.
-constexpr double kDefaultLatencyNs = 150.0;
-constexpr double kDefaultBandwidthGbps = 16.0;
 
 // Bounds, mirroring scenarios/scenario.schema.json so both layers report the same limits (they also
 // keep a bad input from allocating without limit or overflowing an int).
@@ -165,14 +161,31 @@ constexpr const char* kDeviceKeys[] = {"ats", "pri", "pasid", "extra_devtlb_quir
                                        "stuck_from_us", "stuck_until_us", "removed_at_us"};
 
 // latency_ns / bandwidth_gbps of a link object over `base`.
+// A PCIe link may be given by generation and width instead ("gen": 4, "lanes": 16): its bandwidth is
+// then the line rate after encoding (models/hw/pcie_tlp.cpp), and its width sets its DLLP rate.
 Link parse_link_values(const nlohmann::json& obj, const std::string& ptr, Link base) {
   if (auto* v = member(obj, "latency_ns")) base.latency_ns = get_number(*v, ptr + "/latency_ns", true);
-  if (auto* v = member(obj, "bandwidth_gbps")) base.bandwidth_gbps = get_number(*v, ptr + "/bandwidth_gbps", false);
+  const nlohmann::json* gen = member(obj, "gen");
+  const nlohmann::json* lanes = member(obj, "lanes");
+  const nlohmann::json* bw = member(obj, "bandwidth_gbps");
+  if ((gen || lanes) && bw) fail(ptr, "give either bandwidth_gbps or gen and lanes, not both");
+  if (bw) {
+    base.bandwidth_gbps = get_number(*bw, ptr + "/bandwidth_gbps", false);
+    base.gen = base.lanes = 0;
+  }
+  if (gen || lanes) {
+    if (gen) base.gen = get_small_int(*gen, ptr + "/gen", 1, 6);
+    if (lanes) {
+      base.lanes = get_small_int(*lanes, ptr + "/lanes", 1, 32);
+      if (base.lanes & (base.lanes - 1)) fail(ptr + "/lanes", "must be 1, 2, 4, 8, 16 or 32");
+    }
+    if (base.gen == 0 || base.lanes == 0) fail(ptr, "a PCIe link needs both \"gen\" and \"lanes\"");
+    base.bandwidth_gbps = pcie_link_bytes_per_ns(base.gen, base.lanes);
+  }
   return base;
 }
 
-Link parse_defaults(const nlohmann::json& topo, const std::string& json_path) {
-  Link base{kDefaultLatencyNs, kDefaultBandwidthGbps};
+Link parse_defaults(const nlohmann::json& topo, const std::string& json_path, Link base) {
   if (auto* d = member(topo, "defaults")) {
     const std::string ptr = json_path + "/defaults";
     require_object(*d, ptr);
@@ -316,9 +329,16 @@ void parse_generated(const nlohmann::json& gen, const std::string& json_path, co
 
 }  // namespace
 
-Topology Topology::from_json(const nlohmann::json& topo, const std::string& json_path) {
+double pcie_link_bytes_per_ns(int gen, int lanes) {
+  static constexpr double kGts[] = {0, 2.5, 5, 8, 16, 32, 64};
+  const int g = std::clamp(gen, 1, 6);
+  const double encoding = g >= 3 ? 128.0 / 130.0 : 0.8;  // 128b/130b from Gen3, 8b/10b before
+  return kGts[g] * lanes * encoding / 8.0;
+}
+
+Topology Topology::from_json(const nlohmann::json& topo, const std::string& json_path, const Link& default_link) {
   require_object(topo, json_path);
-  const Link defaults = parse_defaults(topo, json_path);
+  const Link defaults = parse_defaults(topo, json_path, default_link);
   const bool has_gen = topo.contains("generate");
   const bool has_explicit = topo.contains("nodes") || topo.contains("links");
   if (has_gen && has_explicit)
@@ -639,8 +659,13 @@ nlohmann::json Topology::to_json() const {
     const Link& l = g_[*it];
     links.push_back({{"from", g_[boost::source(*it, g_)].name},
                      {"to", g_[boost::target(*it, g_)].name},
-                     {"latency_ns", l.latency_ns},
-                     {"bandwidth_gbps", l.bandwidth_gbps}});
+                     {"latency_ns", l.latency_ns}});
+    if (l.gen > 0) {
+      links.back()["gen"] = l.gen;
+      links.back()["lanes"] = l.lanes;
+    } else {
+      links.back()["bandwidth_gbps"] = l.bandwidth_gbps;
+    }
   }
   return {{"nodes", std::move(nodes)}, {"links", std::move(links)}};
 }

@@ -48,7 +48,14 @@ struct Node {
 struct Link {
   double latency_ns = 0;
   double bandwidth_gbps = 0; // GB/s (bytes), as PCIe is usually quoted
+  // PCIe generation and width when the link was given as such (bandwidth_gbps then follows from them);
+  // 0 when only its bandwidth was given.
+  int gen = 0, lanes = 0;
 };
+
+// Bytes per ns a PCIe link carries after line encoding: GT/s x lanes x (128/130 from Gen3, 8/10
+// before) / 8 (PCIe Base spec §4.2; gen 1..6).
+double pcie_link_bytes_per_ns(int gen, int lanes);
 
 using TopologyGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, Node, Link>;
 using NodeId = TopologyGraph::vertex_descriptor;
@@ -60,7 +67,9 @@ public:
   // reaching more than one IOMMU (checked first: such a node also closes a cycle through the CPU), a
   // cycle (at the first link, in document order, that closes one), a device reaching no IOMMU, an
   // IOMMU the CPU cannot reach, no CPU or more than one.
-  static Topology from_json(const nlohmann::json& topo, const std::string& json_path);
+  // `default_link`: a link that gives neither latency_ns nor its bandwidth (nor a "defaults" member).
+  static Topology from_json(const nlohmann::json& topo, const std::string& json_path,
+                            const Link& default_link = Link{150, 15.753846153846155, 4, 8});
 
   const TopologyGraph& graph() const { return g_; }
   const Node& node(NodeId v) const { return g_[v]; }

@@ -12,7 +12,7 @@ double bytes_per_s(double gbps) { return gbps * 1e9; }
 double seconds(double ns) { return ns * 1e-9; }
 }  // namespace
 
-Platform build_platform(const Topology& topo, double memory_ns) {
+Platform build_platform(const Topology& topo) {
   const auto& g = topo.graph();
   auto* zone = sg4::create_full_zone("svasim");
   Platform p;
@@ -41,16 +41,6 @@ Platform build_platform(const Topology& topo, double memory_ns) {
   for (std::size_t d = 0; d < topo.devices().size(); ++d) {
     const int i = topo.iommu_of_device(static_cast<int>(d));
     route(p.devices[d], p.iommus[i], topo.devices()[d], topo.iommus()[i]);
-    // The read-request leg: latency only (FATPIPE, no bandwidth limit), so the data leg alone shares links.
-    const std::string& name = topo.node(topo.devices()[d]).name;
-    auto* mem = zone->create_host(name + "-memory", 1e9);
-    auto* leg = zone->create_link(name + "--read-request", 1e15);
-    leg->set_latency(seconds(route_time_ns(topo, topo.devices()[d], topo.iommus()[i], 0) + memory_ns));
-    leg->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
-    std::vector<sg4::LinkInRoute> hops{sg4::LinkInRoute(leg)};
-    for (auto [x, y] : topo.path(topo.iommus()[i], topo.devices()[d])) hops.emplace_back(links.at({std::min(x, y), std::max(x, y)}));
-    zone->add_route(mem->get_netpoint(), p.devices[d]->get_netpoint(), nullptr, nullptr, hops, false);
-    p.device_memory.push_back(mem);
   }
   zone->seal();
   return p;

@@ -13,14 +13,12 @@ struct Platform {
   std::vector<simgrid::s4u::Host*> cores;   // by core index
   std::vector<simgrid::s4u::Host*> iommus;  // by IOMMU index
   std::vector<simgrid::s4u::Host*> devices; // by device index
-  // Memory as a device's reads see it: reached through a private link whose latency is the read
-  // request's trip to memory plus the access, then the device's own route back. A read is then one
-  // transfer, mem -> device, taking request trip + memory + route + bytes/bandwidth.
-  std::vector<simgrid::s4u::Host*> device_memory;
 };
 
 // Must run after the Engine exists and the network model is configured, before any actor.
-Platform build_platform(const Topology& topo, double memory_ns);
+// DMA does not use these links: it is carried TLP by TLP over engine/pcie_fabric.hpp. The messages of
+// the invalidation path (ATS invalidations, page requests, descriptors) do.
+Platform build_platform(const Topology& topo);
 
 // Sum of link latencies and of size/bandwidth along a route: what a message of `bytes` takes on an
 // otherwise idle path under the CM02 model. For closed-form tests and documentation.

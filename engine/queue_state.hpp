@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "models/flush/plan.hpp"
+#include "models/hw/busy_calendar.hpp"
 #include "models/hw/page_walker.hpp"
 #include "models/queue/qi_ring.hpp"
 
@@ -109,6 +110,7 @@ struct IommuState {
   simgrid::s4u::ConditionVariablePtr prq_drained;
   simgrid::s4u::MutexPtr prq_mutex;
   std::unique_ptr<PageWalker> walker;
+  ServerPool walkers{1};                   // the walks it can have in flight (iommu.walkers)
 };
 
 }  // namespace svasim

@@ -33,6 +33,7 @@ Timing::Timing(const Params& p)
       pri_fault(p.get("pri.fault_ns") * 1e-9),
       prq_entries(static_cast<int>(p.get_int("pri.prq_entries"))),
       dma_max_outstanding(static_cast<int>(p.get_int("dma.max_outstanding"))),
+      walkers(static_cast<int>(p.get_int("iommu.walkers"))),
       ats_inv_waits_for_dma(p.get_bool("device.ats_inv_waits_for_dma")),
       bind(p.get("cpu.bind_ns") * 1e-9),
       unbind(p.get("cpu.unbind_ns") * 1e-9),
@@ -54,7 +55,12 @@ World::World(const Scenario& s, Platform platform_in)
       planner(make_flush_planner(s.flush_model, s.params)),
       queue(QueueDiscipline::factory().make(s.queue_model, s.params)),
       environment(Environment::factory().make(s.environment, s.params)),
-      platform(std::move(platform_in)) {
+      platform(std::move(platform_in)),
+      fabric(s.topology, TlpCosts(s.params)) {
+  memory.latency = s.params.get("dma.memory_ns") * 1e-9;
+  memory.bytes_per_s = s.params.get("memory.bandwidth_gbps") * 1e9;
+  for (std::size_t i = 0; i < s.dma.size(); ++i)
+    for (int d : s.dma[i].devices) stats.flow_slot(static_cast<int>(i), d);
   const Topology& topo = s.topology;
   const Params& p = s.params;
   sva_lock = sg4::Mutex::create();
@@ -93,6 +99,7 @@ World::World(const Scenario& s, Platform platform_in)
     iommus[i].prq_to_cpu = sg4::Mailbox::by_name(name + "/page-request-queue");
     iommus[i].prq_responses = sg4::Mailbox::by_name(name + "/page-responses");
     iommus[i].walker = std::make_unique<PageWalker>(wc);
+    iommus[i].walkers = ServerPool(timing.walkers);
     iommus[i].prq_capacity = timing.prq_entries;
     iommus[i].prq_drained = sg4::ConditionVariable::create();
     iommus[i].prq_mutex = sg4::Mutex::create();
@@ -183,7 +190,7 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   }
   sg4::Engine& engine = *engine_ptr;
 
-  World w(s, build_platform(s.topology, s.params.get("dma.memory_ns")));
+  World w(s, build_platform(s.topology));
   w.trace = trace;
   for (std::size_t i = 0; i < w.iommus.size(); ++i)
     sg4::Actor::create("qi-engine/" + std::to_string(i), w.platform.iommus[i], [&w, i] {
@@ -259,6 +266,7 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   for (const auto& d : w.stats.per_device) {
     w.stats.dma.add(d.dma);
     w.stats.dma_latency.merge(d.dma_latency);
+    w.stats.dma_service_latency.merge(d.dma_service_latency);
     w.stats.translation_latency.merge(d.translation_latency);
     w.stats.page_fault_latency.merge(d.page_fault_latency);
   }

@@ -19,6 +19,7 @@ struct Timing {
   double pri_dispatch, pri_fault;             // I/O page faults
   int prq_entries;
   int dma_max_outstanding;
+  int walkers;                                   // concurrent page walks per IOMMU
   bool ats_inv_waits_for_dma;
   double bind, unbind;                           // CPU work of bind / unbind besides the queues
   double ats_timeout = 0;                        // the driver family's time-out (set by World)

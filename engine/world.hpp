@@ -11,6 +11,7 @@
 #include "core/scenario.hpp"
 #include "engine/device_state.hpp"
 #include "engine/mm_state.hpp"
+#include "engine/pcie_fabric.hpp"
 #include "engine/platform.hpp"
 #include "engine/queue_state.hpp"
 #include "engine/timing.hpp"
@@ -40,6 +41,8 @@ struct World {
   std::unique_ptr<QueueDiscipline> queue;        // how the driver issues submissions
   std::unique_ptr<Environment> environment;      // bare metal, or a guest whose tail writes trap
   Platform platform;
+  PcieFabric fabric;   // the links as DMA sees them, TLP by TLP
+  MemoryState memory;  // behind the root complexes
   std::vector<MmState> mms;
   std::vector<IommuState> iommus;
   std::vector<DeviceState> devices;

@@ -22,6 +22,8 @@ struct Translation {
   // (1 PML4E, 2 PDPTE, 3 PDE).
   std::uint8_t pwc_hits = 0, pwc_misses = 0;
   bool present = true;        // false: the walk found no valid leaf -> I/O page fault
+  // On a hit: the entry's stamp, when its translation is there (a walk still in flight fills it later).
+  std::int64_t ready_stamp = 0;
 };
 
 class PageWalker {
@@ -33,6 +35,11 @@ public:
   Translation translate(std::uint32_t scope, std::uint64_t addr, unsigned page_shift, bool present);
   // A PASID-based IOTLB invalidation with IH=0: the IOTLB entries and the paging-structure cache
   // entries that could translate [start, end). whole: everything of the scope.
+  // The walk of a present leaf ends at `ready_stamp`: a hit before then waits for it (the IOMMU merges
+  // the second miss into the walk in flight).
+  void filled(std::uint32_t scope, std::uint64_t addr, unsigned page_shift, std::int64_t ready_stamp) {
+    iotlb_.insert(scope, addr, page_shift, ready_stamp);
+  }
   std::size_t invalidate(std::uint32_t scope, std::uint64_t start, std::uint64_t end, bool whole);
   const CacheCounters& iotlb_counters() const { return iotlb_.counters(); }
 

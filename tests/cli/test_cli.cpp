@@ -346,7 +346,7 @@ TEST_CASE("results JSON has the documented shape", "[cli][run]") {
   INFO(j.dump(2).substr(0, 4000));
 
   CHECK(j.at("format") == "svasim-results");
-  CHECK(j.at("format_version") == 5);
+  CHECK(j.at("format_version") == 6);
 
   const json& prov = j.at("provenance");
   CHECK(prov.at("svasim_version").is_string());
@@ -682,7 +682,7 @@ TEST_CASE("SimGrid's own tracing writes a Paje trace naming svasim's links", "[c
   REQUIRE(r.exit_code == 0);
   const std::string text = read_file(trace);
   CHECK_THAT(text, Contains("cpu0--dmar0"));
-  CHECK_THAT(text, Contains("dsa3--read-request"));
+  CHECK_THAT(text, Contains("sw0--dsa3"));
 }
 
 TEST_CASE("an unknown SimGrid --cfg key is bad input: exit 2 and nothing written", "[cli][simgrid]") {

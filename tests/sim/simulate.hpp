@@ -82,3 +82,54 @@ inline Stats simulate(const nlohmann::json& doc) {
 }
 
 }  // namespace svasim::test
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "core/results.hpp"
+
+namespace svasim::test {
+
+// Runs the scenario in a forked child (its own SimGrid engine) and returns its results document, so one
+// TEST_CASE can compare several runs (the properties that hold across parameters). The parent must not
+// have run a simulation itself.
+inline nlohmann::json simulate_in_child(const nlohmann::json& doc) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    int code = 0;
+    try {
+      const Scenario s = scenario_from_json(doc, "<test>");
+      const std::string out = make_results(s, run_simulation(s, {}, true)).dump();
+      std::size_t at = 0;
+      while (at < out.size()) {
+        const ssize_t n = write(fds[1], out.data() + at, out.size() - at);
+        if (n <= 0) break;
+        at += static_cast<std::size_t>(n);
+      }
+    } catch (const std::exception& e) {
+      const std::string msg = std::string("{\"error\":") + nlohmann::json(e.what()).dump() + "}";
+      if (write(fds[1], msg.data(), msg.size()) < 0) code = 3;
+      code = 1;
+    }
+    close(fds[1]);
+    _exit(code);
+  }
+  close(fds[1]);
+  std::string text;
+  char buf[65536];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const nlohmann::json j = nlohmann::json::parse(text);
+  if (j.contains("error")) throw std::runtime_error("simulation failed: " + j["error"].get<std::string>());
+  return j;
+}
+
+}  // namespace svasim::test

@@ -47,3 +47,15 @@ TEST_CASE("page walker: per-level walk-cache lookups are conserved and explain t
   CHECK(hits[2] > 0);
   CHECK(misses[0] > 0);
 }
+
+// Huge pages: a 2 MiB leaf is a PDE (3 reads cold), a 1 GiB leaf a PDPTE (2 reads cold); a later walk
+// in the same 512 GiB reuses the cached PML4E.
+TEST_CASE("page walker: 1 GiB and 2 MiB leaves end the walk early", "[walker]") {
+  WalkerConfig c;
+  PageWalker w(c);
+  CHECK(w.translate(1, 0, 30, true).memory_reads == 2);
+  CHECK(w.translate(1, 0, 30, true).iotlb_hit);
+  CHECK(w.translate(1, 1ULL << 30, 30, true).memory_reads == 1);  // PML4E cached
+  CHECK(w.translate(1, 1ULL << 40, 21, true).memory_reads == 3);  // another 512 GiB region
+  CHECK(w.translate(1, (1ULL << 40) + (2ULL << 20), 21, true).memory_reads == 1);  // PDPTE cached
+}

@@ -36,7 +36,7 @@ TEST_CASE("registry: every axis has models, every model a description, declared 
   const auto axes = cat.axes();
   std::set<std::string> keys;
   for (const AxisInfo& a : axes) keys.insert(a.key);
-  CHECK(keys == std::set<std::string>{"profile", "domain", "flush", "queue", "environment", "pattern", "arch"});
+  CHECK(keys == std::set<std::string>{"profile", "domain", "flush", "queue", "environment", "pattern", "arch", "platform"});
   for (const AxisInfo& a : axes) {
     INFO("axis " << a.key);
     CHECK(!cat.list(a.key).empty());
@@ -87,7 +87,7 @@ TEST_CASE("registry: the contributor guide names every axis, its interface and a
   REQUIRE(start != std::string::npos);
   const std::string section = guide.substr(start);
   const Catalog& cat = Catalog::instance();
-  REQUIRE(cat.axes().size() == 7);
+  REQUIRE(cat.axes().size() == 8);
   for (const AxisInfo& a : cat.axes()) {
     INFO("axis " << a.key);
     REQUIRE(!cat.list(a.key).empty());
@@ -97,4 +97,34 @@ TEST_CASE("registry: the contributor guide names every axis, its interface and a
     for (const ModelEntry* e : cat.list(a.key)) names_a_model_file |= section.find("`" + e->file + "`") != std::string::npos;
     CHECK(names_a_model_file);
   }
+}
+
+// Issue 13: a platform preset is a real machine, so each value it sets says where it comes from (or that
+// nothing is published and it was chosen); and it sets only declared parameters, within their ranges.
+TEST_CASE("registry: every platform preset value is a declared parameter in range with a source", "[registry][platform]") {
+  const Catalog& cat = Catalog::instance();
+  const auto presets = cat.list("platform");
+  CHECK(presets.size() >= 4);
+  int intel = 0, amd = 0, arm = 0;
+  for (const ModelEntry* e : presets) {
+    INFO("preset " << e->name);
+    intel += e->name.rfind("intel-", 0) == 0;
+    amd += e->name.rfind("amd-", 0) == 0;
+    arm += e->name.rfind("arm-", 0) == 0;
+    CHECK(!e->info.overrides.empty());
+    for (const auto& [name, value] : e->info.overrides) {
+      INFO("parameter " << name);
+      const ParamDecl* d = find_param(name);
+      REQUIRE(d != nullptr);
+      CHECK(value >= d->min);
+      CHECK(value <= d->max);
+      auto src = e->info.sources.find(name);
+      REQUIRE(src != e->info.sources.end());
+      CHECK(src->second.size() > 8);
+    }
+    CHECK(e->info.sources.size() == e->info.overrides.size());
+  }
+  CHECK(intel >= 2);
+  CHECK(amd >= 1);
+  CHECK(arm >= 1);
 }

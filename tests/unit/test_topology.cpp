@@ -154,9 +154,9 @@ TEST_CASE("explicit topology builds", "[topology]") {
     CHECK(t.link(t.find("cpu0"), t.find("dmar0")).latency_ns == 100);
     CHECK(t.link(t.find("dmar0"), t.find("cpu0")).bandwidth_gbps == 32);
     CHECK(t.link(t.find("cpu0"), t.find("dmar1")).latency_ns == 150);  // built-in default
-    CHECK(t.link(t.find("cpu0"), t.find("dmar1")).bandwidth_gbps == 16);
+    CHECK(t.link(t.find("cpu0"), t.find("dmar1")).bandwidth_gbps == Approx(8 * 16 * 128.0 / 130 / 8));  // Gen4 x8
     CHECK(t.link(t.find("rp0"), t.find("sw0")).latency_ns == 50);
-    CHECK(t.link(t.find("rp0"), t.find("sw0")).bandwidth_gbps == 16);
+    CHECK(t.link(t.find("rp0"), t.find("sw0")).bandwidth_gbps == Approx(8 * 16 * 128.0 / 130 / 8));
     CHECK_THROWS_AS(t.link(t.find("cpu0"), t.find("dsa0")), std::out_of_range);
   }
 
@@ -212,7 +212,7 @@ TEST_CASE("generated topology builds", "[topology]") {
     }
     CHECK(path_names(t, "cpu0", "dev5") == "cpu0-dmar1,dmar1-dev5");
     CHECK(path_latency(t, "cpu0", "dev5") == 80 + 400);
-    CHECK(t.link(t.find("dmar1"), t.find("dev5")).bandwidth_gbps == 16);
+    CHECK(t.link(t.find("dmar1"), t.find("dev5")).bandwidth_gbps == Approx(8 * 16 * 128.0 / 130 / 8));
     CHECK(t.link(t.find("cpu0"), t.find("dmar0")).bandwidth_gbps == 64);
   }
 
@@ -568,4 +568,40 @@ TEST_CASE("a switch under two IOMMUs is reported before the cycle it closes", "[
     u["links"].push_back(mk_link("sw1", "sw0"));
     expect_error(u, "/topology/links/7", "cycle");
   }
+}
+
+// Issue 13: a PCIe link may be given by generation and width; its bandwidth then follows from the line
+// rate after encoding, and the results' topology keeps the generation and width.
+TEST_CASE("links given as PCIe generation and width", "[topology][pcie]") {
+  json t = minimal();
+  t["links"][0].erase("bandwidth_gbps");
+  t["links"][0]["gen"] = 4;
+  t["links"][0]["lanes"] = 16;
+  const Topology topo = Topology::from_json(t, "/topology");
+  const auto [a, b] = topo.path(topo.cpu(), topo.iommus()[0]).front();
+  CHECK(topo.link(a, b).bandwidth_gbps == Approx(16.0 * 16 * 128 / 130 / 8));
+  CHECK(topo.link(a, b).lanes == 16);
+  CHECK(topo.to_json()["links"][0]["gen"] == 4);
+  CHECK_FALSE(topo.to_json()["links"][0].contains("bandwidth_gbps"));
+
+  json both = minimal();
+  both["links"][0]["gen"] = 3;
+  both["links"][0]["lanes"] = 8;
+  both["links"][0]["bandwidth_gbps"] = 8;
+  expect_error(both, "/topology/links/0", "not both");
+  // A link inherits the other half from the defaults; with defaults given as a bandwidth there is none.
+  json half = minimal();
+  half["defaults"] = {{"bandwidth_gbps", 8}};
+  half["links"][0]["gen"] = 3;
+  expect_error(half, "/topology/links/0", "both \"gen\" and \"lanes\"");
+  json odd = minimal();
+  odd["links"][0].erase("bandwidth_gbps");
+  odd["links"][0]["gen"] = 3;
+  odd["links"][0]["lanes"] = 3;
+  expect_error(odd, "/topology/links/0/lanes", "1, 2, 4, 8, 16 or 32");
+  json gen9 = minimal();
+  gen9["links"][0].erase("bandwidth_gbps");
+  gen9["links"][0]["gen"] = 9;
+  gen9["links"][0]["lanes"] = 8;
+  expect_error(gen9, "/topology/links/0/gen", "");
 }
