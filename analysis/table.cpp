@@ -82,6 +82,9 @@ void translation_section(std::ostringstream& o, const RunResults& r) {
       << hit_rate(static_cast<double>(c.pwc_hits[1]), static_cast<double>(c.pwc_misses[1]), "%.1f %%") << ", PML4E "
       << hit_rate(static_cast<double>(c.pwc_hits[0]), static_cast<double>(c.pwc_misses[0]), "%.1f %%") << "\n";
   }
+  if (c.s2_lookups > 0)
+    o << "second stage (nested): " << c.s2_walk_reads << " of the walks' reads, leaf cache hit rate "
+      << hit_rate(static_cast<double>(c.s2_lookups - c.s2_misses), static_cast<double>(c.s2_misses), "%.1f %%") << "\n";
   o << "\n" << pad("per device", 12, true) << pad("requests", 10) << pad("GB/s", 8) << pad("dma p50", 10)
     << pad("dma p99", 10) << pad("ATC hit", 9) << pad("faults", 8) << "\n";
   for (const auto& [name, d] : r.per_device) {

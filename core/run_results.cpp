@@ -64,6 +64,9 @@ void fields(V& v, T& t) {
   v("page_walks", t.page_walks);
   v("walk_memory_reads", t.walk_memory_reads);
   v("walk_wait_ns", t.walk_wait_ns);
+  v("s2_walk_reads", t.s2_walk_reads);
+  v("s2_lookups", t.s2_lookups);
+  v("s2_misses", t.s2_misses);
   v("pwc_pml4_hits", t.pwc_hits[0]);
   v("pwc_pml4_misses", t.pwc_misses[0]);
   v("pwc_pdpt_hits", t.pwc_hits[1]);

@@ -378,6 +378,8 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
                                 "-way sets (" + w + ")");
     }
   }
+  if (const auto kib = s.params.get_int("iommu.s2_page_kib"); kib != 4 && kib != 2048 && kib != 1048576)
+    throw InputError("/params/iommu/s2_page_kib", "must be 4, 2048 or 1048576 (KiB)");
   if (s.params.get_int("vtd.qi_ring_entries") < s.params.get_int("vtd.qi_batch_size") + 3)
     throw InputError("/params/vtd/qi_ring_entries", "the ring must hold a full batch, its wait and a spare slot (at least vtd.qi_batch_size + 3)");
   {

@@ -31,6 +31,9 @@ void TranslationCounters::add(const TranslationCounters& o) {
   page_walks += o.page_walks;
   walk_memory_reads += o.walk_memory_reads;
   walk_wait_ns += o.walk_wait_ns;
+  s2_walk_reads += o.s2_walk_reads;
+  s2_lookups += o.s2_lookups;
+  s2_misses += o.s2_misses;
   for (int l = 0; l < 3; ++l) {
     pwc_hits[l] += o.pwc_hits[l];
     pwc_misses[l] += o.pwc_misses[l];

@@ -39,6 +39,8 @@ struct TranslationCounters {
   std::uint64_t iotlb_hits = 0, iotlb_misses = 0;
   std::uint64_t page_walks = 0, walk_memory_reads = 0;
   double walk_wait_ns = 0;  // walks waiting for one of the IOMMU's walkers (iommu.walkers)
+  // Nested translation: reads the second stage added to walks, and its leaf-cache lookups and misses.
+  std::uint64_t s2_walk_reads = 0, s2_lookups = 0, s2_misses = 0;
   // Paging-structure cache lookups per level, [0] PML4E, [1] PDPTE, [2] PDE: a walk looks the levels up
   // deepest first and stops at the first hit.
   std::uint64_t pwc_hits[3] = {}, pwc_misses[3] = {};

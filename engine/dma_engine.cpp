@@ -171,6 +171,9 @@ private:
     ++c.iotlb_misses;
     ++c.page_walks;
     c.walk_memory_reads += t.memory_reads;
+    c.s2_walk_reads += t.s2_reads;
+    c.s2_lookups += t.s2_lookups;
+    c.s2_misses += t.s2_misses;
     for (int l = 0; l < 3; ++l) {
       c.pwc_hits[l] += (t.pwc_hits >> l) & 1u;
       c.pwc_misses[l] += (t.pwc_misses >> l) & 1u;

@@ -75,6 +75,16 @@ World::World(const Scenario& s, Platform platform_in)
   wc.pwc_entries[1] = static_cast<std::size_t>(p.get_int("iommu.pwc_pdpt_entries"));
   wc.pwc_entries[2] = static_cast<std::size_t>(p.get_int("iommu.pwc_pd_entries"));
   wc.pwc_ways = static_cast<std::size_t>(p.get_int("iommu.pwc_ways"));
+  wc.nested = environment->nested_translation();
+  wc.s2_tlb_entries = static_cast<std::size_t>(p.get_int("iommu.s2_tlb_entries"));
+  {
+    const auto s2_pd = static_cast<std::size_t>(p.get_int("iommu.s2_pwc_entries"));
+    wc.s2_pwc_entries[0] = std::min<std::size_t>(s2_pd, 4);
+    wc.s2_pwc_entries[1] = std::min<std::size_t>(s2_pd, 16);
+    wc.s2_pwc_entries[2] = s2_pd;
+    const auto kib = p.get_int("iommu.s2_page_kib");
+    wc.s2_page_shift = kib >= 1048576 ? 30 : kib >= 2048 ? 21 : 12;
+  }
   iommus.resize(topo.iommus().size());
   for (std::size_t i = 0; i < iommus.size(); ++i) {
     const std::string& name = topo.node(topo.iommus()[i]).name;

@@ -34,6 +34,8 @@ public:
 
   // The kernel drives a virtual IOMMU: tail writes trap, and its VT-d runs in caching mode.
   virtual bool is_guest() const = 0;
+  // DMA is translated in two stages (the guest's tables under the host's): walks are 2D.
+  virtual bool nested_translation() const { return false; }
   // The VMM's work on one trapped tail write (called only when is_guest()).
   virtual void handle_tail_write(VmmOps& vmm) const = 0;
 };

@@ -16,6 +16,7 @@ class GuestNested final : public Environment {
 public:
   explicit GuestNested(const Params& p) : exit_(p), iommufd_s_(p.get("vm.iommufd_ns") * 1e-9) {}
   bool is_guest() const override { return true; }
+  bool nested_translation() const override { return true; }
   void handle_tail_write(VmmOps& vmm) const override {
     vmm.spend(exit_.seconds(vmm.descriptors()));
     if (!vmm.completes_submission()) return;  // the guest's commands go to the host with the last of them

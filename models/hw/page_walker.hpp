@@ -13,6 +13,14 @@ struct WalkerConfig {
   // Paging-structure caches for the PML4E (512 GiB), PDPTE (1 GiB) and PDE (2 MiB) levels.
   std::size_t pwc_entries[3] = {4, 28, 348};
   std::size_t pwc_ways = 4;  // at most; a level with fewer entries is fully associative
+  // Nested translation (a guest's first-stage tables under the host's second stage): every table page
+  // the first stage reads, and the page it ends at, are guest-physical and go through the second stage:
+  // its leaf cache, its paging-structure caches, then its own walk. A cold 4 KiB walk under a 4 KiB
+  // second stage reads 4 + 5 x 4 = 24 entries.
+  bool nested = false;
+  std::size_t s2_tlb_entries = 64, s2_tlb_ways = 4;
+  std::size_t s2_pwc_entries[3] = {4, 16, 32};
+  unsigned s2_page_shift = 12;
 };
 
 struct Translation {
@@ -21,6 +29,8 @@ struct Translation {
   // The paging-structure caches the walk looked up, deepest first until one hit: bit L-1 for level L
   // (1 PML4E, 2 PDPTE, 3 PDE).
   std::uint8_t pwc_hits = 0, pwc_misses = 0;
+  // Nested: of memory_reads, those the second stage made, and its leaf-cache lookups and misses.
+  unsigned s2_reads = 0, s2_lookups = 0, s2_misses = 0;
   bool present = true;        // false: the walk found no valid leaf -> I/O page fault
   // On a hit: the entry's stamp, when its translation is there (a walk still in flight fills it later).
   std::int64_t ready_stamp = 0;
@@ -44,8 +54,15 @@ public:
   const CacheCounters& iotlb_counters() const { return iotlb_.counters(); }
 
 private:
+  // The second stage for one guest-physical address: its leaf cache, else a walk. Returns its reads.
+  unsigned translate_s2(std::uint64_t gpa, Translation& t);
+
   TranslationCache iotlb_;
   TranslationCache pwc_[3];  // [0] PML4E (shift 39), [1] PDPTE (shift 30), [2] PDE (shift 21)
+  bool nested_ = false;
+  unsigned s2_shift_ = 12;
+  TranslationCache s2_tlb_;
+  TranslationCache s2_pwc_[3];
 };
 
 }  // namespace svasim

@@ -314,3 +314,16 @@ TEST_CASE("dma: open-loop overload shows in the latency from arrival, not in the
   CHECK(st.flows[0].latency.quantile(0.5) == st.dma_latency.quantile(0.5));
   CHECK(st.dma_latency.count() == st.dma_service_latency.count());
 }
+
+// Nested translation (guest-nested: assigned devices, the guest's tables under the host's): the cold walk
+// of the first request is two-dimensional and costs its reads in time.
+TEST_CASE("dma: in a guest with nested translation a cold walk reads the second stage too", "[sim][dma][nested]") {
+  json doc = dma_doc(false, same_page_twice());
+  doc["environment"] = "guest-nested";
+  const Stats st = simulate(doc);
+  REQUIRE(st.dma.dma_completed == 2);
+  CHECK(st.dma.page_walks == 1);
+  CHECK(st.dma.s2_walk_reads == 17);  // PML4 page 4, PDPT/PD/PT pages 3 each, the data page 4
+  CHECK(st.dma.walk_memory_reads == 4 + 17);
+  CHECK(static_cast<double>(st.dma_latency.max()) == Approx(walk(21) + read_after_translation(true)).margin(1));
+}
