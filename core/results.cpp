@@ -1,5 +1,6 @@
 #include "core/results.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,10 +19,13 @@ namespace {
 
 // Bytes moved over the measured period: from the first request issued (or the warm-up's end) to the
 // last completion, counting every request that completed in it.
+// A flow that starts after the warm-up counts from its first request; one whose every counted request
+// was due in the warm-up (an overloaded open loop) from the warm-up's end.
 double throughput(std::uint64_t bytes, double first_issue_ns, double last_completion_ns, double warmup_ns) {
-  const double start = warmup_ns > 0 ? warmup_ns : first_issue_ns;
+  double start = first_issue_ns;
+  if (warmup_ns > 0) start = first_issue_ns >= 0 ? std::max(warmup_ns, first_issue_ns) : warmup_ns;
   const double span = last_completion_ns - start;
-  return first_issue_ns >= 0 && span > 0 ? static_cast<double>(bytes) / (span * 1e-9) : 0.0;
+  return start >= 0 && bytes > 0 && span > 0 ? static_cast<double>(bytes) / (span * 1e-9) : 0.0;
 }
 
 }  // namespace

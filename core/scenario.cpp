@@ -115,6 +115,8 @@ DmaStream dma_stream_from_json(const json& d, const std::string& path, const Sce
       if (bind->at_ns > st.start_ns)
         throw InputError(dpath, "device \"" + name + "\" is bound only at " + std::to_string(bind->at_ns / 1000) +
                                     " us, after this stream starts");
+      if (std::find(st.devices.begin(), st.devices.end(), index) != st.devices.end())
+        throw InputError(dpath, "device \"" + name + "\" is listed twice (one stream runs once per device)");
       st.devices.push_back(index);
     }
   }

@@ -46,6 +46,7 @@ struct Request {
   bool measured = true;  // due after the warm-up: counts in the statistics
   bool active = false;
   bool waiting_fault = false;
+  bool request_unsent = false;  // its Page Request leaves at page_request.sent (the walk that found the page missing ends then)
   bool error = false;  // completes with an error at ready_at, moving no data
 };
 
@@ -288,8 +289,8 @@ private:
     r.stage = Stage::done;
   }
 
-  // A page that is not present: PRI devices ask the IOMMU for it (one request per page in flight);
-  // others get an error completion, as a DMA remapping fault.
+  // A page that is not present: PRI devices ask the IOMMU for it once the translation that found it
+  // missing is done (send_page_request()); others get an error completion, as a DMA remapping fault.
   void fault(Request& r, std::uint64_t page, double translation_time) {
     missed_pages_.clear();
     if (!caps_.pri) {
@@ -297,9 +298,17 @@ private:
       return;
     }
     r.waiting_fault = true;
+    r.request_unsent = true;
     r.page_request = {responses_, device_, pasid_, page, now() + translation_time};
+  }
+
+  // One Page Request per page in flight: a request finding one already sent for its page waits for its
+  // response.
+  void send_page_request(Request& r) {
+    r.request_unsent = false;
+    const std::uint64_t page = r.page_request.addr;
     for (const Request& other : slots_)
-      if (&other != &r && other.active && other.waiting_fault && other.page_request.addr == page) return;
+      if (&other != &r && other.active && other.waiting_fault && !other.request_unsent && other.page_request.addr == page) return;
     ++counters(r).page_faults;
     if (iommu_.prq_total >= iommu_.prq_capacity) {
       // The page-request queue is full: the IOMMU sets its overflow bit and answers with a failure.
@@ -308,7 +317,8 @@ private:
       for (Request& other : slots_)
         if (other.active && other.waiting_fault && other.page_request.addr == page) {
           other.waiting_fault = false;
-          fail(other, translation_time + ats_round_trip_);
+          other.request_unsent = false;
+          fail(other, ats_round_trip_);
         }
       return;
     }
@@ -329,7 +339,8 @@ private:
   }
 
   void fault_resolved(const PageRequest& answer) {
-    stats_.page_fault_latency.record(static_cast<std::uint64_t>((now() - answer.sent) * 1e9 + 0.5));
+    if (answer.sent * 1e9 >= w_.scenario.warmup_ns - 1e-3)
+      stats_.page_fault_latency.record(static_cast<std::uint64_t>(std::max(0.0, now() - answer.sent) * 1e9 + 0.5));
     const std::uint64_t page = answer.addr;
     // Release every waiter first: a retry that faults again must see no stale waiter on this page, or it
     // would count on a page request nobody sends.
@@ -337,6 +348,7 @@ private:
     for (Request& r : slots_)
       if (r.active && r.waiting_fault && r.page_request.addr == page) {
         r.waiting_fault = false;
+        r.request_unsent = false;
         retry.push_back(&r);
       }
     for (Request* r : retry) translate(*r);  // the retry: a fresh ATS translation request
@@ -346,6 +358,12 @@ private:
   double advance() {
     double wake = st_.rate_per_ns > 0 && more() && !free_.empty() ? next_arrival_ : kInf;
     for (Request& r : slots_) {
+      if (r.active && r.waiting_fault && r.request_unsent) {
+        if (r.page_request.sent <= now() + kEpsilon)
+          send_page_request(r);
+        else
+          wake = std::min(wake, r.page_request.sent);
+      }
       while (r.active && !r.waiting_fault && r.ready_at <= now() + kEpsilon) {
         if (r.stage == Stage::translate) {
           if (r.info.retranslate) {  // invalidated before it was sent

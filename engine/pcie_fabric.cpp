@@ -46,22 +46,26 @@ PcieFabric::PcieFabric(const Topology& topo, const TlpCosts& tlp) : tlp_(tlp) {
 
 double PcieFabric::send(int device, Direction d, double now, double arrival, const Packets& p, bool consumes_credits) {
   const auto& hops = routes_[static_cast<std::size_t>(device)].hops;
-  const int dir = static_cast<int>(d), back = 1 - dir;
+  const int dir = static_cast<int>(d), back = 1 - dir;  // the receiver's DLLPs travel back
   double head = arrival, tail = arrival;  // where the train's first and last bytes are
   const std::size_t n = hops.size();
   for (std::size_t k = 0; k < n; ++k) {
     LinkState& l = *hops[d == Direction::upstream ? k : n - 1 - k];
-    const double bytes = p.wire_bytes + l.dllp_owed[dir];
-    l.dllp_owed[dir] = 0;
-    const double duration = bytes / l.bytes_per_ns * 1e-9;
+    const double duration = p.wire_bytes / l.bytes_per_ns * 1e-9;
     // Cut-through: the train's packets enter this hop as they arrive, taking the link's idle time
     // packet by packet around what it has already promised; the last cannot leave before it arrived.
-    const BusyCalendar::Span span = l.wire[dir].fill(now, head, duration);
+    const BusyCalendar::Span span = l.wire[dir].fill(now, head, duration, duration / static_cast<double>(std::max<std::uint64_t>(p.tlps, 1)));
     head = span.first + l.latency;
     tail = std::max(span.end, tail) + l.latency;
     l.tlps[dir] += p.tlps;
-    l.wire_bytes[dir] += bytes;
-    l.dllp_owed[back] += dllp_bytes_returned(tlp_, p, l.lanes, consumes_credits);
+    l.wire_bytes[dir] += p.wire_bytes;
+    // The receiver's DLLPs: on a direction busy when they are due they take their share of it, right
+    // after the run in progress (no sliver of idle time is cut); on an idle one they cost nothing.
+    if (l.wire[back].busy_at(tail)) {
+      const double dllp = dllp_bytes_returned(tlp_, p, l.lanes, consumes_credits);
+      l.wire[back].fill(now, tail, dllp / l.bytes_per_ns * 1e-9);
+      l.wire_bytes[back] += dllp;
+    }
   }
   return tail;
 }

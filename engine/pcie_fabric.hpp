@@ -18,7 +18,6 @@ enum class Direction { upstream = 0, downstream = 1 };  // towards the root comp
 
 struct LinkState {
   BusyCalendar wire[2];        // by Direction
-  double dllp_owed[2] = {0, 0};  // DLLP bytes the direction still has to send (ACKs, UpdateFCs)
   double bytes_per_ns = 1;
   double latency = 0;          // s: propagation and the ports' pipelines, per traversal
   int lanes = 8;
@@ -49,8 +48,8 @@ public:
   PcieFabric(const Topology& topo, const TlpCosts& tlp);
   const PcieRoute& route(int device) const { return routes_[static_cast<std::size_t>(device)]; }
   // Sends the TLP train `p` from one end of the device's route to the other, starting at `arrival`
-  // (>= now), cut through from hop to hop: returns when its last byte arrives. Charges the DLLPs the
-  // receiver of each hop owes back to that hop's other direction.
+  // (>= now), cut through from hop to hop: returns when its last byte arrives. The DLLPs the receiver of
+  // each hop sends back (ACKs, UpdateFCs) take that hop's other direction from when the train arrived.
   double send(int device, Direction d, double now, double arrival, const Packets& p, bool consumes_credits);
   const TlpCosts& tlp() const { return tlp_; }
   const std::vector<LinkState>& links() const { return links_; }

@@ -6,7 +6,7 @@
 
 namespace svasim {
 
-BusyCalendar::Span BusyCalendar::fill(double now, double arrival, double duration) {
+BusyCalendar::Span BusyCalendar::fill(double now, double arrival, double duration, double granule) {
   while (!busy_until_.empty() && busy_until_.begin()->second < now) busy_until_.erase(busy_until_.begin());
   if (duration <= 0) return {arrival, arrival};
   busy_ += duration;
@@ -18,14 +18,18 @@ BusyCalendar::Span BusyCalendar::fill(double now, double arrival, double duratio
     if (prev->second > t) t = prev->second;
   }
   pieces_.clear();
+  // What is left after a gap that the work filled to rounding error is nothing: it must not be carried
+  // past the next promised interval.
+  const double residue = duration * 1e-9;
   while (left > 0) {
     const double gap_end = it == busy_until_.end() ? std::numeric_limits<double>::infinity() : it->first;
     const double use = std::min(left, gap_end - t);
-    if (use > 0) {
+    if (use > 0 && (use >= std::min(granule, left) || use >= left - residue)) {
       if (span.first < 0) span.first = t;
       pieces_.emplace_back(t, t + use);
       t += use;
       left -= use;
+      if (left <= residue) left = 0;
       span.end = t;
     }
     if (left > 0) {
@@ -35,6 +39,12 @@ BusyCalendar::Span BusyCalendar::fill(double now, double arrival, double duratio
   }
   for (const auto& [a, b] : pieces_) insert_merged(a, b);
   return span;
+}
+
+bool BusyCalendar::busy_at(double t) const {
+  auto it = busy_until_.upper_bound(t);
+  if (it == busy_until_.begin()) return false;
+  return std::prev(it)->second > t;
 }
 
 void BusyCalendar::insert_merged(double start, double end) {

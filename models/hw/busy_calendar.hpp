@@ -24,7 +24,11 @@ public:
   struct Span {
     double first = 0, end = 0;
   };
-  Span fill(double now, double arrival, double duration);
+  // `granule`: the smallest piece the work can be cut into (one packet); an idle gap shorter than that
+  // (and than what is left) stays idle.
+  Span fill(double now, double arrival, double duration, double granule = 0);
+  // Whether something is promised at `t` (>= the last `now` given).
+  bool busy_at(double t) const;
   // Time spent busy in everything reserved so far (for utilisation figures).
   double busy_time() const { return busy_; }
   std::size_t intervals() const { return busy_until_.size(); }  // promised, not yet forgotten

@@ -13,7 +13,8 @@ SVASIM_PARAM({.name = "dma.memory_ns", .unit = "ns", .default_value = 90, .max =
                              "reads also queue for memory.bandwidth_gbps",
               .source = "Intel MLC 3.10 idle latency, Xeon Gold 6140 (Skylake-SP): 89-90 ns (VSC genius/skylake_mlc.txt)"});
 SVASIM_PARAM({.name = "memory.bandwidth_gbps", .unit = "GB/s", .default_value = 128, .min = 0.001, .max = 1e6,
-              .description = "memory bandwidth behind a root complex, shared by DMA data and page-walk reads",
+              .description = "memory bandwidth of the CPU package, shared by the DMA data and page-walk reads of every "
+                             "root complex",
               .source = "6 channels of DDR4-2666 (21.3 GB/s each), Xeon Scalable 1st gen (Intel ARK, Xeon Gold 6140)"});
 SVASIM_PARAM({.name = "pcie.gen", .unit = "generation", .default_value = 3, .min = 1, .max = 6, .integer = true,
               .description = "PCIe generation of a link the topology gives no bandwidth (8 GT/s for Gen3, doubling)",

@@ -87,3 +87,31 @@ TEST_CASE("server pool: at most k walks at once, each starting when a walker fre
   CHECK(pool.start(30) == 30);
   pool.finish(40);
 }
+
+// Work that exactly fills a gap must end at the gap's end, whatever the rounding: a residue of one ulp
+// must not be carried past the next promised interval (found in review: 1 us jumps).
+TEST_CASE("busy calendar: work that fills a gap to rounding error ends at the gap", "[calendar]") {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(1e-9, 1e-6);
+  for (int i = 0; i < 100000; ++i) {
+    BusyCalendar c;
+    const double a = u(rng), d1 = u(rng), d2 = u(rng);
+    c.fill(0, a, d1);                 // [a, a + d1)
+    c.fill(0, (a + d1) + d2, 1e-6);   // promised after a gap of d2
+    const auto s = c.fill(0, a, d2);  // waits for [a, a + d1), then exactly fills the gap
+    REQUIRE(s.end <= (a + d1) + d2 + 1e-15);
+  }
+}
+
+TEST_CASE("busy calendar: a gap shorter than one packet stays idle", "[calendar]") {
+  BusyCalendar c;
+  c.fill(0, 10, 10);  // [10, 20)
+  // 8 of work in packets of 4 arriving at 8: the 2 before 10 cannot hold a packet.
+  const auto s = c.fill(0, 8, 8, 4);
+  CHECK(s.first == 20);
+  CHECK(s.end == 28);
+  // Without a granule it would start in the sliver.
+  BusyCalendar d;
+  d.fill(0, 10, 10);
+  CHECK(d.fill(0, 8, 8).first == 8);
+}
