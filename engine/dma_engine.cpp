@@ -303,12 +303,13 @@ private:
   }
 
   // One Page Request per page in flight: a request finding one already sent for its page waits for its
-  // response.
-  void send_page_request(Request& r) {
+  // response. Returns true when the queue was full and the requests on the page failed (their slots
+  // have a new time).
+  bool send_page_request(Request& r) {
     r.request_unsent = false;
     const std::uint64_t page = r.page_request.addr;
     for (const Request& other : slots_)
-      if (&other != &r && other.active && other.waiting_fault && !other.request_unsent && other.page_request.addr == page) return;
+      if (&other != &r && other.active && other.waiting_fault && !other.request_unsent && other.page_request.addr == page) return false;
     ++counters(r).page_faults;
     if (iommu_.prq_total >= iommu_.prq_capacity) {
       // The page-request queue is full: the IOMMU sets its overflow bit and answers with a failure.
@@ -320,12 +321,13 @@ private:
           other.request_unsent = false;
           fail(other, ats_round_trip_);
         }
-      return;
+      return true;
     }
     ++iommu_.prq_total;
     r.page_request.seq = ++iommu_.prq_seq;
     iommu_.prq_outstanding[r.page_request.seq] = {pasid_, device_};
     w_.send(iommu_.prq, &r.page_request, w_.timing.ats_msg_bytes);
+    return false;
   }
 
   // The request ends in an error once its translation attempt is answered; the slot stays busy until
@@ -359,9 +361,9 @@ private:
     double wake = st_.rate_per_ns > 0 && more() && !free_.empty() ? next_arrival_ : kInf;
     for (Request& r : slots_) {
       if (r.active && r.waiting_fault && r.request_unsent) {
-        if (r.page_request.sent <= now() + kEpsilon)
-          send_page_request(r);
-        else
+        if (r.page_request.sent <= now() + kEpsilon) {
+          if (send_page_request(r)) wake = now();  // requests failed in slots already passed: look again
+        } else
           wake = std::min(wake, r.page_request.sent);
       }
       while (r.active && !r.waiting_fault && r.ready_at <= now() + kEpsilon) {
@@ -384,6 +386,8 @@ private:
         }
       }
       if (r.active && !r.waiting_fault) wake = std::min(wake, r.ready_at);
+      // A retranslation above may have found a page missing: its Page Request is due then.
+      if (r.active && r.waiting_fault && r.request_unsent) wake = std::min(wake, r.page_request.sent);
     }
     return wake;
   }
