@@ -14,6 +14,11 @@ using nlohmann::json;
 namespace {
 
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+// "workload.dma.0.queue_depth" -> "queue_depth": what a legend or an axis needs of a JSON path.
+std::string last_segment(const std::string& path) {
+  const auto dot = path.find_last_of("./");
+  return dot == std::string::npos ? path : path.substr(dot + 1);
+}
 
 struct MetricPlot {
   const char* name;
@@ -89,16 +94,25 @@ std::vector<Plot> sweep_plots(const std::vector<ReportPoint>& points, const std:
     pow2 &= v >= 1 && std::floor(v) == v && (static_cast<std::uint64_t>(v) & (static_cast<std::uint64_t>(v) - 1)) == 0;
   }
   const bool logx = pow2 && hi >= 16 * lo;
+  // The other axes name the series, in spec order.
+  std::vector<std::string> series_axes;
+  for (const std::string& k : axis_order)
+    if (k != x && sets.contains(k)) series_axes.push_back(k);
+  for (const auto& [k, v] : sets.items())
+    if (k != x && std::find(series_axes.begin(), series_axes.end(), k) == series_axes.end()) series_axes.push_back(k);
   std::vector<Plot> out;
   for (const MetricPlot& m : kPlots) {
     if (std::none_of(ok.begin(), ok.end(), [&](const ReportPoint* p) { return m.shown(*p->results); })) continue;
-    Plot plot{m.name, m.title, x, m.ylabel, m.logy, logx, {}};
+    Plot plot{m.name, m.title, last_segment(x), m.ylabel, m.logy, logx, {}};
     std::map<std::string, std::map<double, std::vector<double>>> acc;  // series -> x -> replications
     for (const ReportPoint* p : ok) {
       if (!m.applies(*p->results)) continue;
+      // A string value names itself (a profile, a platform); a number says which axis it is on.
       std::string label;
-      for (const auto& [k, v] : p->sets.items())
-        if (k != x) label += (label.empty() ? "" : ", ") + text_of(v);
+      for (const std::string& k : series_axes) {
+        const json& v = p->sets[k];
+        label += (label.empty() ? "" : ", ") + (v.is_string() ? text_of(v) : last_segment(k) + "=" + text_of(v));
+      }
       acc[label.empty() ? "all" : label][p->sets[x].get<double>()].push_back(m.value(*p->results));
     }
     bool any = false;
@@ -135,14 +149,17 @@ std::string gnuplot_script(const Plot& p, const std::string& data_file, const st
     return q + "'";
   };
   // noenhanced: labels such as "devices_per_iommu" are printed as written, not as subscripts.
-  o << "set terminal svg size 760,440 dynamic noenhanced font \"sans,11\"\n"
+  // Many series (a grid of platforms, page sizes, depths) get their legend below the plot, so the plot
+  // keeps the page's width.
+  const bool many = p.series.size() > 4;
+  o << "set terminal svg size " << (many ? "900,600" : "760,440") << " dynamic noenhanced font \"sans,11\"\n"
     << "set output " << quoted(svg_file) << "\n"
     << "set title " << quoted(p.title) << "\n"
     << "set xlabel " << quoted(p.xlabel) << "\n"
     << "set ylabel " << quoted(p.ylabel) << "\n"
-    << "set grid\nset key outside right\n";
+    << "set grid\n" << (many ? "set key below\n" : "set key outside right\n");
   if (p.logy) o << "set logscale y\n";
-  if (p.logx) o << "set logscale x 2\n";
+  if (p.logx) o << "set logscale x 2\nset xtics 4\n";
   o << "plot ";
   std::size_t i = 0;
   for (const auto& [label, pts] : p.series) {

@@ -1,6 +1,8 @@
 // The sweep report from synthetic points: means, confidence intervals, profile ratios, failed points.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "analysis/plots.hpp"
 #include "analysis/report.hpp"
 #include "core/error.hpp"
@@ -105,4 +107,31 @@ TEST_CASE("report: a results.jsonl line is read through the results type", "[rep
   const ReportPoint failed = report_point({{"point", "p1"}, {"status", "failed"}, {"sets", json::object()}, {"error", "x"}}, "f");
   CHECK_FALSE(failed.results);
   CHECK_THROWS_AS(report_point({{"point", "p1"}, {"sets", json::object()}}, "f"), InputError);
+}
+
+// Issue 13's DMA sweeps: the x axis is the spec's first numeric axis (not the alphabetically first), powers
+// of two get a log2 axis, and a numeric series axis says its name in the legend.
+TEST_CASE("report: plots take the x axis in spec order, log2 for powers of two, named series", "[report]") {
+  std::vector<ReportPoint> points;
+  for (int pages : {1, 16, 256})
+    for (int qd : {1, 32}) {
+      ReportPoint p{"p" + std::to_string(pages) + "-" + std::to_string(qd), "ok",
+                    {{"workload.dma.0.pattern.working_set_pages", pages}, {"workload.dma.0.queue_depth", qd}}, std::nullopt};
+      p.results = run(1, 1000);
+      p.results->counters.translation.dma_requests = 10;
+      p.results->counters.translation.dma_completed = 10;
+      p.results->latency.dma.p50_ns = static_cast<std::uint64_t>(400 + pages);
+      points.push_back(p);
+    }
+  const auto plots = sweep_plots(points, {"workload.dma.0.pattern.working_set_pages", "workload.dma.0.queue_depth"});
+  const auto it = std::find_if(plots.begin(), plots.end(), [](const Plot& p) { return p.name == "dma_p50"; });
+  REQUIRE(it != plots.end());
+  CHECK(it->xlabel == "working_set_pages");
+  CHECK(it->logx);
+  CHECK(it->series.count("queue_depth=1") == 1);
+  CHECK(it->series.at("queue_depth=32").size() == 3);
+  CHECK_THAT(gnuplot_script(*it, "d.dat", "o.svg"), Catch::Contains("set logscale x 2"));
+  // The spec's order decides: with the queue depth first, it is the x axis.
+  CHECK(sweep_plots(points, {"workload.dma.0.queue_depth", "workload.dma.0.pattern.working_set_pages"}).front().xlabel ==
+        "queue_depth");
 }
