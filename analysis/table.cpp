@@ -133,6 +133,10 @@ std::string format_run(const RunResults& r) {
       << pad(fmt("%.2f", r.per_unmap(static_cast<double>(q.vm_exits))), 12) << "\n";
     o << pad("vm_exit_ns", 24, true) << pad(fmt("%.0f", q.vm_exit_ns), 12)
       << pad(fmt("%.0f", r.per_unmap(q.vm_exit_ns)), 12) << "\n";
+    o << pad("  vmm_wait_ns", 24, true) << pad(fmt("%.0f", q.vm_exit_vmm_wait_ns), 12)
+      << pad(fmt("%.0f", r.per_unmap(q.vm_exit_vmm_wait_ns)), 12) << "\n";
+    o << pad("  host_ns", 24, true) << pad(fmt("%.0f", q.vm_exit_host_ns), 12)
+      << pad(fmt("%.0f", r.per_unmap(q.vm_exit_host_ns)), 12) << "\n";
   }
   o << "\n";
 

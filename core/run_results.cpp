@@ -51,6 +51,8 @@ void fields(V& v, T& c) {
   v("ring_wait_ns", c.ring_wait_ns);
   v("vm_exits", c.vm_exits);
   v("vm_exit_ns", c.vm_exit_ns);
+  v("vm_exit_vmm_wait_ns", c.vm_exit_vmm_wait_ns);
+  v("vm_exit_host_ns", c.vm_exit_host_ns);
   v("tail_writes", c.tail_writes);
 }
 

@@ -20,6 +20,8 @@ void QueueCounters::add(const QueueCounters& o) {
   vm_exits += o.vm_exits;
   tail_writes += o.tail_writes;
   vm_exit_ns += o.vm_exit_ns;
+  vm_exit_vmm_wait_ns += o.vm_exit_vmm_wait_ns;
+  vm_exit_host_ns += o.vm_exit_host_ns;
 }
 
 void TranslationCounters::add(const TranslationCounters& o) {

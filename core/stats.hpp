@@ -29,6 +29,10 @@ struct QueueCounters {
   // command on AMD, one per SMMUv3 owner for all it gathered. A guest's own tail writes are its vm_exits.
   std::uint64_t tail_writes = 0;
   double vm_exit_ns = 0;                  // time the vCPUs spent in those exits (incl. waiting for the VMM)
+  // Of vm_exit_ns: waiting for the VMM's emulation of this vIOMMU (another vCPU's exit in it), and the
+  // host's physical submission and wait (nested). The rest is the exit, entry and emulation themselves.
+  double vm_exit_vmm_wait_ns = 0;
+  double vm_exit_host_ns = 0;
   void add(const QueueCounters& o);
 };
 

@@ -443,7 +443,9 @@ public:
   void host_submit_and_wait() override {
     XBT_VERB("viommu %d: the VMM has the host issue the physical invalidation", iommu_);
     PhysicalQueue host(w_, e_);  // the host driver's own submission: its lock, ring slots, wait and faults
+    const double start = now();
     w_.queue->issue(host);
+    w_.stats.per_iommu[iommu_].vm_exit_host_ns += (now() - start) * 1e9;
   }
 
 private:
@@ -456,6 +458,7 @@ private:
     QueueCounters& c = w_.stats.per_iommu[iommu_];
     ++c.vm_exits;
     q_.vmm_queue->lock();
+    c.vm_exit_vmm_wait_ns += (now() - exit_start) * 1e9;
     XBT_VERB("viommu %d: tail write traps to the VMM (%zu descriptors)", iommu_, count);
     w_.environment->handle_tail_write(*this);
     q_.vmm_queue->unlock();
