@@ -8,19 +8,15 @@
 
 namespace svasim {
 
-double MemoryState::access(double now, double arrival, double n) {
-  const double service = n / bytes_per_s;
+double MemoryState::served(double now, double arrival, double n) {
   ++accesses;
   bytes += n;
-  return channels.fill(now, arrival, service).end + latency;
+  return channels.fill(now, arrival, n / bytes_per_s).end;
 }
 
-double MemoryState::queueing(double now, double arrival, double n) {
-  const double service = n / bytes_per_s;
-  ++accesses;
-  bytes += n;
-  return channels.fill(now, arrival, service).end - arrival;
-}
+double MemoryState::access(double now, double arrival, double n) { return served(now, arrival, n) + latency; }
+
+double MemoryState::queueing(double now, double arrival, double n) { return served(now, arrival, n) - arrival; }
 
 PcieFabric::PcieFabric(const Topology& topo, const TlpCosts& tlp) : tlp_(tlp) {
   const auto& g = topo.graph();

@@ -41,6 +41,10 @@ struct MemoryState {
   // Same, returning only the time spent waiting for the channels (for walk reads, whose idle cost is
   // a parameter of their own).
   double queueing(double now, double arrival, double bytes);
+
+private:
+  // When the channels have moved the bytes (the access's own latency not included).
+  double served(double now, double arrival, double bytes);
 };
 
 class PcieFabric {
