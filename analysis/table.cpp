@@ -133,11 +133,30 @@ std::string format_run(const RunResults& r) {
       << pad(fmt("%.2f", r.per_unmap(static_cast<double>(q.vm_exits))), 12) << "\n";
     o << pad("vm_exit_ns", 24, true) << pad(fmt("%.0f", q.vm_exit_ns), 12)
       << pad(fmt("%.0f", r.per_unmap(q.vm_exit_ns)), 12) << "\n";
-    o << pad("  vmm_wait_ns", 24, true) << pad(fmt("%.0f", q.vm_exit_vmm_wait_ns), 12)
-      << pad(fmt("%.0f", r.per_unmap(q.vm_exit_vmm_wait_ns)), 12) << "\n";
-    o << pad("  host_ns", 24, true) << pad(fmt("%.0f", q.vm_exit_host_ns), 12)
-      << pad(fmt("%.0f", r.per_unmap(q.vm_exit_host_ns)), 12) << "\n";
+    auto part = [&](const char* name, double ns) {
+      o << pad(name, 24, true) << pad(fmt("%.0f", ns), 12) << pad(fmt("%.0f", r.per_unmap(ns)), 12) << "\n";
+    };
+    part("  exit_path_ns", q.vm_exit_path_ns);
+    part("  vmm_wait_ns", q.vm_exit_vmm_wait_ns);
+    part("  emulation_ns", q.vm_emulation_ns);
+    part("  host_ns", q.vm_exit_host_ns);
+    part("    host_wait_ns", q.vm_exit_host_wait_ns);
+    if (q.vm_host_submissions > 0)
+      o << pad("vm_host_submissions", 24, true) << pad(u(q.vm_host_submissions), 12)
+        << pad(fmt("%.2f", r.per_unmap(static_cast<double>(q.vm_host_submissions))), 12) << "\n";
   }
+  // vCPUs sharing host CPUs (vm.host_cpus): steal time, in the submissions and over the run, and halts.
+  if (c.vcpu_steal_ns > 0 || c.vm_halt_exits > 0) {
+    o << pad("submission_steal_ns", 24, true) << pad(fmt("%.0f", q.submission_steal_ns), 12)
+      << pad(fmt("%.0f", r.per_unmap(q.submission_steal_ns)), 12) << "\n";
+    o << pad("vcpu_steal_ns", 24, true) << pad(fmt("%.0f", c.vcpu_steal_ns), 12)
+      << pad(fmt("%.0f", r.per_unmap(c.vcpu_steal_ns)), 12) << "\n";
+    o << pad("vm_halt_exits", 24, true) << pad(u(c.vm_halt_exits), 12)
+      << pad(fmt("%.2f", r.per_unmap(static_cast<double>(c.vm_halt_exits))), 12) << "\n";
+  }
+  if (q.queue_occupancy_max > 0 && sc.simulated_ns > 0)
+    o << pad("queue_occupancy", 24, true) << pad(fmt("%.3f", q.queue_occupancy_ns / sc.simulated_ns), 12)
+      << pad("max " + u(q.queue_occupancy_max), 12) << "\n";
   o << "\n";
 
   o << pad("latency (ns)", 18, true) << pad("count", 9);
@@ -200,6 +219,8 @@ std::string format_comparison(const std::vector<RunResults>& runs) {
   if (guests) {
     row("vm_exits", [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.vm_exits)); }, "%.2f");
     row("vm_exit_ns", [](const RunResults& r) { return r.per_unmap(r.counters.queue.vm_exit_ns); }, "%.0f");
+    row("vmm_wait_ns", [](const RunResults& r) { return r.per_unmap(r.counters.queue.vm_exit_vmm_wait_ns); }, "%.0f");
+    row("vcpu_steal_ns", [](const RunResults& r) { return r.per_unmap(r.counters.vcpu_steal_ns); }, "%.0f");
   }
   for (const Quantile& k : kQuantiles)
     row(std::string("unmap latency ") + k.name + " (ns)", [&k](const RunResults& r) { return k.of(r.latency.unmap); }, "%.0f");

@@ -47,6 +47,8 @@ RunResults results_of(const Scenario& s, const Stats& st) {
   c.translation = st.dma;
   c.unmaps = st.unmaps;
   c.unmaps_started_late = st.unmaps_started_late;
+  c.vcpu_steal_ns = st.vcpu_steal_ns;
+  c.vm_halt_exits = st.vm_halt_exits;
   for (const auto& d : st.per_device) c.ats_inv_requests += d.ats_inv_requests;
   c.binds = st.binds;
   c.unbinds = st.unbinds;

@@ -53,6 +53,14 @@ void fields(V& v, T& c) {
   v("vm_exit_ns", c.vm_exit_ns);
   v("vm_exit_vmm_wait_ns", c.vm_exit_vmm_wait_ns);
   v("vm_exit_host_ns", c.vm_exit_host_ns);
+  v("vm_exit_path_ns", c.vm_exit_path_ns);
+  v("vm_emulation_ns", c.vm_emulation_ns);
+  v("vm_exit_host_wait_ns", c.vm_exit_host_wait_ns);
+  v("vm_host_submissions", c.vm_host_submissions);
+  v("submission_steal_ns", c.submission_steal_ns);
+  v("submission_halt_exits", c.submission_halt_exits);
+  v("queue_occupancy_ns", c.queue_occupancy_ns);
+  v("queue_occupancy_max", c.queue_occupancy_max);
   v("tail_writes", c.tail_writes);
 }
 
@@ -90,6 +98,8 @@ void fields(V& v, T& c) {
   fields(v, c.translation);
   v("unmaps", c.unmaps);
   v("unmaps_started_late", c.unmaps_started_late);
+  v("vcpu_steal_ns", c.vcpu_steal_ns);
+  v("vm_halt_exits", c.vm_halt_exits);
   v("ats_inv_requests", c.ats_inv_requests);
   v("binds", c.binds);
   v("unbinds", c.unbinds);

@@ -18,7 +18,7 @@ inline constexpr const char* kResultsFormat = "svasim-results";
 // 2: the scenario block names the queue model ("queue_model") and whether the environment is a guest
 // ("guest"). 3: and the CPU TLB flush model ("arch_model"). A reader refuses other versions rather
 // than guessing what a missing field meant.
-inline constexpr int kResultsFormatVersion = 6;
+inline constexpr int kResultsFormatVersion = 7;
 
 // One histogram summary, the fields Histogram::to_json writes.
 struct LatencySummary {
@@ -56,6 +56,8 @@ struct RunCounters {
   std::uint64_t max_live_domains = 0, max_live_pasids = 0, flushes_of_freed_domains = 0;
   std::uint64_t page_request_overflows = 0, prq_drain_retries = 0;
   double domain_free_wait_ns = 0;
+  double vcpu_steal_ns = 0;
+  std::uint64_t vm_halt_exits = 0;
 };
 
 struct RunLatency {

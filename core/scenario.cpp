@@ -480,6 +480,11 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
     if (st.cpu >= cores)
       throw InputError(path + "/cpu", "cpu " + std::to_string(st.cpu) + " does not exist (the CPU has " +
                                           std::to_string(cores) + " cores: 0.." + std::to_string(cores - 1) + ")");
+    const int threads = u.value("threads", 1);
+    if (st.cpu + threads > cores)
+      throw InputError(path + "/threads", std::to_string(threads) + " threads from cpu " + std::to_string(st.cpu) +
+                                              " need cores up to " + std::to_string(st.cpu + threads - 1) + " (the CPU has " +
+                                              std::to_string(cores) + ")");
     const json& a = u["arrival"];
     if (a.contains("periodic_us")) {
       st.arrival = UnmapStream::Arrival::periodic;
@@ -518,7 +523,10 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
       if (st.full_range && st.kind == UnmapKind::reclaim)
         throw InputError(path + "/kind", "reclaim unmaps pages one by one: a full-range invalidation does not apply");
     }
-    s.unmaps.push_back(std::move(st));
+    for (int t = 0; t < threads; ++t) {
+      s.unmaps.push_back(st);
+      s.unmaps.back().cpu = st.cpu + t;
+    }
   }
 
   const json dma = workload.value("dma", json::array());

@@ -1,5 +1,7 @@
 #include "core/stats.hpp"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 namespace svasim {
@@ -22,6 +24,14 @@ void QueueCounters::add(const QueueCounters& o) {
   vm_exit_ns += o.vm_exit_ns;
   vm_exit_vmm_wait_ns += o.vm_exit_vmm_wait_ns;
   vm_exit_host_ns += o.vm_exit_host_ns;
+  vm_exit_path_ns += o.vm_exit_path_ns;
+  vm_emulation_ns += o.vm_emulation_ns;
+  vm_exit_host_wait_ns += o.vm_exit_host_wait_ns;
+  vm_host_submissions += o.vm_host_submissions;
+  submission_steal_ns += o.submission_steal_ns;
+  submission_halt_exits += o.submission_halt_exits;
+  queue_occupancy_ns += o.queue_occupancy_ns;
+  queue_occupancy_max = std::max(queue_occupancy_max, o.queue_occupancy_max);
 }
 
 void TranslationCounters::add(const TranslationCounters& o) {

@@ -29,10 +29,23 @@ struct QueueCounters {
   // command on AMD, one per SMMUv3 owner for all it gathered. A guest's own tail writes are its vm_exits.
   std::uint64_t tail_writes = 0;
   double vm_exit_ns = 0;                  // time the vCPUs spent in those exits (incl. waiting for the VMM)
-  // Of vm_exit_ns: waiting for the VMM's emulation of this vIOMMU (another vCPU's exit in it), and the
-  // host's physical submission and wait (nested). The rest is the exit, entry and emulation themselves.
+  // vm_exit_ns in parts: the exit itself (hardware exit and entry, KVM, the return to the VMM), waiting for
+  // the VMM's global lock (another vCPU's exit in it), the VMM's emulation of the descriptors, and the
+  // host's part (nested: iommufd calls and the physical submissions; of it, waiting for their waits).
+  double vm_exit_path_ns = 0;
   double vm_exit_vmm_wait_ns = 0;
+  double vm_emulation_ns = 0;
   double vm_exit_host_ns = 0;
+  double vm_exit_host_wait_ns = 0;
+  std::uint64_t vm_host_submissions = 0;  // physical submissions the host made for the guest's exits
+  // On vCPUs sharing host CPUs (vm.host_cpus): time the guest's submissions were runnable but not running
+  // (steal time, inside the parts above), and paravirtual spinlock halts (HLT exits) on the queue's lock.
+  double submission_steal_ns = 0;
+  std::uint64_t submission_halt_exits = 0;
+  // The physical queue's occupancy: submissions in its ring, integrated over time (entries x ns; divided
+  // by the run's time, the mean), and the most at once.
+  double queue_occupancy_ns = 0;
+  std::uint64_t queue_occupancy_max = 0;
   void add(const QueueCounters& o);
 };
 
@@ -94,6 +107,11 @@ private:
 struct Stats {
   std::uint64_t unmaps = 0;
   std::uint64_t unmaps_started_late = 0;  // arrived while the thread was still busy with the previous one
+  // A guest's vCPUs sharing host CPUs (vm.host_cpus): time runnable without a CPU (steal time), and
+  // paravirtual spinlock halts (HLT exits), over the whole run (the queue counters' submission_* parts are
+  // those during the guest's submissions).
+  double vcpu_steal_ns = 0;
+  std::uint64_t vm_halt_exits = 0;
   QueueCounters total;
   std::vector<QueueCounters> per_iommu;
   std::vector<DeviceStats> per_device;

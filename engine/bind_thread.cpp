@@ -33,7 +33,7 @@ double now() { return sg4::Engine::get_clock(); }
 void assign_cache_tags(World& w, int process, int domain) {
   if (domain < 0 || !w.planner->flush_under_domain_lock()) return;
   sg4::Mutex& m = w.domain_lock(process, domain);
-  lock_and_count(m, w.stats.domain_lock_wait);
+  lock_and_count(w, m, w.stats.domain_lock_wait);
   m.unlock();
 }
 
@@ -57,7 +57,7 @@ void release_mm(World& w, int process, sg4::Mailbox* reply, bool caching_mode) {
     w.queue->plan_release(dom, caching_mode, plan);
     XBT_VERB("exit of process %d: domain %d released, %zu submissions", process, dom.id, plan.submissions.size());
     sg4::Mutex* lock = w.queue->release_under_domain_lock() ? &w.domain_lock(process, dom.id) : nullptr;
-    if (lock) lock_and_count(*lock, w.stats.domain_lock_wait);
+    if (lock) lock_and_count(w, *lock, w.stats.domain_lock_wait);
     entries.assign(plan.submissions.size(), QueueEntry{});
     for (std::size_t i = 0; i < plan.submissions.size(); ++i) {
       entries[i] = {&plan.submissions[i], reply, process, dom.id};
@@ -122,7 +122,7 @@ void bind_thread(World& w, int process) {
     // iommu_sva_bind_device() / iommu_sva_unbind_device() hold the global iommu_sva_lock (a mutex) for the
     // whole call: attach or detach, the driver's queue work, the page-request drain and the domain's free.
     // Every process's binds and unbinds contend on it.
-    lock_and_count(*w.sva_lock, w.stats.sva_lock_wait);
+    lock_and_count(w, *w.sva_lock, w.stats.sva_lock_wait);
     if (exit_at >= 0 && now() >= exit_at) {  // held up past the exit by the lock: the process is gone
       w.sva_lock->unlock();
       break;

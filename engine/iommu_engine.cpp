@@ -43,6 +43,7 @@ private:
 
   QueueEntry* next_entry() {
     QueueEntry* e = q_.ring.front();
+    ring_changing(q_, w_.stats.per_iommu[iommu_], now(), -1);
     q_.ring.pop_front();
     ++head_;
     q_.head = head_;

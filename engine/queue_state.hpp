@@ -3,12 +3,15 @@
 // the doorbell, the page-request queue and the page walker.
 #include <simgrid/s4u.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <list>
 #include <map>
 #include <memory>
+#include <vector>
 
+#include "core/stats.hpp"
 #include "models/flush/plan.hpp"
 #include "models/hw/busy_calendar.hpp"
 #include "models/hw/page_walker.hpp"
@@ -56,7 +59,14 @@ struct IommuState {
   std::uint64_t head = 0;                  // entries the queue engine has fetched (for the invariants)
   simgrid::s4u::MutexPtr q_lock;           // VT-d q_lock / AMD iommu->lock (the host's, in a guest)
   simgrid::s4u::MutexPtr guest_q_lock;     // the guest driver's lock on its vIOMMU queue
-  simgrid::s4u::MutexPtr vmm_queue;        // the VMM emulates one queue per vIOMMU: one exit at a time
+  // The guest's SMMUv3 command queue: claims gathered while an owner has not written PROD yet, owners in
+  // turn, and a condition for commands written and CMD_SYNCs completed by the VMM.
+  bool guest_cmdq_owned = false;
+  std::vector<QueueEntry*> guest_gathered;
+  simgrid::s4u::MutexPtr guest_cmdq_owner, guest_cmdq_mutex;
+  simgrid::s4u::ConditionVariablePtr guest_cmdq_changed;
+  // Submissions in the ring over time (the physical queue's occupancy): integral in entries x ns, since.
+  double ring_changed_at = 0;
   QueueEntry* in_engine = nullptr;         // the submission the queue engine is processing
   std::list<OrphanedEntry> orphans;        // submissions their CPUs stopped waiting for, still in the IOMMU
   // A VT-d CPU spinning on a wait with nobody else wanting q_lock does not simulate each poll: it holds
@@ -112,5 +122,14 @@ struct IommuState {
   std::unique_ptr<PageWalker> walker;
   ServerPool walkers{1};                   // the walks it can have in flight (iommu.walkers)
 };
+
+// Called just before the ring gains or loses an entry (and once at the end of the run): the occupancy
+// integral up to `now_s`, and its maximum.
+inline void ring_changing(IommuState& q, QueueCounters& c, double now_s, int delta) {
+  c.queue_occupancy_ns += static_cast<double>(q.ring.size()) * (now_s - q.ring_changed_at) * 1e9;
+  q.ring_changed_at = now_s;
+  const auto after = static_cast<std::uint64_t>(static_cast<std::int64_t>(q.ring.size()) + delta);
+  c.queue_occupancy_max = std::max(c.queue_occupancy_max, after);
+}
 
 }  // namespace svasim

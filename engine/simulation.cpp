@@ -64,6 +64,10 @@ World::World(const Scenario& s, Platform platform_in)
   const Topology& topo = s.topology;
   const Params& p = s.params;
   sva_lock = sg4::Mutex::create();
+  vmm_lock = sg4::Mutex::create();
+  // A guest's unmap threads are its vCPUs; with vm.host_cpus they share that many host CPUs.
+  if (const HostCpuConfig hc = HostCpuConfig::from(p); environment->is_guest() && hc.host_cpus > 0 && !s.unmaps.empty())
+    host_cpus = std::make_unique<HostCpus>(hc, static_cast<int>(s.unmaps.size()));
   timing.ats_timeout = queue->ats_timeout_ns() * 1e-9;
   timing.timeout_halts_queue = queue->timeout_halts_queue();
   const char* every_poll = std::getenv("SVASIM_SIMULATE_EVERY_POLL");
@@ -90,7 +94,9 @@ World::World(const Scenario& s, Platform platform_in)
     const std::string& name = topo.node(topo.iommus()[i]).name;
     iommus[i].q_lock = sg4::Mutex::create();
     iommus[i].guest_q_lock = sg4::Mutex::create();
-    iommus[i].vmm_queue = sg4::Mutex::create();
+    iommus[i].guest_cmdq_owner = sg4::Mutex::create();
+    iommus[i].guest_cmdq_mutex = sg4::Mutex::create();
+    iommus[i].guest_cmdq_changed = sg4::ConditionVariable::create();
     iommus[i].slots = QiRing(static_cast<int>(p.get_int("vtd.qi_ring_entries")));
     iommus[i].slots_freed = sg4::ConditionVariable::create();
     iommus[i].doorbell = sg4::Mailbox::by_name(name + "/tail");
@@ -148,6 +154,20 @@ World::World(const Scenario& s, Platform platform_in)
   }
   stats.per_iommu.resize(iommus.size());
   stats.per_device.resize(devices.size());
+}
+
+void World::spin_lock(sg4::Mutex& m) {
+  if (host_cpus)
+    host_cpus->spin_lock(m);
+  else
+    m.lock();
+}
+
+void World::spin_unlock(sg4::Mutex& m) {
+  if (host_cpus)
+    host_cpus->spin_unlock(m);
+  else
+    m.unlock();
 }
 
 sg4::Mutex& World::domain_lock(int process, int domain) {
@@ -243,9 +263,12 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   for (std::size_t u = 0; u < s.unmaps.size(); ++u)
     sg4::Actor::create("unmap/" + std::to_string(u), w.platform.cores[s.unmaps[u].cpu], [&w, u] {
       ++w.running;
+      if (w.host_cpus) w.host_cpus->attach(static_cast<int>(u));
       unmap_thread(w, static_cast<int>(u));
+      if (w.host_cpus) w.host_cpus->detach();
       --w.running;
     });
+  if (w.host_cpus) sg4::Actor::create("host-scheduler", w.platform.cores[0], [&w] { w.host_cpus->scheduler_actor(); })->daemonize();
   w.stats.live_domains.start(s.duration_ns);
   w.stats.live_pasids.start(s.duration_ns);
   count_live(w);  // the state the run starts in
@@ -270,8 +293,14 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   }
 
   w.stats.simulated_ns = sg4::Engine::get_clock() * 1e9;
+  if (w.host_cpus)
+    for (std::size_t u = 0; u < s.unmaps.size(); ++u) {
+      w.stats.vcpu_steal_ns += w.host_cpus->steal(static_cast<int>(u)) * 1e9;
+      w.stats.vm_halt_exits += w.host_cpus->halts(static_cast<int>(u));
+    }
   w.stats.guest = w.environment->is_guest();
   for (const MmState& mm : w.mms) w.stats.domains_allocated += static_cast<std::uint64_t>(mm.table->allocated());
+  for (std::size_t i = 0; i < w.iommus.size(); ++i) ring_changing(w.iommus[i], w.stats.per_iommu[i], sg4::Engine::get_clock(), 0);
   for (const auto& c : w.stats.per_iommu) w.stats.total.add(c);
   for (const auto& d : w.stats.per_device) {
     w.stats.dma.add(d.dma);

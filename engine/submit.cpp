@@ -23,10 +23,14 @@ namespace {
 
 double now() { return sg4::Engine::get_clock(); }
 
-// Takes a queue lock, charging the wait to the IOMMU's counters.
-void lock_queue(World& w, int iommu, sg4::Mutex& m) {
+// Takes a queue lock, charging the wait to the IOMMU's counters. The driver's lock is a kernel spinlock of
+// the run's kernel (World::spin_lock); the host's, taken for a guest (`host`), is taken with preemption off.
+void lock_queue(World& w, int iommu, sg4::Mutex& m, bool host) {
   const double t = now();
-  m.lock();
+  if (host)
+    m.lock();
+  else
+    w.spin_lock(m);
   const double waited_ns = (now() - t) * 1e9;
   w.stats.per_iommu[iommu].queue_lock_wait_ns += waited_ns;
   w.stats.queue_lock_wait.record(static_cast<std::uint64_t>(waited_ns + 0.5));
@@ -41,9 +45,10 @@ std::size_t copy_descriptors(World& w, const Submission& sub) {
 
 // The submission joins the ring and the tail register moves past it: the IOMMU may fetch it. The caller
 // holds the queue lock where the driver has one.
-void publish(IommuState& q, QueueEntry& entry) {
+void publish(World& w, IommuState& q, QueueEntry& entry) {
   entry.status_sent = false;
   entry.aborted = false;
+  ring_changing(q, w.stats.per_iommu[entry.sub->iommu], now(), +1);
   q.ring.push_back(&entry);
   ++q.tail;
   XBT_DEBUG("iommu %d: %zu descriptors%s written, tail %llu", entry.sub->iommu, entry.sub->descs.size(),
@@ -60,7 +65,7 @@ void ring_doorbell(World& w, IommuState& q, int iommu, std::uint64_t tail, std::
 // Copies the submission into the ring and rings the doorbell once.
 void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
   const std::size_t written = copy_descriptors(w, *entry.sub);
-  publish(q, entry);
+  publish(w, q, entry);
   ring_doorbell(w, q, entry.sub->iommu, q.tail, written);
 }
 
@@ -73,7 +78,7 @@ void write_command_and_ring(World& w, IommuState& q, QueueEntry& entry, std::siz
     ++w.stats.per_iommu[entry.sub->iommu].tail_writes;  // seen by the IOMMU with the submission's last
     return;
   }
-  publish(q, entry);
+  publish(w, q, entry);
   ring_doorbell(w, q, entry.sub->iommu, q.tail, static_cast<std::size_t>(command_count(*entry.sub)));
 }
 
@@ -103,15 +108,17 @@ namespace {
 // The IOMMU's physical queue, as a kernel on bare metal (or the host, for a nested guest) drives it.
 class PhysicalQueue final : public QueueOps {
 public:
-  PhysicalQueue(World& w, QueueEntry& e) : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu) {}
+  // `host`: the host kernel's submission on behalf of a guest (nested), not the driver of the run's kernel.
+  PhysicalQueue(World& w, QueueEntry& e, bool host = false)
+      : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu), host_(host) {}
 
   const Submission& submission() const override { return *e_.sub; }
   void lock() override {
     want_lock();
-    lock_queue(w_, iommu_, *q_.q_lock);
+    lock_queue(w_, iommu_, *q_.q_lock, host_);
     --q_.lock_wanted;
   }
-  void unlock() override { q_.q_lock->unlock(); }
+  void unlock() override { host_ ? q_.q_lock->unlock() : w_.spin_unlock(*q_.q_lock); }
   void take_ring_slots(int needed) override {
     if (q_.slots.free() < needed) {
       QueueCounters& c = w_.stats.per_iommu[iommu_];
@@ -119,9 +126,21 @@ public:
       XBT_VERB("iommu %d: ring full, waiting for %d free slots", iommu_, needed);
       const double t = now();
       want_lock();  // counted while it waits: it takes q_lock back as soon as slots are freed
-      std::unique_lock<sg4::Mutex> lock(*q_.q_lock, std::adopt_lock);
-      while (q_.slots.free() < needed) q_.slots_freed->wait(lock);
-      lock.release();
+      if (host_ || !w_.host_cpus) {
+        std::unique_lock<sg4::Mutex> lock(*q_.q_lock, std::adopt_lock);
+        while (q_.slots.free() < needed) q_.slots_freed->wait(lock);
+        lock.release();
+      } else {
+        // A guest's driver on a vCPU: q_lock is a guest spinlock, dropped and retaken as such.
+        while (q_.slots.free() < needed) {
+          w_.spin_unlock(*q_.q_lock);
+          {
+            std::unique_lock<sg4::Mutex> lock(*q_.space_mutex);
+            while (q_.slots.free() < needed) q_.slots_freed->wait(lock);
+          }
+          w_.spin_lock(*q_.q_lock);
+        }
+      }
       --q_.lock_wanted;
       c.ring_wait_ns += (now() - t) * 1e9;
     }
@@ -142,7 +161,7 @@ public:
     e_.queue_space = commands;
     // prod moves past the submission: its place in the ring, which the SMMU reads once PROD covers it.
     e_.written = false;
-    publish(q_, e_);
+    publish(w_, q_, e_);
     const bool owner = !q_.cmdq_owned;
     q_.cmdq_owned = true;
     return owner;
@@ -194,10 +213,12 @@ public:
   void write_and_ring() override { svasim::write_and_ring(w_, q_, e_); }
   void write_command_and_ring(std::size_t index) override { svasim::write_command_and_ring(w_, q_, e_, index); }
   void wait_for_status() override {
+    note_wait();
     e_.reply->get<QueueEntry>();
     w_.sleep(w_.timing.poll);
   }
   bool wait_for_status_within(double limit_ns) override {
+    note_wait();
     try {
       e_.reply->get<QueueEntry>(limit_ns * 1e-9);
     } catch (const simgrid::TimeoutException&) {
@@ -219,6 +240,7 @@ public:
   // The reply mailbox has the CPU thread as its permanent receiver: the status write lands whether or not
   // the CPU is looking (an aborted wait gets none), and ready() is a look at memory, not a simulated step.
   bool status_done() override {
+    note_wait();
     if (!e_.reply->ready()) return false;
     e_.reply->get<QueueEntry>();
     return true;
@@ -254,12 +276,12 @@ public:
     return topo.node(topo.devices()[static_cast<std::size_t>(q_.itesid_device)]).caps.present_at(now() * 1e9);
   }
   void relax() override {
-    q_.q_lock->unlock();
+    unlock();
     w_.sleep(relax_left_ >= 0 ? relax_left_ : w_.timing.relax);
     relax_left_ = -1;
     const double t = now();
     want_lock();
-    q_.q_lock->lock();  // a retake while spinning: its wait counts in the IOMMU's total, not per submission
+    host_ ? q_.q_lock->lock() : w_.spin_lock(*q_.q_lock);  // a retake while spinning: counted in the IOMMU's total
     --q_.lock_wanted;
     w_.stats.per_iommu[iommu_].queue_lock_wait_ns += (now() - t) * 1e9;
   }
@@ -287,7 +309,14 @@ public:
     return true;
   }
 
+  // When the CPU started waiting for its submission's wait (< 0: not yet).
+  double wait_started() const { return wait_started_; }
+
 private:
+  void note_wait() {
+    if (wait_started_ < 0) wait_started_ = now();
+  }
+
   // __iommu_queue_command_sync() writes a command only if more than 0x20 bytes (two 16-byte commands) stay
   // between the new tail and the head: with the entry that tells a full buffer from an empty one, three.
   static constexpr int kAmdEntriesKeptFree = 3;
@@ -369,36 +398,78 @@ private:
   QueueEntry& e_;
   IommuState& q_;
   int iommu_;
+  bool host_;
   double relax_left_ = -1;  // < 0: a whole cpu_relax()
   std::uint64_t ring_ticket_ = 0;  // the ring slots this attempt took
+  double wait_started_ = -1;
 };
 
 // A guest's vIOMMU queue: the guest driver writes it under its own lock; the tail write traps to the VMM,
 // which handles the whole queue before the vCPU resumes (so the wait is already done when the guest
-// polls). The VMM emulates one queue per vIOMMU: vCPUs exiting at once wait for each other.
+// polls). The VMM handles exits under its global lock: vCPUs exiting at once wait for each other. Under
+// SMMUv3 only the queue's owner writes PROD (arm_smmu_cmdq_issue_cmdlist()): its exit has the VMM consume
+// every command gathered meanwhile, and the other vCPUs poll their CMD_SYNCs in the guest, without exits.
 class VirtualQueue final : public QueueOps, public VmmOps {
 public:
   VirtualQueue(World& w, QueueEntry& e) : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu) {}
   const Submission& submission() const override { return *e_.sub; }
-  void lock() override { lock_queue(w_, iommu_, *q_.guest_q_lock); }
-  void unlock() override { q_.guest_q_lock->unlock(); }
+  void lock() override { lock_queue(w_, iommu_, *q_.guest_q_lock, false); }
+  void unlock() override { w_.spin_unlock(*q_.guest_q_lock); }
   void take_ring_slots(int) override {}  // the vIOMMU's ring is drained at every exit: never full
   void reclaim_ring_slots(int) override {}
-  // Each vCPU writes PROD for its own commands: gathering under an emulated SMMU is not modelled.
-  bool claim_queue_space(int) override { return true; }
+  // The guest's claim on its command queue (the vIOMMU's queue is consumed at every exit: never full).
+  bool claim_queue_space(int) override {
+    e_.written = false;
+    e_.status_sent = false;
+    q_.guest_gathered.push_back(&e_);
+    const bool owner = !q_.guest_cmdq_owned;
+    q_.guest_cmdq_owned = true;
+    return owner;
+  }
   void reserve_command_slots(int) override {}
-  void write_commands() override { copy_descriptors(w_, *e_.sub); }
-  void ring_as_owner() override { trap(0, e_.sub->descs.size(), true); }
+  void write_commands() override {
+    copy_descriptors(w_, *e_.sub);
+    e_.written = true;
+    q_.guest_cmdq_changed->notify_all();
+  }
+  // The owner, once the previous owner has written PROD, stops the gathering, waits for the gathered
+  // commands to be written and writes PROD once: one exit for all of them.
+  void ring_as_owner() override {
+    q_.guest_cmdq_owner->lock();
+    q_.guest_cmdq_owned = false;
+    std::vector<QueueEntry*> batch;
+    batch.swap(q_.guest_gathered);
+    {
+      std::unique_lock<sg4::Mutex> lk(*q_.guest_cmdq_mutex);
+      while (!std::all_of(batch.begin(), batch.end(), [](const QueueEntry* e) { return e->written; }))
+        q_.guest_cmdq_changed->wait(lk);
+    }
+    if (batch.size() > 1) XBT_VERB("viommu %d: the owner's PROD write covers %zu submissions", iommu_, batch.size());
+    exposed_.clear();
+    for (QueueEntry* e : batch) exposed_.push_back({e, 0, e->sub->descs.size()});
+    trap(true);  // the VMM completed their CMD_SYNCs
+    q_.guest_cmdq_changed->notify_all();
+    q_.guest_cmdq_owner->unlock();
+  }
   void write_and_ring() override {
     copy_descriptors(w_, *e_.sub);
-    trap(0, e_.sub->descs.size(), true);
+    expose(0, e_.sub->descs.size());
+    trap(true);
   }
   // A tail write per command (AMD): each one traps.
   void write_command_and_ring(std::size_t index) override {
     w_.sleep(w_.timing.submit + w_.timing.desc_write);
-    trap(index, index < e_.sub->descs.size() ? 1 : 0, is_last_command(*e_.sub, index));
+    expose(index, index < e_.sub->descs.size() ? 1 : 0);
+    trap(is_last_command(*e_.sub, index));
   }
-  void wait_for_status() override { w_.sleep(w_.timing.poll); }
+  // The VMM completed the wait during an exit: this vCPU's own, or (SMMUv3) the owner's, which it polls for.
+  void wait_for_status() override {
+    if (!e_.status_sent) {
+      std::unique_lock<sg4::Mutex> lk(*q_.guest_cmdq_mutex);
+      while (!e_.status_sent) q_.guest_cmdq_changed->wait(lk);
+    }
+    w_.sleep(w_.timing.poll);
+  }
   bool wait_for_status_within(double) override {
     wait_for_status();
     return true;
@@ -414,62 +485,125 @@ public:
   bool resubmit(bool) override { return false; }
 
   // What the VMM can do during the exit.
-  std::size_t descriptors() const override { return exit_count_; }
+  std::size_t descriptors() const override {
+    std::size_t n = 0;
+    for (const Exposed& x : exposed_) n += x.count;
+    return n;
+  }
   bool completes_submission() const override { return exit_completes_; }
-  void spend(double seconds) override { w_.sleep(seconds); }
+  void spend(double seconds, VmmPhase phase) override {
+    const double start = now();
+    w_.sleep(seconds);
+    QueueCounters& c = w_.stats.per_iommu[iommu_];
+    (phase == VmmPhase::exit ? c.vm_exit_path_ns : phase == VmmPhase::emulation ? c.vm_emulation_ns : c.vm_exit_host_ns) +=
+        (now() - start) * 1e9;
+  }
+  void lock_vmm(bool vcpu_waits) override {
+    const double start = now();
+    HostCpus* cpus = w_.host_cpus.get();
+    if (!w_.vmm_lock->try_lock()) {
+      // A QemuMutex waits in a futex: the vCPU thread sleeps and its CPU goes to others.
+      const bool gives_cpu = vcpu_waits && cpus && cpus->current() >= 0;
+      if (gives_cpu) cpus->block_begin();
+      w_.vmm_lock->lock();
+      if (gives_cpu) cpus->block_end();
+    }
+    w_.stats.per_iommu[iommu_].vm_exit_vmm_wait_ns += (now() - start) * 1e9;
+  }
+  void unlock_vmm() override { w_.vmm_lock->unlock(); }
   // Applies the descriptors to the caches synchronously: what the IOMMU engine and the device would do.
   void emulate_invalidations() override {
-    const Submission& sub = *e_.sub;
-    XBT_VERB("viommu %d: the VMM emulates %zu descriptors", iommu_, exit_count_);
-    for (std::size_t i = exit_first_; i < exit_first_ + exit_count_; ++i) {
-      const Descriptor& d = sub.descs[i];
-      const CoveredRange c = covered(d);
-      if (is_iotlb(d.kind)) {
-        w_.iommus[sub.iommu].walker->invalidate(iotlb_scope(e_.process, e_.domain), c.start, c.end, c.whole);
-      } else if (!is_devtlb(d.kind)) {
-        continue;  // configuration caches: nothing the simulation caches
-      } else if (auto& atc = w_.devices[d.device].atc) {
-        const auto pasid = static_cast<std::uint32_t>(e_.process);
-        if (d.all_pasids)
-          atc->invalidate_all();
-        else if (c.whole)
-          atc->invalidate_scope(pasid);
-        else
-          atc->invalidate_range(pasid, c.start, c.end);
+    XBT_VERB("viommu %d: the VMM emulates %zu descriptors", iommu_, descriptors());
+    for (const Exposed& x : exposed_) {
+      const Submission& sub = *x.entry->sub;
+      for (std::size_t i = x.first; i < x.first + x.count; ++i) {
+        const Descriptor& d = sub.descs[i];
+        const CoveredRange c = covered(d);
+        if (is_iotlb(d.kind)) {
+          w_.iommus[sub.iommu].walker->invalidate(iotlb_scope(x.entry->process, x.entry->domain), c.start, c.end, c.whole);
+        } else if (!is_devtlb(d.kind)) {
+          continue;  // configuration caches: nothing the simulation caches
+        } else if (auto& atc = w_.devices[d.device].atc) {
+          const auto pasid = static_cast<std::uint32_t>(x.entry->process);
+          if (d.all_pasids)
+            atc->invalidate_all();
+          else if (c.whole)
+            atc->invalidate_scope(pasid);
+          else
+            atc->invalidate_range(pasid, c.start, c.end);
+        }
       }
     }
   }
-  // The host's physical invalidation (iommufd), reusing the guest's descriptors as one host submission.
-  void host_submit_and_wait() override {
-    XBT_VERB("viommu %d: the VMM has the host issue the physical invalidation", iommu_);
-    PhysicalQueue host(w_, e_);  // the host driver's own submission: its lock, ring slots, wait and faults
-    const double start = now();
-    w_.queue->issue(host);
-    w_.stats.per_iommu[iommu_].vm_exit_host_ns += (now() - start) * 1e9;
+  // The host's physical invalidations (iommufd, or VFIO's unmap), each a host driver's own submission:
+  // its lock, ring slots, wait and faults, with preemption off on the host (raw spinlock, IRQs off).
+  // Batched: one call for the exit, one host submission per guest submission it exposes.
+  void host_invalidate(bool per_descriptor, double call_s) override {
+    const double run_end = w_.scenario.duration_ns * 1e-9;
+    if (!per_descriptor) spend(call_s, VmmPhase::host_call);
+    for (const Exposed& x : exposed_) {
+      const Submission& sub = *x.entry->sub;
+      if (!per_descriptor) {
+        if (now() < run_end) forward(*x.entry, sub);
+        continue;
+      }
+      for (const Descriptor& d : sub.descs) {
+        if (now() >= run_end) return;  // the run is over: the rest is past its end
+        if (!is_invalidation(d.kind)) continue;
+        spend(call_s, VmmPhase::host_call);
+        forward(*x.entry, Submission{sub.iommu, {d}, true});
+      }
+    }
   }
 
 private:
-  // The tail write of commands [first, first + count) traps; `completes` when it exposes the submission's last.
-  void trap(std::size_t first, std::size_t count, bool completes) {
-    exit_first_ = first;
-    exit_count_ = count;
+  struct Exposed {
+    QueueEntry* entry;
+    std::size_t first, count;  // the commands of entry->sub this exit exposes
+  };
+
+  void expose(std::size_t first, std::size_t count) {
+    exposed_.clear();
+    exposed_.push_back({&e_, first, count});
+  }
+
+  void forward(const QueueEntry& guest, const Submission& sub) {
+    QueueCounters& c = w_.stats.per_iommu[iommu_];
+    ++c.vm_host_submissions;
+    XBT_VERB("viommu %d: the VMM has the host issue a physical invalidation (%zu descriptors)", iommu_, sub.descs.size());
+    QueueEntry entry = guest;  // the status write comes to this (the exiting) thread's mailbox
+    entry.sub = &sub;
+    entry.reply = e_.reply;
+    PhysicalQueue host(w_, entry, true);
+    HostCpus* cpus = w_.host_cpus.get();
+    const bool on_vcpu = cpus && cpus->current() >= 0;
+    if (on_vcpu) cpus->preempt_disable();
+    const double start = now();
+    w_.queue->issue(host);
+    const double end = now();
+    if (on_vcpu) cpus->preempt_enable();
+    c.vm_exit_host_ns += (end - start) * 1e9;
+    if (host.wait_started() >= 0) c.vm_exit_host_wait_ns += (end - host.wait_started()) * 1e9;
+  }
+
+  // The tail write of what expose() set traps; `completes` when it exposes the submission's last command.
+  void trap(bool completes) {
     exit_completes_ = completes;
     const double exit_start = now();
     QueueCounters& c = w_.stats.per_iommu[iommu_];
     ++c.vm_exits;
-    q_.vmm_queue->lock();
-    c.vm_exit_vmm_wait_ns += (now() - exit_start) * 1e9;
-    XBT_VERB("viommu %d: tail write traps to the VMM (%zu descriptors)", iommu_, count);
+    XBT_VERB("viommu %d: tail write traps to the VMM (%zu descriptors)", iommu_, descriptors());
     w_.environment->handle_tail_write(*this);
-    q_.vmm_queue->unlock();
     c.vm_exit_ns += (now() - exit_start) * 1e9;
+    if (completes)
+      for (const Exposed& x : exposed_) x.entry->status_sent = true;
   }
 
   World& w_;
   QueueEntry& e_;
   IommuState& q_;
   int iommu_;
-  std::size_t exit_first_ = 0, exit_count_ = 0;  // the commands the current exit exposes
+  std::vector<Exposed> exposed_;  // what the current exit exposes
   bool exit_completes_ = false;
 };
 
@@ -497,15 +631,26 @@ void submit(World& w, QueueEntry& entry) {
   // A submission nobody waits for may be gone once issued (the IOMMU frees a posted page response): what the
   // trace needs is copied first.
   const bool wait = sub.wait;
+  const int iommu = sub.iommu;
   const bool traced = w.trace && w.trace->wants(start * 1e9);
   const QueueEntry meta = entry;
   const Submission traced_sub = traced ? sub : Submission{};
-  if (w.environment->is_guest()) {
+  // On a vCPU: how long it went without a CPU during the submission, and how often it halted on a lock.
+  HostCpus* cpus = w.host_cpus.get();
+  const int vcpu = cpus ? cpus->current() : -1;
+  const double steal_before = vcpu >= 0 ? cpus->steal(vcpu) : 0;
+  const std::uint64_t halts_before = vcpu >= 0 ? cpus->halts(vcpu) : 0;
+  if (w.environment->tail_write_traps()) {
     VirtualQueue q(w, entry);
     w.queue->issue(q);
   } else {
     PhysicalQueue q(w, entry);
     w.queue->issue(q);
+  }
+  if (vcpu >= 0 && invalidation) {
+    QueueCounters& c = w.stats.per_iommu[iommu];
+    c.submission_steal_ns += (cpus->steal(vcpu) - steal_before) * 1e9;
+    c.submission_halt_exits += cpus->halts(vcpu) - halts_before;
   }
   if (wait && invalidation) w.stats.submission_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
   if (traced) trace_submission(w, meta, traced_sub, start);

@@ -55,7 +55,11 @@ private:
   void sleep_until_due() {
     double due = more_unmaps() ? next_ : std::numeric_limits<double>::infinity();
     if (!retouches_.empty()) due = std::min(due, retouches_.front().first);
-    if (now() + kTimeEpsilon < due) w_.sleep(due - now());
+    if (now() + kTimeEpsilon >= due) return;
+    if (w_.host_cpus && due < std::numeric_limits<double>::infinity())
+      w_.host_cpus->until(due);  // the vCPU halts, or computes, until then
+    else
+      w_.sleep(due - now());
   }
 
   // The thread uses the pages again: they fault back in on the CPU.
@@ -118,7 +122,7 @@ private:
     sg4::Mutex* domain_lock = nullptr;
     if (w_.planner->flush_under_domain_lock()) {
       domain_lock = &w_.domain_lock(st_.process, dom.id);
-      lock_and_count(*domain_lock, w_.stats.domain_lock_wait);
+      lock_and_count(w_, *domain_lock, w_.stats.domain_lock_wait);
     }
     XBT_VERB("domain %d: %zu submissions planned", dom.id, plan_.submissions.size());
     entries_.assign(plan_.submissions.size(), QueueEntry{});
@@ -128,11 +132,11 @@ private:
         throw std::logic_error("devices_lock taken inside the flush's domain lock: the same mutex");
       if (plan_.submissions[i].under_devices_lock != (devices_lock != nullptr)) {
         if (devices_lock) {
-          devices_lock->unlock();
+          w_.spin_unlock(*devices_lock);
           devices_lock = nullptr;
         } else {
           devices_lock = &w_.domain_lock(st_.process, dom.id);
-          lock_and_count(*devices_lock, w_.stats.domain_lock_wait);
+          lock_and_count(w_, *devices_lock, w_.stats.domain_lock_wait);
         }
       }
       entries_[i] = {&plan_.submissions[i], reply_, st_.process, dom.id};
@@ -140,8 +144,8 @@ private:
       if (use.freed) ++w_.stats.flushes_of_freed_domains;
       submit(w_, entries_[i]);
     }
-    if (devices_lock) devices_lock->unlock();
-    if (domain_lock) domain_lock->unlock();
+    if (devices_lock) w_.spin_unlock(*devices_lock);
+    if (domain_lock) w_.spin_unlock(*domain_lock);
     if (--use.flushing == 0) use.idle->notify_all();
     return true;
   }

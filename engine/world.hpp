@@ -6,10 +6,12 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "core/scenario.hpp"
 #include "engine/device_state.hpp"
+#include "engine/host_cpus.hpp"
 #include "engine/mm_state.hpp"
 #include "engine/pcie_fabric.hpp"
 #include "engine/platform.hpp"
@@ -50,6 +52,15 @@ struct World {
   int running = 0;  // CPU threads and DMA engines still running; > 0 after the run means they deadlocked
   std::map<std::pair<int, int>, simgrid::s4u::MutexPtr> domain_locks;  // (process, domain id), made on use
   simgrid::s4u::MutexPtr sva_lock;  // iommu_sva_lock (drivers/iommu/iommu-sva.c): one for the whole system
+  // A guest's VMM: its global lock (QEMU's BQL), under which it handles every vIOMMU's exits.
+  simgrid::s4u::MutexPtr vmm_lock;
+  // The host CPUs a guest's vCPUs (its unmap threads) share (vm.host_cpus > 0), else null: dedicated.
+  std::unique_ptr<HostCpus> host_cpus;
+  // The kernel's spinlocks (queue locks, domain locks) as the run's CPU threads take them: on a vCPU sharing
+  // host CPUs the waiter spins on its CPU, or halts with paravirtual spinlocks, and the holder is tracked
+  // for pv_wait_early(); elsewhere a plain lock.
+  void spin_lock(simgrid::s4u::Mutex& m);
+  void spin_unlock(simgrid::s4u::Mutex& m);
   simgrid::s4u::Mutex& domain_lock(int process, int domain);
   // Flushes running per (process, domain): a domain is freed only once none runs (the mmu_notifier's
   // SRCU grace period), so no flush ever targets a freed domain.
@@ -64,10 +75,14 @@ struct World {
   DomainUse& use_of(int process, int domain);
   World(const Scenario& s, Platform p);
   // Activities are counted where they are started, for the bench's events-per-second figure.
+  // CPU work: on a vCPU sharing host CPUs it advances only while the vCPU runs.
   void sleep(double seconds) {
     if (seconds > kTimeEpsilon) {
       ++stats.sim_activities;
-      simgrid::s4u::this_actor::sleep_for(seconds);
+      if (host_cpus && host_cpus->current() >= 0)
+        host_cpus->run(seconds);
+      else
+        simgrid::s4u::this_actor::sleep_for(seconds);
     }
   }
   void send(simgrid::s4u::Mailbox* mb, void* payload, std::uint64_t bytes) {
@@ -77,10 +92,10 @@ struct World {
   }
 };
 
-// Takes a lock, recording how long the caller waited for it.
-inline void lock_and_count(simgrid::s4u::Mutex& m, Histogram& wait) {
+// Takes a kernel spinlock (World::spin_lock), recording how long the caller waited for it.
+inline void lock_and_count(World& w, simgrid::s4u::Mutex& m, Histogram& wait) {
   const double t = simgrid::s4u::Engine::get_clock();
-  m.lock();
+  w.spin_lock(m);
   wait.record(static_cast<std::uint64_t>((simgrid::s4u::Engine::get_clock() - t) * 1e9 + 0.5));
 }
 

@@ -45,7 +45,10 @@ void metrics_row(std::ostringstream& csv, const RunResults& r) {
       << r.per_unmap(q.queue_lock_wait_ns) << "," << unmap.mean_ns << "," << unmap.p50_ns << "," << unmap.p90_ns << ","
       << unmap.p99_ns << "," << unmap.max_ns << "," << cell_if(dma, r.counters.translation.dma_completed) << ","
       << cell_if(dma, r.latency.dma.p50_ns) << "," << cell_if(dma, r.latency.dma.p99_ns) << ","
-      << cell_if(dma, r.counters.translation.page_faults) << "\n";
+      << cell_if(dma, r.counters.translation.page_faults) << "," << r.latency.submission.mean_ns << ","
+      << r.latency.submission.p99_ns << "," << cell_if(r.in_guest(), r.per_unmap(q.vm_exit_vmm_wait_ns)) << ","
+      << cell_if(r.in_guest(), r.per_unmap(r.counters.vcpu_steal_ns)) << ","
+      << cell_if(r.in_guest(), r.per_unmap(static_cast<double>(r.counters.vm_halt_exits))) << "\n";
 }
 
 }  // namespace
@@ -58,7 +61,8 @@ int write_sweep_tables(const SweepPlan& plan, const std::vector<std::size_t>& ro
   for (const auto& p : plan.axis_paths) csv << "," << p;
   csv << ",run_profile,run_environment,unmaps,iotlb_per_unmap,devtlb_per_unmap,waits_per_unmap,vm_exits_per_unmap,"
          "queue_lock_wait_ns_per_unmap,unmap_mean_ns,unmap_p50_ns,unmap_p90_ns,unmap_p99_ns,unmap_max_ns,"
-         "dma_completed,dma_p50_ns,dma_p99_ns,page_faults\n";
+         "dma_completed,dma_p50_ns,dma_p99_ns,page_faults,submission_mean_ns,submission_p99_ns,"
+         "vmm_lock_wait_ns_per_unmap,vcpu_steal_ns_per_unmap,vm_halt_exits_per_unmap\n";
   for (std::size_t i : rows) {
     const PointRun& p = plan.all[i];
     const bool ok = p.state == PointState::done;

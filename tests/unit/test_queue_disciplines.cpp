@@ -102,9 +102,17 @@ struct Recorder final : QueueOps, VmmOps {
   std::size_t descriptors() const override { return sub.descs.size(); }
   bool completes = true;
   bool completes_submission() const override { return completes; }
-  void spend(double s) override { steps.push_back("spend " + std::to_string(static_cast<long long>(s * 1e9 + 0.5))); }
+  void spend(double s, VmmPhase phase) override {
+    steps.push_back(std::string(phase == VmmPhase::exit ? "exit " : phase == VmmPhase::emulation ? "emulate " : "call ") +
+                    std::to_string(static_cast<long long>(s * 1e9 + 0.5)));
+  }
+  void lock_vmm(bool vcpu_waits) override { steps.push_back(vcpu_waits ? "bql" : "bql (main loop)"); }
+  void unlock_vmm() override { steps.push_back("unbql"); }
   void emulate_invalidations() override { steps.push_back("emulate"); }
-  void host_submit_and_wait() override { steps.push_back("host submit"); }
+  void host_invalidate(bool per_descriptor, double call_s) override {
+    steps.push_back(std::string(per_descriptor ? "host per descriptor " : "host batched ") +
+                    std::to_string(static_cast<long long>(call_s * 1e9 + 0.5)));
+  }
 
 private:
   void start_attempt() {
@@ -270,22 +278,43 @@ TEST_CASE("queue: time-outs come from each driver family's parameter", "[queue]"
 
 TEST_CASE("environments: what the VMM does on a trapped tail write", "[environment]") {
   Params p;
-  Recorder emulated, nested;
   const auto bare = Environment::factory().make("bare-metal", p);
   CHECK_FALSE(bare->is_guest());
+  CHECK_FALSE(bare->tail_write_traps());
+  auto ns = [&](double v) { return std::to_string(static_cast<long long>(v + 0.5)); };
+  // An MMIO exit to the VMM's user space: the round trip, KVM's decoding, the way out to QEMU and back.
+  const std::string user_exit = "exit " + ns(p.get("vm.exit_entry_ns") + p.get("vm.exit_kernel_ns") + p.get("vm.exit_user_ns"));
+  const std::string emulate2 = "emulate " + ns(2 * p.get("vm.emulated_desc_ns"));
+  Recorder emulated;
   const auto em = Environment::factory().make("guest-emulated-viommu", p);
   CHECK(em->is_guest());
+  CHECK(em->tail_write_traps());
   em->handle_tail_write(emulated);
-  // The exit (vm.exit_ns) plus each of the 2 descriptors emulated (vm.emulated_desc_ns), then the caches.
-  const auto exit_ns = static_cast<long long>(p.get("vm.exit_ns") + 2 * p.get("vm.emulated_desc_ns"));
-  CHECK(emulated.steps == Steps{"spend " + std::to_string(exit_ns), "emulate"});
+  // The exit, then under the BQL each of the 2 descriptors emulated, then the caches.
+  CHECK(emulated.steps == Steps{user_exit, "bql", emulate2, "emulate", "unbql"});
+  // Nested: QEMU forwards one request per descriptor (intel_iommu_accel.c, smmuv3-accel.c) by default.
+  Recorder nested;
   Environment::factory().make("guest-nested", p)->handle_tail_write(nested);
-  CHECK(nested.steps == Steps{"spend " + std::to_string(exit_ns),
-                              "spend " + std::to_string(static_cast<long long>(p.get("vm.iommufd_ns"))), "host submit"});
-  // AMD's tail write per command: the exits before the last command only cost the exit; the host gets the
-  // commands, and the iommufd call is paid, once.
+  CHECK(nested.steps == Steps{user_exit, "bql", emulate2, "host per descriptor " + ns(p.get("vm.iommufd_ns")), "unbql"});
+  Params batched;
+  batched.set("vm.iommufd_batch", 1, "");
+  Recorder one;
+  Environment::factory().make("guest-nested", batched)->handle_tail_write(one);
+  CHECK(one.steps[3] == "host batched " + ns(p.get("vm.iommufd_ns")));
+  // AMD's tail write per command: the exits before the last command only cost the exit and the decoding;
+  // the host gets the commands with the last.
   Recorder early;
   early.completes = false;
   Environment::factory().make("guest-nested", p)->handle_tail_write(early);
-  CHECK(early.steps == Steps{"spend " + std::to_string(exit_ns)});
+  CHECK(early.steps == Steps{user_exit, "bql", emulate2, "unbql"});
+  // virtio-iommu: a kernel-handled kick (ioeventfd), then QEMU's main loop under the BQL while the vCPU polls.
+  Recorder virtio;
+  Environment::factory().make("guest-virtio-iommu", p)->handle_tail_write(virtio);
+  CHECK(virtio.steps == Steps{"exit " + ns(p.get("vm.exit_entry_ns") + p.get("vm.exit_kernel_ns")), "bql (main loop)",
+                              "emulate " + ns(p.get("vm.virtio_request_ns")), "host batched 0", "unbql"});
+  // A hardware-accelerated queue: a guest, nested, and nothing traps.
+  const auto hw = Environment::factory().make("guest-hw-queue", p);
+  CHECK(hw->is_guest());
+  CHECK(hw->nested_translation());
+  CHECK_FALSE(hw->tail_write_traps());
 }
