@@ -57,6 +57,7 @@ void fields(V& v, T& c) {
   v("vm_emulation_ns", c.vm_emulation_ns);
   v("vm_exit_host_wait_ns", c.vm_exit_host_wait_ns);
   v("vm_host_submissions", c.vm_host_submissions);
+  v("host_submissions", c.host_submissions);
   v("submission_steal_ns", c.submission_steal_ns);
   v("submission_halt_exits", c.submission_halt_exits);
   v("queue_occupancy_ns", c.queue_occupancy_ns);

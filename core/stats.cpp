@@ -28,6 +28,7 @@ void QueueCounters::add(const QueueCounters& o) {
   vm_emulation_ns += o.vm_emulation_ns;
   vm_exit_host_wait_ns += o.vm_exit_host_wait_ns;
   vm_host_submissions += o.vm_host_submissions;
+  host_submissions += o.host_submissions;
   submission_steal_ns += o.submission_steal_ns;
   submission_halt_exits += o.submission_halt_exits;
   queue_occupancy_ns += o.queue_occupancy_ns;

@@ -38,6 +38,7 @@ struct QueueCounters {
   double vm_exit_host_ns = 0;
   double vm_exit_host_wait_ns = 0;
   std::uint64_t vm_host_submissions = 0;  // physical submissions the host made for the guest's exits
+  std::uint64_t host_submissions = 0;     // the host's own (vm.host_inv_per_ms), sharing the physical queue
   // On vCPUs sharing host CPUs (vm.host_cpus): time the guest's submissions were runnable but not running
   // (steal time, inside the parts above), and paravirtual spinlock halts (HLT exits) on the queue's lock.
   double submission_steal_ns = 0;

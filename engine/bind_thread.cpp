@@ -34,7 +34,7 @@ void assign_cache_tags(World& w, int process, int domain) {
   if (domain < 0 || !w.planner->flush_under_domain_lock()) return;
   sg4::Mutex& m = w.domain_lock(process, domain);
   lock_and_count(w, m, w.stats.domain_lock_wait);
-  m.unlock();
+  w.spin_unlock(m);
 }
 
 // exit_mmap() -> mmu_notifier_release(): each SVA domain's release callback tears its bindings down with the
@@ -64,7 +64,7 @@ void release_mm(World& w, int process, sg4::Mailbox* reply, bool caching_mode) {
       entries[i].what = "exit";
       submit(w, entries[i]);
     }
-    if (lock) lock->unlock();
+    if (lock) w.spin_unlock(*lock);
   }
   // The bindings go with the mm.
   std::vector<int> bound;
@@ -124,7 +124,7 @@ void bind_thread(World& w, int process) {
     // Every process's binds and unbinds contend on it.
     lock_and_count(w, *w.sva_lock, w.stats.sva_lock_wait);
     if (exit_at >= 0 && now() >= exit_at) {  // held up past the exit by the lock: the process is gone
-      w.sva_lock->unlock();
+      w.spin_unlock(*w.sva_lock);
       break;
     }
     const Attachment a = attachment_of(s.topology, e.device);
@@ -190,7 +190,7 @@ void bind_thread(World& w, int process) {
       ++w.stats.prq_drain_retries;
       submit(w, entries.back());
     }
-    w.sva_lock->unlock();
+    w.spin_unlock(*w.sva_lock);
     (e.bind ? w.stats.bind_latency : w.stats.unbind_latency)
         .record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
     if (w.trace)

@@ -24,6 +24,7 @@ HostCpus::HostCpus(const HostCpuConfig& c, int vcpus)
       pv_threshold_s_(c.pv_threshold_s),
       mutex_(sg4::Mutex::create()),
       wake_(sg4::Semaphore::create(0)),
+      released_(sg4::ConditionVariable::create()),
       spin_(static_cast<std::size_t>(vcpus)),
       halts_(static_cast<std::size_t>(vcpus)) {
   for (int v = 0; v < vcpus; ++v) cv_.push_back(sg4::ConditionVariable::create());
@@ -31,7 +32,7 @@ HostCpus::HostCpus(const HostCpuConfig& c, int vcpus)
 
 void HostCpus::attach(int v) {
   vcpu_of_pid_[sg4::this_actor::get_pid()] = v;
-  if (!sched_.wake(v, now())) poke_scheduler();
+  wake_now(v);
   wait_running();
 }
 
@@ -80,6 +81,7 @@ void HostCpus::run(double seconds) {
     }
     remaining -= now() - start;
   }
+  wait_running();  // preempted as the work ended: what follows at this instant needs the CPU back
 }
 
 void HostCpus::busy_until(double t) {
@@ -95,15 +97,28 @@ void HostCpus::busy_until(double t) {
 void HostCpus::halt_now(int v) {
   const int next = sched_.halt(v, now());
   XBT_VERB("vCPU %d halts; vCPU %d takes its CPU", v, next);
-  if (next >= 0) notify(next);
+  if (next >= 0) on_running(next);
   poke_scheduler();
+}
+
+void HostCpus::wake_now(int v) {
+  if (sched_.wake(v, now()))
+    on_running(v);
+  else
+    poke_scheduler();
+}
+
+void HostCpus::on_running(int v) {
+  Spin& s = spin_[static_cast<std::size_t>(v)];
+  if (s.lock && !s.halted) s.deadline = now() + pv_threshold_s_;  // it spins again: its budget counts anew
+  notify(v);
 }
 
 void HostCpus::idle_until(double t) {
   const int v = current();
   halt_now(v);
   if (t > now() + kEps) sg4::this_actor::sleep_until(t);
-  if (!sched_.wake(v, now())) poke_scheduler();
+  wake_now(v);
   wait_running();
 }
 
@@ -117,7 +132,7 @@ void HostCpus::until(double t) {
 void HostCpus::block_begin() { halt_now(current()); }
 
 void HostCpus::block_end() {
-  if (!sched_.wake(current(), now())) poke_scheduler();
+  wake_now(current());
   wait_running();
 }
 
@@ -133,12 +148,17 @@ int HostCpus::holder_of(const sg4::Mutex* m) const {
   return it == holders_.end() ? -1 : it->second;
 }
 
+// Only a spinning vCPU that runs can execute pv_wait.
 void HostCpus::pv_halt(int v) {
   Spin& s = spin_[static_cast<std::size_t>(v)];
   s.halted = true;
   s.kicked = false;
   ++halts_[static_cast<std::size_t>(v)];
-  if (sched_.state(v) != VcpuScheduler::State::halted) halt_now(v);
+  halt_now(v);
+  if (s.lock && !holders_.count(s.lock)) {
+    const auto g = granted_.find(s.lock);
+    if (g != granted_.end() && g->second == v) offer(s.lock, false);  // the free lock was its to take
+  }
 }
 
 bool HostCpus::may_take(int v, const sg4::Mutex* m) const {
@@ -148,20 +168,43 @@ bool HostCpus::may_take(int v, const sg4::Mutex* m) const {
   return g == granted_.end() || g->second < 0 || g->second == v;
 }
 
-void HostCpus::spin_lock(sg4::Mutex& m) {
+void HostCpus::offer(const sg4::Mutex* m, bool unlocked) {
+  // A free queued lock goes to its longest waiter that spins on a CPU; with none, to whichever waiter runs
+  // first (a waiter without a CPU does not hold the others up). The unlocker kicks the longest-halted
+  // waiter (pv_kick()); so does a re-offer that finds nobody spinning on a CPU.
+  int grant = -1, kick = -1;
+  for (std::size_t v = 0; v < spin_.size(); ++v) {
+    const Spin& s = spin_[v];
+    if (s.lock != m) continue;
+    const int i = static_cast<int>(v);
+    if (!s.halted && sched_.running(i) && (grant < 0 || s.since < spin_[static_cast<std::size_t>(grant)].since)) grant = i;
+    if (s.halted && !s.kicked && (kick < 0 || s.since < spin_[static_cast<std::size_t>(kick)].since)) kick = i;
+  }
+  granted_[m] = grant;
+  if (kick >= 0 && (unlocked || grant < 0)) spin_[static_cast<std::size_t>(kick)].kicked = true;
+  for (std::size_t v = 0; v < spin_.size(); ++v)
+    if (spin_[v].lock == m) notify(static_cast<int>(v));
+}
+
+void HostCpus::spin_lock(sg4::Mutex& m, bool host) {
   const int v = current();
-  if (v < 0) {
-    m.lock();
-    holders_[&m] = -1;
+  if (v < 0 || host) {
+    // Not a guest's vCPU (a host thread, or the host's own lock on a vCPU's thread): it spins where it is,
+    // on no vCPU, and takes the lock whenever it is free (no grant applies to it).
+    if (holders_.count(&m)) {
+      std::unique_lock<sg4::Mutex> lk(*mutex_);
+      while (holders_.count(&m)) released_->wait(lk);
+    }
+    holders_[&m] = v;
     return;
   }
   Spin& s = spin_[static_cast<std::size_t>(v)];
-  while (!(may_take(v, &m) && m.try_lock())) {
-    // Free as far as we knew, yet taken: another actor got it from the mutex's own queue; it is held.
-    if (may_take(v, &m)) holders_.emplace(&m, -1);
+  wait_running();
+  while (!may_take(v, &m)) {
     if (!s.lock) s = Spin{&m, now(), now() + pv_threshold_s_, false, false};
     const int holder = holder_of(&m);
-    if (pv_spinlocks_ && !s.halted && holder >= 0 && !sched_.running(holder)) pv_halt(v);  // pv_wait_early()
+    if (pv_spinlocks_ && !s.halted && sched_.running(v) && holder >= 0 && !sched_.running(holder))
+      pv_halt(v);  // pv_wait_early(): the holder is not running
     poke_scheduler();  // the threshold is a deadline
     {
       std::unique_lock<sg4::Mutex> lk(*mutex_);
@@ -169,14 +212,13 @@ void HostCpus::spin_lock(sg4::Mutex& m) {
       while (!may_take(v, &m)) {
         if (s.halted && s.kicked) {  // kicked: runnable again, and it spins once it has a CPU
           s.halted = s.kicked = false;
-          if (!sched_.wake(v, now())) poke_scheduler();
+          wake_now(v);
           continue;
         }
         cv_[static_cast<std::size_t>(v)]->wait(lk);
       }
       s.spinning = false;
     }
-    s.deadline = now() + pv_threshold_s_;
   }
   granted_.erase(&m);
   s.lock = nullptr;
@@ -186,47 +228,34 @@ void HostCpus::spin_lock(sg4::Mutex& m) {
 
 void HostCpus::spin_unlock(sg4::Mutex& m) {
   holders_.erase(&m);
-  m.unlock();
-  // The queued lock goes to its longest waiter that is spinning on a CPU; with none, to whichever waiter
-  // runs first (a waiter that is not running does not hold the others up). The unlocker kicks the
-  // longest-halted waiter (pv_kick()).
-  int grant = -1, kick = -1;
-  for (std::size_t v = 0; v < spin_.size(); ++v) {
-    const Spin& s = spin_[v];
-    if (s.lock != &m) continue;
-    const int i = static_cast<int>(v);
-    if (!s.halted && sched_.running(i) && (grant < 0 || s.since < spin_[static_cast<std::size_t>(grant)].since)) grant = i;
-    if (s.halted && !s.kicked && (kick < 0 || s.since < spin_[static_cast<std::size_t>(kick)].since)) kick = i;
-  }
-  granted_[&m] = grant;
-  if (kick >= 0) spin_[static_cast<std::size_t>(kick)].kicked = true;
-  for (std::size_t v = 0; v < spin_.size(); ++v)
-    if (spin_[v].lock == &m) notify(static_cast<int>(v));
+  released_->notify_all();
+  offer(&m, true);
 }
 
 void HostCpus::pv_halt_spinners_of(int holder) {
   for (std::size_t v = 0; v < spin_.size(); ++v) {
     const Spin& s = spin_[v];
-    if (s.spinning && !s.halted && holder_of(s.lock) == holder) pv_halt(static_cast<int>(v));
+    if (s.spinning && !s.halted && sched_.running(static_cast<int>(v)) && holder_of(s.lock) == holder)
+      pv_halt(static_cast<int>(v));
   }
 }
 
 double HostCpus::steal(int v) const { return sched_.steal(v, now()); }
 
-void HostCpus::scheduler_actor() {
+void HostCpus::scheduler_actor(double give_up_at) {
   std::vector<int> stopped, started;
-  while (true) {
+  while (now() < give_up_at) {
     double next = sched_.next_preemption();
     if (pv_spinlocks_)
-      for (const Spin& s : spin_)
-        if (s.spinning && !s.halted) next = std::min(next, s.deadline);
+      for (std::size_t v = 0; v < spin_.size(); ++v)
+        if (spin_[v].spinning && !spin_[v].halted && sched_.running(static_cast<int>(v))) next = std::min(next, spin_[v].deadline);
     if (next > now() + kEps) {
       // A semaphore, not a condition variable: a daemon killed at the end of the run must hold no lock.
       sleeping_ = true;
       if (next == VcpuScheduler::kNever)
         wake_->acquire();
       else
-        wake_->acquire_timeout(next - now());
+        wake_->acquire_timeout(std::min(next, give_up_at) - now());
       sleeping_ = false;
       continue;  // woken early: something changed, look again
     }
@@ -235,14 +264,31 @@ void HostCpus::scheduler_actor() {
     sched_.tick(now() + kEps, stopped, started);
     for (std::size_t i = 0; i < stopped.size(); ++i) XBT_VERB("vCPU %d preempted by vCPU %d", stopped[i], started[i]);  // a slice ending within the clock's precision ends now
     notify_all(stopped);
-    notify_all(started);
+    for (int in : started) on_running(in);
+    // A preempted waiter granted a free lock gives the grant up: whoever runs first takes it.
+    for (int out : stopped) {
+      const Spin& s = spin_[static_cast<std::size_t>(out)];
+      const auto g = s.lock && !holders_.count(s.lock) ? granted_.find(s.lock) : granted_.end();
+      if (g != granted_.end() && g->second == out) offer(s.lock, false);
+    }
     if (!pv_spinlocks_) continue;
     for (int out : stopped) pv_halt_spinners_of(out);  // their holder lost its CPU
     for (std::size_t v = 0; v < spin_.size(); ++v) {
       const Spin& s = spin_[v];
       // Spun SPIN_THRESHOLD loops: pv_wait().
-      if (s.spinning && !s.halted && s.deadline <= now() + kEps) pv_halt(static_cast<int>(v));
+      if (s.spinning && !s.halted && sched_.running(static_cast<int>(v)) && s.deadline <= now() + kEps)
+        pv_halt(static_cast<int>(v));
     }
+  }
+  // Still here a second after the run's end: the vCPUs are stuck taking turns. Say where, for the report.
+  for (std::size_t v = 0; v < spin_.size(); ++v) {
+    const Spin& sp = spin_[v];
+    const int i = static_cast<int>(v);
+    XBT_WARN("vCPU %d: %s%s%s%s", i,
+             sched_.running(i) ? "running" : sched_.state(i) == VcpuScheduler::State::waiting ? "waiting" : "halted",
+             sp.lock ? (holders_.count(sp.lock) ? ", spinning on a lock held by " + std::to_string(holder_of(sp.lock))
+                                                : std::string(", spinning on a free lock")).c_str() : "",
+             sp.halted ? " (pv halted)" : "", sp.kicked ? " (kicked)" : "");
   }
 }
 

@@ -41,27 +41,34 @@ public:
   // A host section with preemption disabled (raw spinlock with IRQs off: the host's qi_submit_sync()).
   void preempt_disable();
   void preempt_enable();
-  // The guest kernel's spinlocks (World::spin_lock). A waiting vCPU spins on its CPU. A released lock goes
+  // The guest kernel's spinlocks (World::spin_lock). With vCPUs sharing host CPUs, who holds each lock
+  // is this bookkeeping alone (the SimGrid mutex only names the lock): actors are cooperative, so a
+  // look and a take are one step. A waiting vCPU spins on its CPU. A released lock goes
   // to its longest waiter that is running (queued spinlocks are FIFO), or, when none runs, to the first
   // that does: a preempted waiter does not hold a free lock up (pv_hybrid_queued_unfair_trylock(),
   // kernel/locking/qspinlock_paravirt.h: lock stealing under virtualization).
   // With paravirtual spinlocks a waiter halts (pv_wait) after vm.pv_spin_threshold_us, or at once when
   // the holder is not running (pv_wait_early()); the unlocker kicks the longest-halted waiter
   // (pv_kick()). Called from actors that are not vCPUs, a plain lock.
-  void spin_lock(simgrid::s4u::Mutex& m);
+  void spin_lock(simgrid::s4u::Mutex& m, bool host = false);
   void spin_unlock(simgrid::s4u::Mutex& m);
   // Time the vCPU was runnable without a CPU so far (steal time).
   double steal(int v) const;
   // Paravirtual spinlock halts (HLT exits) so far.
   std::uint64_t halts(int v) const { return halts_[static_cast<std::size_t>(v)]; }
 
-  void scheduler_actor();  // the daemon giving time to the scheduler's decisions
+  // The daemon giving time to the scheduler's decisions, until `give_up_at` (s): vCPUs still taking turns
+  // that long after the run's end are stuck (a model bug), and without it SimGrid reports their deadlock.
+  void scheduler_actor(double give_up_at);
 
 private:
   void notify(int v);
   void notify_all(const std::vector<int>& vs);
   void poke_scheduler();
   void halt_now(int v);
+  void wake_now(int v);
+  void on_running(int v);  // v just got a CPU
+  void offer(const simgrid::s4u::Mutex* m, bool unlocked);
   void pv_halt(int v);
   void pv_halt_spinners_of(int holder);
   int holder_of(const simgrid::s4u::Mutex* m) const;
@@ -81,6 +88,7 @@ private:
   simgrid::s4u::MutexPtr mutex_;
   simgrid::s4u::SemaphorePtr wake_;  // the scheduler actor's sleep, cut short by poke_scheduler()
   bool sleeping_ = false;
+  simgrid::s4u::ConditionVariablePtr released_;  // a spinlock was released (for waiters that are not vCPUs)
   std::vector<simgrid::s4u::ConditionVariablePtr> cv_;
   std::vector<Spin> spin_;
   std::vector<std::uint64_t> halts_;

@@ -1,5 +1,7 @@
 #include "engine/simulation.hpp"
 
+#include "models/vm/host_load.hpp"
+
 #include <simgrid/s4u.hpp>
 #include <cstdlib>
 #include <stdexcept>
@@ -156,9 +158,9 @@ World::World(const Scenario& s, Platform platform_in)
   stats.per_device.resize(devices.size());
 }
 
-void World::spin_lock(sg4::Mutex& m) {
+void World::spin_lock(sg4::Mutex& m, bool host) {
   if (host_cpus)
-    host_cpus->spin_lock(m);
+    host_cpus->spin_lock(m, host);
   else
     m.lock();
 }
@@ -268,7 +270,16 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
       if (w.host_cpus) w.host_cpus->detach();
       --w.running;
     });
-  if (w.host_cpus) sg4::Actor::create("host-scheduler", w.platform.cores[0], [&w] { w.host_cpus->scheduler_actor(); })->daemonize();
+  if (HostLoad::from(s.params).per_ns > 0 && w.environment->is_guest())
+    for (std::size_t i = 0; i < w.iommus.size(); ++i)
+      sg4::Actor::create("host-load/" + std::to_string(i), w.platform.cores[0], [&w, i] {
+        ++w.running;
+        host_invalidations(w, static_cast<int>(i));
+        --w.running;
+      });
+  if (w.host_cpus) sg4::Actor::create("host-scheduler", w.platform.cores[0], [&w, &s] {
+      w.host_cpus->scheduler_actor(s.duration_ns * 1e-9 + 1.0);  // a second after the end: stuck
+    })->daemonize();
   w.stats.live_domains.start(s.duration_ns);
   w.stats.live_pasids.start(s.duration_ns);
   count_live(w);  // the state the run starts in

@@ -27,10 +27,7 @@ double now() { return sg4::Engine::get_clock(); }
 // the run's kernel (World::spin_lock); the host's, taken for a guest (`host`), is taken with preemption off.
 void lock_queue(World& w, int iommu, sg4::Mutex& m, bool host) {
   const double t = now();
-  if (host)
-    m.lock();
-  else
-    w.spin_lock(m);
+  w.spin_lock(m, host);
   const double waited_ns = (now() - t) * 1e9;
   w.stats.per_iommu[iommu].queue_lock_wait_ns += waited_ns;
   w.stats.queue_lock_wait.record(static_cast<std::uint64_t>(waited_ns + 0.5));
@@ -118,7 +115,7 @@ public:
     lock_queue(w_, iommu_, *q_.q_lock, host_);
     --q_.lock_wanted;
   }
-  void unlock() override { host_ ? q_.q_lock->unlock() : w_.spin_unlock(*q_.q_lock); }
+  void unlock() override { w_.spin_unlock(*q_.q_lock); }
   void take_ring_slots(int needed) override {
     if (q_.slots.free() < needed) {
       QueueCounters& c = w_.stats.per_iommu[iommu_];
@@ -126,19 +123,19 @@ public:
       XBT_VERB("iommu %d: ring full, waiting for %d free slots", iommu_, needed);
       const double t = now();
       want_lock();  // counted while it waits: it takes q_lock back as soon as slots are freed
-      if (host_ || !w_.host_cpus) {
+      if (!w_.host_cpus) {
         std::unique_lock<sg4::Mutex> lock(*q_.q_lock, std::adopt_lock);
         while (q_.slots.free() < needed) q_.slots_freed->wait(lock);
         lock.release();
       } else {
-        // A guest's driver on a vCPU: q_lock is a guest spinlock, dropped and retaken as such.
+        // With vCPUs about, q_lock's holder is tracked: dropped and retaken through World::spin_lock.
         while (q_.slots.free() < needed) {
           w_.spin_unlock(*q_.q_lock);
           {
             std::unique_lock<sg4::Mutex> lock(*q_.space_mutex);
             while (q_.slots.free() < needed) q_.slots_freed->wait(lock);
           }
-          w_.spin_lock(*q_.q_lock);
+          w_.spin_lock(*q_.q_lock, host_);
         }
       }
       --q_.lock_wanted;
@@ -246,7 +243,8 @@ public:
     return true;
   }
   FaultStatus read_fault_status() override {
-    if (!w_.timing.simulate_every_poll && q_.lock_wanted == 0 && !q_.ite && !q_.iqe && !e_.status_sent)
+    // Not on vCPUs sharing host CPUs: there the spinner's CPU time is what others wait for.
+    if (!w_.timing.simulate_every_poll && !w_.host_cpus && q_.lock_wanted == 0 && !q_.ite && !q_.iqe && !e_.status_sent)
       return spin_unobserved();
     w_.sleep(w_.timing.reg_read);
     return FaultStatus{q_.iqe, q_.ite};
@@ -281,7 +279,7 @@ public:
     relax_left_ = -1;
     const double t = now();
     want_lock();
-    host_ ? q_.q_lock->lock() : w_.spin_lock(*q_.q_lock);  // a retake while spinning: counted in the IOMMU's total
+    w_.spin_lock(*q_.q_lock, host_);  // a retake while spinning: counted in the IOMMU's total
     --q_.lock_wanted;
     w_.stats.per_iommu[iommu_].queue_lock_wait_ns += (now() - t) * 1e9;
   }
@@ -493,12 +491,16 @@ public:
   bool completes_submission() const override { return exit_completes_; }
   void spend(double seconds, VmmPhase phase) override {
     const double start = now();
-    w_.sleep(seconds);
+    if (main_loop_)
+      sg4::this_actor::sleep_for(seconds);  // the VMM's main loop, not this vCPU, does the work
+    else
+      w_.sleep(seconds);
     QueueCounters& c = w_.stats.per_iommu[iommu_];
     (phase == VmmPhase::exit ? c.vm_exit_path_ns : phase == VmmPhase::emulation ? c.vm_emulation_ns : c.vm_exit_host_ns) +=
         (now() - start) * 1e9;
   }
   void lock_vmm(bool vcpu_waits) override {
+    main_loop_ = !vcpu_waits;
     const double start = now();
     HostCpus* cpus = w_.host_cpus.get();
     if (!w_.vmm_lock->try_lock()) {
@@ -510,7 +512,13 @@ public:
     }
     w_.stats.per_iommu[iommu_].vm_exit_vmm_wait_ns += (now() - start) * 1e9;
   }
-  void unlock_vmm() override { w_.vmm_lock->unlock(); }
+  void unlock_vmm() override {
+    w_.vmm_lock->unlock();
+    if (!main_loop_) return;
+    // The vCPU polled meanwhile: it sees the answer once it has a CPU.
+    main_loop_ = false;
+    if (HostCpus* cpus = w_.host_cpus.get(); cpus && cpus->current() >= 0) cpus->wait_running();
+  }
   // Applies the descriptors to the caches synchronously: what the IOMMU engine and the device would do.
   void emulate_invalidations() override {
     XBT_VERB("viommu %d: the VMM emulates %zu descriptors", iommu_, descriptors());
@@ -544,7 +552,9 @@ public:
     for (const Exposed& x : exposed_) {
       const Submission& sub = *x.entry->sub;
       if (!per_descriptor) {
-        if (now() < run_end) forward(*x.entry, sub);
+        // Always with a wait: the VMM's call returns once the host's flush is done (a guest's batch issued
+        // without one, SMMUv3's full 64, is still waited for by the host).
+        if (now() < run_end) forward(*x.entry, Submission{sub.iommu, sub.descs, true});
         continue;
       }
       for (const Descriptor& d : sub.descs) {
@@ -576,7 +586,7 @@ private:
     entry.reply = e_.reply;
     PhysicalQueue host(w_, entry, true);
     HostCpus* cpus = w_.host_cpus.get();
-    const bool on_vcpu = cpus && cpus->current() >= 0;
+    const bool on_vcpu = cpus && cpus->current() >= 0 && !main_loop_;  // the main loop's thread is not a vCPU
     if (on_vcpu) cpus->preempt_disable();
     const double start = now();
     w_.queue->issue(host);
@@ -604,6 +614,7 @@ private:
   IommuState& q_;
   int iommu_;
   std::vector<Exposed> exposed_;  // what the current exit exposes
+  bool main_loop_ = false;         // between lock_vmm(false) and unlock_vmm(): the VMM's main loop works
   bool exit_completes_ = false;
 };
 
@@ -620,6 +631,11 @@ void trace_submission(World& w, const QueueEntry& e, const Submission& sub, doub
   w.trace->add(TraceSubmission{start * 1e9, now() * 1e9, sg4::this_actor::get_name(),
                                topo.node(topo.iommus()[static_cast<std::size_t>(sub.iommu)]).name, std::move(origin),
                                e.process, e.domain, sub});
+}
+
+void World::host_submit(QueueEntry& entry) {
+  PhysicalQueue q(*this, entry, true);
+  queue->issue(q);
 }
 
 void submit(World& w, QueueEntry& entry) {

@@ -59,7 +59,10 @@ struct World {
   // The kernel's spinlocks (queue locks, domain locks) as the run's CPU threads take them: on a vCPU sharing
   // host CPUs the waiter spins on its CPU, or halts with paravirtual spinlocks, and the holder is tracked
   // for pv_wait_early(); elsewhere a plain lock.
-  void spin_lock(simgrid::s4u::Mutex& m);
+  // A submission of the host kernel's own driver on the physical queue (engine/submit.cpp).
+  void host_submit(QueueEntry& entry);
+  // `host`: a host kernel's lock taken on the guest's behalf (preemption off, no paravirtual halts).
+  void spin_lock(simgrid::s4u::Mutex& m, bool host = false);
   void spin_unlock(simgrid::s4u::Mutex& m);
   simgrid::s4u::Mutex& domain_lock(int process, int domain);
   // Flushes running per (process, domain): a domain is freed only once none runs (the mmu_notifier's
@@ -106,6 +109,7 @@ void submit(World& w, QueueEntry& entry);
 
 // The actors. Each reads top to bottom like the protocol it models.
 void unmap_thread(World& w, int stream_index);
+void host_invalidations(World& w, int iommu);  // engine/host_load.cpp
 void iommu_queue_engine(World& w, int iommu);
 void device_ats_responder(World& w, int device);
 void dma_engine(World& w, int stream_index, int device);
