@@ -69,8 +69,21 @@ void HostCpus::wait_running() {
   while (!sched_.running(v)) cv_[static_cast<std::size_t>(v)]->wait(lk);
 }
 
+int HostCpus::suspend() {
+  const int v = current();
+  vcpu_of_pid_.erase(sg4::this_actor::get_pid());
+  return v;
+}
+
+void HostCpus::resume(int v) {
+  if (v < 0) return;
+  vcpu_of_pid_[sg4::this_actor::get_pid()] = v;
+  wait_running();
+}
+
 void HostCpus::run(double seconds) {
   const int v = current();
+  const Working working(*this);
   double remaining = seconds;
   while (remaining > kEps) {
     wait_running();
@@ -86,6 +99,7 @@ void HostCpus::run(double seconds) {
 
 void HostCpus::busy_until(double t) {
   const int v = current();
+  const Working working(*this);
   while (now() + kEps < t) {
     wait_running();
     std::unique_lock<sg4::Mutex> lk(*mutex_);
@@ -155,10 +169,7 @@ void HostCpus::pv_halt(int v) {
   s.kicked = false;
   ++halts_[static_cast<std::size_t>(v)];
   halt_now(v);
-  if (s.lock && !holders_.count(s.lock)) {
-    const auto g = granted_.find(s.lock);
-    if (g != granted_.end() && g->second == v) offer(s.lock, false);  // the free lock was its to take
-  }
+  if (s.lock && !holders_.count(s.lock)) offer(s.lock, false);  // free: someone running takes it, or is kicked
 }
 
 bool HostCpus::may_take(int v, const sg4::Mutex* m) const {
@@ -203,8 +214,10 @@ void HostCpus::spin_lock(sg4::Mutex& m, bool host) {
   while (!may_take(v, &m)) {
     if (!s.lock) s = Spin{&m, now(), now() + pv_threshold_s_, false, false};
     const int holder = holder_of(&m);
-    if (pv_spinlocks_ && !s.halted && sched_.running(v) && holder >= 0 && !sched_.running(holder))
-      pv_halt(v);  // pv_wait_early(): the holder is not running
+    // pv_wait_early(): the holder's vCPU is preempted (vcpu_is_preempted(): runnable without a CPU; a holder
+    // halted or blocked in the host is not "preempted" to the guest).
+    if (pv_spinlocks_ && !s.halted && sched_.running(v) && holder >= 0 && sched_.state(holder) == VcpuScheduler::State::waiting)
+      pv_halt(v);
     poke_scheduler();  // the threshold is a deadline
     {
       std::unique_lock<sg4::Mutex> lk(*mutex_);
@@ -224,6 +237,7 @@ void HostCpus::spin_lock(sg4::Mutex& m, bool host) {
   s.lock = nullptr;
   s.halted = s.kicked = false;
   holders_[&m] = v;
+  last_progress_ = now();
 }
 
 void HostCpus::spin_unlock(sg4::Mutex& m) {
@@ -242,10 +256,13 @@ void HostCpus::pv_halt_spinners_of(int holder) {
 
 double HostCpus::steal(int v) const { return sched_.steal(v, now()); }
 
-void HostCpus::scheduler_actor(double give_up_at) {
+void HostCpus::scheduler_actor(double give_up_after) {
   std::vector<int> stopped, started;
-  while (now() < give_up_at) {
+  while (true) {
+    // vCPUs taking turns while none of them works, computes or takes a lock for that long are stuck.
+    if (in_work_ == 0 && now() - last_progress_ > give_up_after) break;
     double next = sched_.next_preemption();
+    if (next < VcpuScheduler::kNever) next = std::min(next, last_progress_ + give_up_after + kEps);
     if (pv_spinlocks_)
       for (std::size_t v = 0; v < spin_.size(); ++v)
         if (spin_[v].spinning && !spin_[v].halted && sched_.running(static_cast<int>(v))) next = std::min(next, spin_[v].deadline);
@@ -255,7 +272,7 @@ void HostCpus::scheduler_actor(double give_up_at) {
       if (next == VcpuScheduler::kNever)
         wake_->acquire();
       else
-        wake_->acquire_timeout(std::min(next, give_up_at) - now());
+        wake_->acquire_timeout(next - now());
       sleeping_ = false;
       continue;  // woken early: something changed, look again
     }
@@ -280,7 +297,10 @@ void HostCpus::scheduler_actor(double give_up_at) {
         pv_halt(static_cast<int>(v));
     }
   }
-  // Still here a second after the run's end: the vCPUs are stuck taking turns. Say where, for the report.
+  // The vCPUs are stuck taking turns (a model bug): say where; without preemption SimGrid then sees them
+  // deadlocked and the run fails.
+  stuck_ = true;
+  XBT_WARN("the vCPUs made no progress for %.3f s: giving up", give_up_after);
   for (std::size_t v = 0; v < spin_.size(); ++v) {
     const Spin& sp = spin_[v];
     const int i = static_cast<int>(v);

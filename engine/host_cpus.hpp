@@ -57,9 +57,15 @@ public:
   // Paravirtual spinlock halts (HLT exits) so far.
   std::uint64_t halts(int v) const { return halts_[static_cast<std::size_t>(v)]; }
 
-  // The daemon giving time to the scheduler's decisions, until `give_up_at` (s): vCPUs still taking turns
-  // that long after the run's end are stuck (a model bug), and without it SimGrid reports their deadlock.
-  void scheduler_actor(double give_up_at);
+  // The daemon giving time to the scheduler's decisions. vCPUs that take turns for `give_up_after` seconds
+  // while none of them works (CPU work, computing) or takes a lock are stuck, a model bug: it stops, and
+  // without preemption SimGrid reports them deadlocked.
+  void scheduler_actor(double give_up_after);
+  bool stuck() const { return stuck_; }
+  // The calling vCPU's thread works for the VMM's main loop meanwhile (its time is not the vCPU's): it is no
+  // vCPU until resume(), which waits for its CPU back. Returns the vCPU (-1: none).
+  int suspend();
+  void resume(int v);
 
 private:
   void notify(int v);
@@ -88,6 +94,18 @@ private:
   simgrid::s4u::MutexPtr mutex_;
   simgrid::s4u::SemaphorePtr wake_;  // the scheduler actor's sleep, cut short by poke_scheduler()
   bool sleeping_ = false;
+  // Progress, for telling stuck vCPUs from waiting ones: vCPUs in run()/busy_until(), the last lock taken.
+  struct Working {
+    explicit Working(HostCpus& h) : h_(h) { ++h_.in_work_; }
+    ~Working() {
+      --h_.in_work_;
+      h_.last_progress_ = simgrid::s4u::Engine::get_clock();
+    }
+    HostCpus& h_;
+  };
+  int in_work_ = 0;
+  double last_progress_ = 0;
+  bool stuck_ = false;
   simgrid::s4u::ConditionVariablePtr released_;  // a spinlock was released (for waiters that are not vCPUs)
   std::vector<simgrid::s4u::ConditionVariablePtr> cv_;
   std::vector<Spin> spin_;

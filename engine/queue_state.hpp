@@ -21,6 +21,10 @@ namespace svasim {
 
 struct PageRequest;
 
+// QueueEntry::what of the host kernel's own invalidations (engine/host_load.cpp): the physical queue serves
+// them, but the run's counters and latencies are the guest's and leave them out (host_submissions counts them).
+inline constexpr const char* kHostOwnWork = "host";
+
 // One submission in flight: lives on the submitting CPU thread until its wait completes.
 struct QueueEntry {
   const Submission* sub = nullptr;

@@ -278,7 +278,8 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
         --w.running;
       });
   if (w.host_cpus) sg4::Actor::create("host-scheduler", w.platform.cores[0], [&w, &s] {
-      w.host_cpus->scheduler_actor(s.duration_ns * 1e-9 + 1.0);  // a second after the end: stuck
+      // Longer than any wait the drivers allow (a device's ATS time-out), and a second more.
+      w.host_cpus->scheduler_actor(1.0 + 2 * w.timing.ats_timeout);
     })->daemonize();
   w.stats.live_domains.start(s.duration_ns);
   w.stats.live_pasids.start(s.duration_ns);
@@ -288,6 +289,8 @@ Stats run_simulation(const Scenario& s, const std::vector<std::string>& simgrid_
   w.stats.live_pasids.finish(sg4::Engine::get_clock() * 1e9);
   // SimGrid ends a run whose actors all wait for each other ("Deadlock detected"); results from such a
   // run would silently miss work, so it is a failure of the run.
+  if (w.host_cpus && w.host_cpus->stuck())
+    throw std::runtime_error("the guest's vCPUs stopped making progress (a model bug: please report it)");
   if (w.running > 0)
     throw std::runtime_error("the simulation deadlocked with " + std::to_string(w.running) +
                              " CPU thread(s) or DMA engine(s) still waiting (a model bug: please report it)");

@@ -25,9 +25,10 @@ double now() { return sg4::Engine::get_clock(); }
 
 // Takes a queue lock, charging the wait to the IOMMU's counters. The driver's lock is a kernel spinlock of
 // the run's kernel (World::spin_lock); the host's, taken for a guest (`host`), is taken with preemption off.
-void lock_queue(World& w, int iommu, sg4::Mutex& m, bool host) {
+void lock_queue(World& w, int iommu, sg4::Mutex& m, bool host, bool counted = true) {
   const double t = now();
   w.spin_lock(m, host);
+  if (!counted) return;
   const double waited_ns = (now() - t) * 1e9;
   w.stats.per_iommu[iommu].queue_lock_wait_ns += waited_ns;
   w.stats.queue_lock_wait.record(static_cast<std::uint64_t>(waited_ns + 0.5));
@@ -54,8 +55,8 @@ void publish(World& w, IommuState& q, QueueEntry& entry) {
 
 // A tail-register write moving the tail to `tail` (ring entries, unwrapped); it carries the bytes of the
 // `commands` written since the last one, which the IOMMU fetches over the same path.
-void ring_doorbell(World& w, IommuState& q, int iommu, std::uint64_t tail, std::size_t commands) {
-  ++w.stats.per_iommu[iommu].tail_writes;
+void ring_doorbell(World& w, IommuState& q, int iommu, std::uint64_t tail, std::size_t commands, bool counted = true) {
+  if (counted) ++w.stats.per_iommu[iommu].tail_writes;
   w.send(q.doorbell, reinterpret_cast<void*>(static_cast<std::uintptr_t>(tail)), commands * w.timing.desc_bytes);
 }
 
@@ -63,7 +64,7 @@ void ring_doorbell(World& w, IommuState& q, int iommu, std::uint64_t tail, std::
 void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
   const std::size_t written = copy_descriptors(w, *entry.sub);
   publish(w, q, entry);
-  ring_doorbell(w, q, entry.sub->iommu, q.tail, written);
+  ring_doorbell(w, q, entry.sub->iommu, q.tail, written, entry.what != kHostOwnWork);
 }
 
 // Command `index` (the wait when index == descs.size()) and a tail write after it. The IOMMU takes the
@@ -71,12 +72,13 @@ void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
 // commands, but their completion is only observed through the wait, which comes last.
 void write_command_and_ring(World& w, IommuState& q, QueueEntry& entry, std::size_t index) {
   w.sleep(w.timing.submit + w.timing.desc_write);
+  const bool counted = entry.what != kHostOwnWork;
   if (!is_last_command(*entry.sub, index)) {
-    ++w.stats.per_iommu[entry.sub->iommu].tail_writes;  // seen by the IOMMU with the submission's last
+    if (counted) ++w.stats.per_iommu[entry.sub->iommu].tail_writes;  // seen by the IOMMU with the submission's last
     return;
   }
   publish(w, q, entry);
-  ring_doorbell(w, q, entry.sub->iommu, q.tail, static_cast<std::size_t>(command_count(*entry.sub)));
+  ring_doorbell(w, q, entry.sub->iommu, q.tail, static_cast<std::size_t>(command_count(*entry.sub)), counted);
 }
 
 void count(World& w, const Submission& sub) {
@@ -107,18 +109,18 @@ class PhysicalQueue final : public QueueOps {
 public:
   // `host`: the host kernel's submission on behalf of a guest (nested), not the driver of the run's kernel.
   PhysicalQueue(World& w, QueueEntry& e, bool host = false)
-      : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu), host_(host) {}
+      : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu), host_(host), counted_(e.what != kHostOwnWork) {}
 
   const Submission& submission() const override { return *e_.sub; }
   void lock() override {
     want_lock();
-    lock_queue(w_, iommu_, *q_.q_lock, host_);
+    lock_queue(w_, iommu_, *q_.q_lock, host_, counted_);
     --q_.lock_wanted;
   }
   void unlock() override { w_.spin_unlock(*q_.q_lock); }
   void take_ring_slots(int needed) override {
     if (q_.slots.free() < needed) {
-      QueueCounters& c = w_.stats.per_iommu[iommu_];
+      QueueCounters& c = counters();
       ++c.ring_full_waits;
       XBT_VERB("iommu %d: ring full, waiting for %d free slots", iommu_, needed);
       const double t = now();
@@ -203,7 +205,7 @@ public:
     if (prod - q_.owner_prod > 1)
       XBT_VERB("iommu %d: the owner writes PROD for %llu submissions", iommu_,
                static_cast<unsigned long long>(prod - q_.owner_prod));
-    ring_doorbell(w_, q_, iommu_, prod, commands);  // d.
+    ring_doorbell(w_, q_, iommu_, prod, commands, counted_);  // d.
     q_.owner_prod = prod;                           // e. the next owner may go on
     q_.cmdq_owner->unlock();
   }
@@ -281,18 +283,18 @@ public:
     want_lock();
     w_.spin_lock(*q_.q_lock, host_);  // a retake while spinning: counted in the IOMMU's total
     --q_.lock_wanted;
-    w_.stats.per_iommu[iommu_].queue_lock_wait_ns += (now() - t) * 1e9;
+    counters().queue_lock_wait_ns += (now() - t) * 1e9;
   }
   bool abandon_if_run_over() override {
     // A status write on its way lands at the next poll (and must not be left for the next submission's wait).
     if (now() < run_end() || e_.status_sent) return false;
     if (!leave_to_iommu()) return false;
-    ++w_.stats.per_iommu[iommu_].invalidations_abandoned;
+    ++counters().invalidations_abandoned;
     XBT_VERB("iommu %d: the run is over while the CPU spins on its wait: abandoned", iommu_);
     return true;
   }
   bool resubmit(bool driver_retries) override {
-    QueueCounters& c = w_.stats.per_iommu[iommu_];
+    QueueCounters& c = counters();
     if (!driver_retries) {
       ++c.invalidations_failed;
       XBT_VERB("iommu %d: the driver gives up (-ETIMEDOUT, -EINVAL, or no retry after a time-out)", iommu_);
@@ -311,6 +313,8 @@ public:
   double wait_started() const { return wait_started_; }
 
 private:
+  // The IOMMU's counters, or for the host's own work a scratch copy nobody reports.
+  QueueCounters& counters() { return counted_ ? w_.stats.per_iommu[iommu_] : scratch_; }
   void note_wait() {
     if (wait_started_ < 0) wait_started_ = now();
   }
@@ -324,7 +328,7 @@ private:
   // The caller claims the room right after the return, before any other actor runs.
   void wait_for_queue_room(int free) {
     if (q_.queue_free >= free) return;
-    QueueCounters& c = w_.stats.per_iommu[iommu_];
+    QueueCounters& c = counters();
     ++c.ring_full_waits;
     XBT_VERB("iommu %d: command queue full, waiting for %d free entries", iommu_, free);
     const double t = now();
@@ -397,6 +401,8 @@ private:
   IommuState& q_;
   int iommu_;
   bool host_;
+  bool counted_;  // not the host's own work: its waits and retries are the run's
+  QueueCounters scratch_;
   double relax_left_ = -1;  // < 0: a whole cpu_relax()
   std::uint64_t ring_ticket_ = 0;  // the ring slots this attempt took
   double wait_started_ = -1;
@@ -501,6 +507,8 @@ public:
   }
   void lock_vmm(bool vcpu_waits) override {
     main_loop_ = !vcpu_waits;
+    // The main loop's work (and the host's flush it makes) is not this vCPU's: the vCPU polls meanwhile.
+    if (HostCpus* cpus = w_.host_cpus.get(); main_loop_ && cpus) suspended_vcpu_ = cpus->suspend();
     const double start = now();
     HostCpus* cpus = w_.host_cpus.get();
     if (!w_.vmm_lock->try_lock()) {
@@ -517,7 +525,8 @@ public:
     if (!main_loop_) return;
     // The vCPU polled meanwhile: it sees the answer once it has a CPU.
     main_loop_ = false;
-    if (HostCpus* cpus = w_.host_cpus.get(); cpus && cpus->current() >= 0) cpus->wait_running();
+    if (HostCpus* cpus = w_.host_cpus.get()) cpus->resume(suspended_vcpu_);
+    suspended_vcpu_ = -1;
   }
   // Applies the descriptors to the caches synchronously: what the IOMMU engine and the device would do.
   void emulate_invalidations() override {
@@ -615,6 +624,7 @@ private:
   int iommu_;
   std::vector<Exposed> exposed_;  // what the current exit exposes
   bool main_loop_ = false;         // between lock_vmm(false) and unlock_vmm(): the VMM's main loop works
+  int suspended_vcpu_ = -1;        // ... on this vCPU's thread, which is meanwhile not that vCPU
   bool exit_completes_ = false;
 };
 
