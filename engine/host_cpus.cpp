@@ -81,17 +81,19 @@ void HostCpus::resume(int v) {
   wait_running();
 }
 
+// Keeps the CPU until `deadline` or until the vCPU loses it, whichever comes first.
+void HostCpus::hold_cpu_until(int v, double deadline) {
+  std::unique_lock<sg4::Mutex> lk(*mutex_);
+  while (sched_.running(v) && now() + kEps < deadline) cv_[static_cast<std::size_t>(v)]->wait_until(lk, deadline);
+}
+
 void HostCpus::run(double seconds) {
   const int v = current();
   const Working working(*this);
-  double remaining = seconds;
-  while (remaining > kEps) {
+  for (double remaining = seconds; remaining > kEps;) {
     wait_running();
-    const double start = now(), deadline = start + remaining;
-    {
-      std::unique_lock<sg4::Mutex> lk(*mutex_);
-      while (sched_.running(v) && now() + kEps < deadline) cv_[static_cast<std::size_t>(v)]->wait_until(lk, deadline);
-    }
+    const double start = now();
+    hold_cpu_until(v, start + remaining);
     remaining -= now() - start;
   }
   wait_running();  // preempted as the work ended: what follows at this instant needs the CPU back
@@ -102,8 +104,7 @@ void HostCpus::busy_until(double t) {
   const Working working(*this);
   while (now() + kEps < t) {
     wait_running();
-    std::unique_lock<sg4::Mutex> lk(*mutex_);
-    while (sched_.running(v) && now() + kEps < t) cv_[static_cast<std::size_t>(v)]->wait_until(lk, t);
+    hold_cpu_until(v, t);
   }
   wait_running();
 }
@@ -129,11 +130,9 @@ void HostCpus::on_running(int v) {
 }
 
 void HostCpus::idle_until(double t) {
-  const int v = current();
-  halt_now(v);
+  block_begin();
   if (t > now() + kEps) sg4::this_actor::sleep_until(t);
-  wake_now(v);
-  wait_running();
+  block_end();
 }
 
 void HostCpus::until(double t) {

@@ -71,6 +71,7 @@ private:
   void notify(int v);
   void notify_all(const std::vector<int>& vs);
   void poke_scheduler();
+  void hold_cpu_until(int v, double deadline);
   void halt_now(int v);
   void wake_now(int v);
   void on_running(int v);  // v just got a CPU
