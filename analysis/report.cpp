@@ -6,16 +6,13 @@
 #include <map>
 #include <sstream>
 
+#include <boost/math/distributions/students_t.hpp>
+
 namespace svasim {
 
 using nlohmann::json;
 
 namespace {
-
-// Two-sided 95 % Student t quantiles for 1..30 degrees of freedom; 1.96 beyond.
-constexpr double kT95[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                           2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                           2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
 
 // A metric applies to runs with unmaps, or only to runs with DMA, or only to runs in a guest; its
 // column is shown when some run has unmaps (DMA, VM exits).
@@ -25,11 +22,21 @@ struct Metric {
   const char* name;
   Needs needs;
   double (*value)(const RunResults& r);
+  // The quantile a cell shows and the histogram it is of, so a cell resting on few samples is marked.
+  double q = 0;
+  const LatencySummary* (*of)(const RunResults& r) = nullptr;
 };
 
 const Metric kMetrics[] = {
     {"unmap p50 (ns)", Needs::unmaps, [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p50_ns); }},
-    {"unmap p99 (ns)", Needs::unmaps, [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p99_ns); }},
+    {"unmap p99 (ns)", Needs::unmaps, [](const RunResults& r) { return static_cast<double>(r.latency.unmap.p99_ns); }, 0.99,
+     [](const RunResults& r) { return &r.latency.unmap; }},
+    {"service p50 (ns)", Needs::unmaps,
+     [](const RunResults& r) { return static_cast<double>(r.latency.unmap_service.p50_ns); }},
+    {"achieved/offered", Needs::unmaps,
+     [](const RunResults& r) {
+       return r.counters.unmaps_due > 0 ? static_cast<double>(r.counters.unmaps) / static_cast<double>(r.counters.unmaps_due) : 1.0;
+     }},
     {"IOTLB inv/unmap", Needs::unmaps,
      [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.iotlb_invalidations)); }},
     {"waits/unmap", Needs::unmaps,
@@ -78,8 +85,9 @@ std::pair<double, double> mean_ci95(const std::vector<double>& xs) {
   double ss = 0;
   for (double x : xs) ss += (x - mean) * (x - mean);
   const double sd = std::sqrt(ss / static_cast<double>(xs.size() - 1));
-  const std::size_t dof = xs.size() - 1;
-  const double t = dof <= 30 ? kT95[dof - 1] : 1.96;
+  // The two-sided 95 % quantile of Student's t with n - 1 degrees of freedom (Boost.Math).
+  const boost::math::students_t dist(static_cast<double>(xs.size() - 1));
+  const double t = boost::math::quantile(boost::math::complement(dist, 0.025));
   return {mean, t * sd / std::sqrt(static_cast<double>(xs.size()))};
 }
 
@@ -127,8 +135,22 @@ std::string sweep_report_markdown(const std::vector<ReportPoint>& points, const 
       has_vm |= r->counters.queue.vm_exits > 0;
     }
 
+  std::size_t saturated = 0, few = 0;
+  for (const auto& [k, g] : groups)
+    for (const RunResults* r : g.second) {
+      saturated += r->saturated();
+      few += has_unmaps(*r) && few_samples_for(0.99, r->latency.unmap.count);
+    }
   o << "## " << title << "\n\n" << points.size() << " runs, " << order.size()
-    << " grid points; mean ± 95 % confidence interval over replications (n).\n\n|";
+    << " grid points; mean ± 95 % confidence interval over replications (n). Unmap latency is from when each unmap "
+       "was due (queueing behind the thread's earlier unmaps included); service from when the thread began it.\n\n";
+  if (saturated > 0)
+    o << "**" << saturated << " run(s) saturated** (marked ⚠): their threads fell behind the arrivals, so fewer unmaps "
+      << "were begun than were due (achieved/offered < 1) and their latency grows with the run's length.\n\n";
+  if (few > 0)
+    o << few << " run(s) have fewer than 1,000 unmaps: their p99 (marked ~) rests on fewer than ten samples and is "
+      << "close to their maximum.\n\n";
+  o << "|";
   for (const auto& a : axes) o << " " << a << " |";
   o << " n |";
   std::vector<const Metric*> shown;
@@ -149,10 +171,17 @@ std::string sweep_report_markdown(const std::vector<ReportPoint>& points, const 
     o << " " << results.size() << " |";
     for (const Metric* m : shown) {
       std::vector<double> xs;
+      bool marked = false, over = false;
       for (const RunResults* r : results)
-        if (applies(m->needs, *r)) xs.push_back(m->value(*r));
+        if (applies(m->needs, *r)) {
+          xs.push_back(m->value(*r));
+          marked |= m->of && few_samples_for(m->q, m->of(*r)->count);
+          over |= r->saturated();
+        }
       const auto [mean, ci] = mean_ci95(xs);
-      o << " " << (xs.empty() ? "-" : num(mean) + (ci > 0 ? " ± " + num(ci) : "")) << " |";
+      const bool flag = over && m == shown.front();
+      o << " " << (flag ? "⚠ " : "") << (marked ? "~" : "") << (xs.empty() ? "-" : num(mean) + (ci > 0 ? " ± " + num(ci) : ""))
+        << " |";
     }
     o << "\n";
   }

@@ -36,22 +36,29 @@ const Counter kCounters[] = {
 };
 
 // The latency columns: mean and quantiles of one summary.
+// q: the quantile's rank, 0 for the mean and the maximum (never marked as resting on few samples).
 struct Quantile {
   const char* name;
+  double q;
   double (*of)(const LatencySummary& h);
 };
 const Quantile kQuantiles[] = {
-    {"mean", [](const LatencySummary& h) { return h.mean_ns; }},
-    {"p50", [](const LatencySummary& h) { return static_cast<double>(h.p50_ns); }},
-    {"p90", [](const LatencySummary& h) { return static_cast<double>(h.p90_ns); }},
-    {"p99", [](const LatencySummary& h) { return static_cast<double>(h.p99_ns); }},
-    {"p99.9", [](const LatencySummary& h) { return static_cast<double>(h.p999_ns); }},
-    {"max", [](const LatencySummary& h) { return static_cast<double>(h.max_ns); }},
+    {"mean", 0, [](const LatencySummary& h) { return h.mean_ns; }},
+    {"p50", 0.5, [](const LatencySummary& h) { return static_cast<double>(h.p50_ns); }},
+    {"p90", 0.9, [](const LatencySummary& h) { return static_cast<double>(h.p90_ns); }},
+    {"p99", 0.99, [](const LatencySummary& h) { return static_cast<double>(h.p99_ns); }},
+    {"p99.9", 0.999, [](const LatencySummary& h) { return static_cast<double>(h.p999_ns); }},
+    {"max", 0, [](const LatencySummary& h) { return static_cast<double>(h.max_ns); }},
 };
 
-std::string latency_row(const std::string& name, const LatencySummary& h) {
+// A quantile resting on fewer than ten samples above it is marked "~" (a footnote says so).
+std::string latency_row(const std::string& name, const LatencySummary& h, bool& marked) {
   std::string row = pad(name, 18, true) + pad(std::to_string(h.count), 9);
-  for (const Quantile& q : kQuantiles) row += pad(fmt("%.0f", q.of(h)), 10);
+  for (const Quantile& q : kQuantiles) {
+    const bool few = q.q > 0 && h.count > 0 && few_samples_for(q.q, h.count);
+    marked |= few;
+    row += pad((few ? "~" : "") + fmt("%.0f", q.of(h)), 10);
+  }
   return row + "\n";
 }
 
@@ -62,12 +69,12 @@ std::string hit_rate(double hits, double misses, const char* f) {
 
 std::string u(std::uint64_t v) { return std::to_string(v); }
 
-void translation_section(std::ostringstream& o, const RunResults& r) {
+void translation_section(std::ostringstream& o, const RunResults& r, bool& marked) {
   const TranslationCounters& c = r.counters.translation;
-  o << latency_row("dma", r.latency.dma);
-  o << latency_row("dma service", r.latency.dma_service);
-  o << latency_row("translation", r.latency.translation);
-  o << latency_row("page fault", r.latency.page_fault);
+  o << latency_row("dma (from due)", r.latency.dma, marked);
+  o << latency_row("dma service", r.latency.dma_service, marked);
+  o << latency_row("translation", r.latency.translation, marked);
+  o << latency_row("page fault", r.latency.page_fault, marked);
   const double walks = static_cast<double>(c.page_walks);
   o << "\ntranslation path: " << c.page_translations << " page translations, ATC hit rate "
     << hit_rate(static_cast<double>(c.atc_hits), static_cast<double>(c.atc_misses), "%.1f %%") << ", IOTLB hit rate "
@@ -112,6 +119,18 @@ void translation_section(std::ostringstream& o, const RunResults& r) {
 
 }  // namespace
 
+std::string load_line(const RunResults& r) {
+  const RunCounters& c = r.counters;
+  if (c.unmaps_due == 0) return "";
+  std::string line = "offered " + fmt("%.3g", r.offered_unmaps_per_ms()) + " unmaps/ms (" + u(c.unmaps_due) +
+                     " due), achieved " + fmt("%.3g", r.achieved_unmaps_per_ms()) + " (" + u(c.unmaps) + " begun: " +
+                     u(c.unmaps_started_late) + " late, " + u(c.unmaps_not_started) + " never begun)\n";
+  if (r.saturated())
+    line += "SATURATED: the unmap threads fell behind their arrivals; latency is from when each unmap was due and "
+            "grows with the run's length\n";
+  return line;
+}
+
 std::string format_run(const RunResults& r) {
   std::ostringstream o;
   const RunScenario& sc = r.scenario;
@@ -120,7 +139,8 @@ std::string format_run(const RunResults& r) {
   o << "svasim " << r.provenance.svasim_version << " (" << r.provenance.commit << ")  " << sc.name << "  profile "
     << r.label() << " (domain " << sc.domain_model << ", flush " << sc.flush_model << ") on " << sc.environment << "\n";
   o << sc.iommus << " IOMMU(s), " << sc.devices << " device(s), seed " << r.provenance.seed << ", simulated "
-    << fmt("%.3f", sc.simulated_ns / 1e6) << " ms, " << c.unmaps << " unmaps\n\n";
+    << fmt("%.3f", sc.simulated_ns / 1e6) << " ms, " << c.unmaps << " unmaps\n";
+  o << load_line(r) << "\n";
 
   o << pad("counter", 24, true) << pad("total", 12) << pad("per unmap", 12) << "\n";
   for (const Counter& k : kCounters)
@@ -162,18 +182,21 @@ std::string format_run(const RunResults& r) {
   o << pad("latency (ns)", 18, true) << pad("count", 9);
   for (const Quantile& k : kQuantiles) o << pad(k.name, 10);
   o << "\n";
-  o << latency_row("unmap", r.latency.unmap);
-  o << latency_row("submission", r.latency.submission);
-  o << latency_row("queue lock wait", r.latency.queue_lock_wait);
-  if (r.latency.domain_lock_wait.count > 0) o << latency_row("domain lock wait", r.latency.domain_lock_wait);
+  bool marked = false;
+  o << latency_row("unmap (from due)", r.latency.unmap, marked);
+  o << latency_row("unmap service", r.latency.unmap_service, marked);
+  o << latency_row("submission", r.latency.submission, marked);
+  o << latency_row("queue lock wait", r.latency.queue_lock_wait, marked);
+  if (r.latency.domain_lock_wait.count > 0) o << latency_row("domain lock wait", r.latency.domain_lock_wait, marked);
   const bool lifecycle = c.binds + c.unbinds + c.mm_releases > 0;
   if (c.binds + c.unbinds > 0) {
-    o << latency_row("bind", r.latency.bind);
-    o << latency_row("unbind", r.latency.unbind);
-    if (r.latency.sva_lock_wait.max_ns > 0) o << latency_row("iommu_sva_lock wait", r.latency.sva_lock_wait);
+    o << latency_row("bind", r.latency.bind, marked);
+    o << latency_row("unbind", r.latency.unbind, marked);
+    if (r.latency.sva_lock_wait.max_ns > 0) o << latency_row("iommu_sva_lock wait", r.latency.sva_lock_wait, marked);
   }
-  if (r.latency.release.count > 0) o << latency_row("mm release (exit)", r.latency.release);
-  if (r.has_dma()) translation_section(o, r);
+  if (r.latency.release.count > 0) o << latency_row("mm release (exit)", r.latency.release, marked);
+  if (r.has_dma()) translation_section(o, r, marked);
+  if (marked) o << "~ fewer than ten samples above this quantile: close to the maximum of a few, not a tail estimate\n";
 
   if (q.ats_inv_timeouts + q.ring_full_waits > 0)
     o << "\nfaults: " << q.ats_inv_timeouts << " invalidation time-outs, " << q.resubmissions << " resubmissions, "
@@ -194,12 +217,16 @@ std::string format_run(const RunResults& r) {
   return o.str();
 }
 
-std::string format_comparison(const std::vector<RunResults>& runs) {
+std::string format_comparison(const std::vector<RunResults>& runs, const std::vector<std::string>& labels) {
   if (runs.empty()) return "";
   std::ostringstream o;
+  for (const RunResults& r : runs)
+    if (r.saturated())
+      o << "SATURATED: " << r.label() << " fell behind its arrivals (" << r.counters.unmaps_not_started << " of "
+        << r.counters.unmaps_due << " due unmaps never begun); its latency grows with the run's length\n";
   const std::size_t w = 20;
   o << pad("per unmap", 26, true);
-  for (const auto& r : runs) o << pad(r.label(), w);
+  for (std::size_t i = 0; i < runs.size(); ++i) o << " " << pad(i < labels.size() ? labels[i] : runs[i].label(), w - 1);
   for (std::size_t i = 1; i < runs.size(); ++i) o << pad(i == 1 ? "ratio to first" : "", i == 1 ? 16 : 10);
   o << "\n";
   auto row = [&](const std::string& name, auto value, const char* f) {
@@ -224,6 +251,10 @@ std::string format_comparison(const std::vector<RunResults>& runs) {
   }
   for (const Quantile& k : kQuantiles)
     row(std::string("unmap latency ") + k.name + " (ns)", [&k](const RunResults& r) { return k.of(r.latency.unmap); }, "%.0f");
+  row("unmap service p50 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.unmap_service.p50_ns); }, "%.0f");
+  row("unmap service p99 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.unmap_service.p99_ns); }, "%.0f");
+  row("unmaps achieved/ms", [](const RunResults& r) { return r.achieved_unmaps_per_ms(); }, "%.3g");
+  row("unmaps never begun", [](const RunResults& r) { return static_cast<double>(r.counters.unmaps_not_started); }, "%.0f");
   if (runs.front().has_dma()) {
     row("dma latency p50 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.dma.p50_ns); }, "%.0f");
     row("dma latency p99 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.dma.p99_ns); }, "%.0f");

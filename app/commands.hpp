@@ -33,7 +33,7 @@ int cmd_plan(const PlanOptions& o);
 int cmd_sweep(const SweepOptions& o);
 int cmd_merge(const std::vector<std::string>& dirs, const std::string& output);
 int cmd_report(const std::string& dir, const std::string& output, const std::string& html, const std::string& svg_dir);
-int cmd_compare(const std::vector<std::string>& files);
+int cmd_compare(const std::vector<std::string>& files, bool force);
 int cmd_bench(const std::string& phase, std::uint64_t unmaps, int devices, std::uint64_t sleeps, std::uint64_t comms);
 
 }  // namespace svasim

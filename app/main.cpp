@@ -165,6 +165,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> compare_files;
   auto* compare_cmd = app.add_subcommand("compare", "Two results files side by side, B relative to A");
   compare_cmd->add_option("files", compare_files, "A.json B.json (svasim run -o)")->required()->expected(2);
+  bool compare_force = false;
+  compare_cmd->add_flag("--force", compare_force,
+                        "Compare runs of different experiments (seed, workload, topology, duration) instead of refusing");
 
   std::string phase = "all";
   std::uint64_t unmaps = 10000, sleeps = 0, comms = 0;
@@ -212,7 +215,7 @@ int main(int argc, char** argv) {
     }
     if (merge_cmd->parsed()) return cmd_merge(merge_dirs, merge_out);
     if (report_cmd->parsed()) return cmd_report(report_dir, report_out, report_html, report_svg_dir);
-    if (compare_cmd->parsed()) return cmd_compare(compare_files);
+    if (compare_cmd->parsed()) return cmd_compare(compare_files, compare_force);
   } catch (const InputError& e) {
     std::cerr << "svasim: error: " << (e.path().empty() ? "" : e.path() + ": ") << e.what() << "\n";
     return kExitBadInput;

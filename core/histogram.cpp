@@ -88,6 +88,18 @@ std::uint64_t Histogram::quantile(double q) const {
   return max_;  // unreachable: the counts add up to count_
 }
 
+std::vector<Histogram::Bucket> Histogram::buckets(unsigned bits) const {
+  std::vector<Bucket> out;
+  if (bits > kSubBucketBits) bits = kSubBucketBits;
+  const unsigned group = 1u << (kSubBucketBits - bits);  // fine buckets per coarse one
+  for (unsigned first = 0; first < kBuckets; first += group) {
+    std::uint64_t n = 0;
+    for (unsigned i = first; i < first + group; ++i) n += counts_[i];
+    if (n > 0) out.push_back({lowest_of(first), highest_of(first + group - 1), n});
+  }
+  return out;
+}
+
 nlohmann::json Histogram::to_json() const {
   return nlohmann::json{
       {"count", count_},

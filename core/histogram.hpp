@@ -4,6 +4,7 @@
 // fact 1/256) of the true sample value. Memory is fixed whatever the number of samples.
 #include <array>
 #include <cstdint>
+#include <vector>
 #include <nlohmann/json_fwd.hpp>
 
 namespace svasim {
@@ -22,6 +23,12 @@ public:
   std::uint64_t quantile(double q) const;
   // {"count", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "min_ns"}
   nlohmann::json to_json() const;
+  // The distribution for plotting: the non-empty buckets, coarsened to 2^bits per octave (4: 16, each
+  // within 1/16 of its values), lowest first. Bounds are inclusive; they add up to count().
+  struct Bucket {
+    std::uint64_t lo_ns, hi_ns, count;
+  };
+  std::vector<Bucket> buckets(unsigned bits = 4) const;
 
 private:
   static constexpr unsigned kBuckets = (64 - kSubBucketBits + 1) << kSubBucketBits;

@@ -32,7 +32,7 @@ double throughput(std::uint64_t bytes, double first_issue_ns, double last_comple
 
 RunResults results_of(const Scenario& s, const Stats& st) {
   RunResults r;
-  r.provenance = {kVersion, kCommit, s.file, s.hash, s.seed, {}};
+  r.provenance = {kVersion, kCommit, s.file, s.hash, s.workload_hash, s.seed, {}};
   r.scenario = {s.name,        s.profile,
                 s.domain_model, s.flush_model,
                 s.queue_model,  s.environment,
@@ -47,6 +47,9 @@ RunResults results_of(const Scenario& s, const Stats& st) {
   c.translation = st.dma;
   c.unmaps = st.unmaps;
   c.unmaps_started_late = st.unmaps_started_late;
+  c.unmaps_due = st.unmaps_due;
+  c.unmaps_not_started = st.unmaps_not_started;
+  c.unmap_threads = st.unmap_threads;
   c.vcpu_steal_ns = st.vcpu_steal_ns;
   c.vm_halt_exits = st.vm_halt_exits;
   for (const auto& d : st.per_device) c.ats_inv_requests += d.ats_inv_requests;
@@ -62,7 +65,7 @@ RunResults results_of(const Scenario& s, const Stats& st) {
   c.prq_drain_retries = st.prq_drain_retries;
   c.domain_free_wait_ns = st.domain_free_wait_ns;
 
-  r.latency = {summary_of(st.unmap_latency),      summary_of(st.submission_latency), summary_of(st.queue_lock_wait),
+  r.latency = {summary_of(st.unmap_service_latency), summary_of(st.unmap_latency),      summary_of(st.submission_latency), summary_of(st.queue_lock_wait),
                summary_of(st.domain_lock_wait),   summary_of(st.dma_latency),        summary_of(st.translation_latency),
                summary_of(st.page_fault_latency), summary_of(st.bind_latency),       summary_of(st.unbind_latency),
                summary_of(st.sva_lock_wait),      summary_of(st.release_latency), summary_of(st.dma_service_latency)};
@@ -70,6 +73,11 @@ RunResults results_of(const Scenario& s, const Stats& st) {
   for (std::size_t i = 0; i < st.per_iommu.size(); ++i)
     r.per_iommu[s.topology.node(s.topology.iommus()[i]).name] = st.per_iommu[i];
   r.timelines = {points_of(st.live_domains), points_of(st.live_pasids)};
+  r.histograms = {{"unmap", buckets_of(st.unmap_latency)},
+                  {"unmap_service", buckets_of(st.unmap_service_latency)},
+                  {"submission", buckets_of(st.submission_latency)},
+                  {"dma", buckets_of(st.dma_latency)},
+                  {"dma_service", buckets_of(st.dma_service_latency)}};
   for (std::size_t d = 0; d < st.per_device.size(); ++d) {
     const Node& n = s.topology.node(s.topology.devices()[d]);
     const DeviceStats& ds = st.per_device[d];

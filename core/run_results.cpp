@@ -1,5 +1,6 @@
 #include "core/run_results.hpp"
 
+#include <algorithm>
 #include <concepts>
 #include <fstream>
 #include <type_traits>
@@ -27,6 +28,13 @@ void fields(V& v, T& s) {
   v("p99_ns", s.p99_ns);
   v("p999_ns", s.p999_ns);
   v("max_ns", s.max_ns);
+}
+
+template <class V, Is<HistogramBuckets> T>
+void fields(V& v, T& h) {
+  v("lo_ns", h.lo_ns);
+  v("hi_ns", h.hi_ns);
+  v("count", h.count);
 }
 
 template <class V, Is<TimelinePoint> T>
@@ -99,6 +107,9 @@ void fields(V& v, T& c) {
   fields(v, c.translation);
   v("unmaps", c.unmaps);
   v("unmaps_started_late", c.unmaps_started_late);
+  v("unmaps_due", c.unmaps_due);
+  v("unmaps_not_started", c.unmaps_not_started);
+  v("unmap_threads", c.unmap_threads);
   v("vcpu_steal_ns", c.vcpu_steal_ns);
   v("vm_halt_exits", c.vm_halt_exits);
   v("ats_inv_requests", c.ats_inv_requests);
@@ -118,6 +129,7 @@ void fields(V& v, T& c) {
 template <class V, Is<RunLatency> T>
 void fields(V& v, T& l) {
   v("unmap", l.unmap);
+  v("unmap_service", l.unmap_service);
   v("submission", l.submission);
   v("queue_lock_wait", l.queue_lock_wait);
   v("domain_lock_wait", l.domain_lock_wait);
@@ -165,6 +177,7 @@ void fields(V& v, T& p) {
   v("commit", p.commit);
   v("scenario_file", p.scenario_file);
   v("scenario_hash", p.scenario_hash);
+  v("workload_hash", p.workload_hash);
   v("seed", p.seed);
 }
 
@@ -203,6 +216,7 @@ void fields(V& v, T& r) {
   v("per_device", r.per_device);
   v("per_flow", r.per_flow);
   v("timelines", r.timelines);
+  v("histograms", r.histograms);
 }
 
 struct Writer {
@@ -300,7 +314,111 @@ struct Reader {
   }
 };
 
+// Whether a counter is about a guest's vCPUs and exits (empty on bare metal).
+bool guest_only(const std::string& name) {
+  return name.rfind("vm_", 0) == 0 || name.rfind("submission_steal", 0) == 0 || name.rfind("submission_halt", 0) == 0 ||
+         name == "vcpu_steal_ns" || name == "host_submissions";
+}
+
+// Walks field lists into Metrics. Latency summaries expand into their statistics (metric "<key>_latency",
+// or the key itself for lock waits); numbers are totals (and per unmap where `unmaps` is set and the
+// counter adds up over unmaps); strings, flags and lists are not metrics.
+struct Flattener {
+  Flattener(std::vector<RunMetric>& o, bool a, bool g, bool pu, double u) : out(o), applies(a), guest(g), per_unmap(pu), unmaps(u) {}
+  std::vector<RunMetric>& out;
+  bool applies = true;      // the block applies to the run
+  bool guest = false;       // the run is a guest's
+  bool per_unmap = false;   // counters get a per_unmap statistic too (applying when there were unmaps)
+  double unmaps = 0;
+  void operator()(const char*, const std::string&) const {}
+  void operator()(const char*, const bool&) const {}
+  template <class T>
+  void operator()(const char*, const std::vector<T>&) const {}
+  void operator()(const char* key, const std::uint64_t& x) const { number(key, static_cast<double>(x)); }
+  void operator()(const char* key, const double& x) const { number(key, x); }
+  void operator()(const char* key, const LatencySummary& l) const {
+    const std::string k = key;
+    const bool wait = k.size() > 5 && k.compare(k.size() - 5, 5, "_wait") == 0;
+    const std::string metric = wait || k.find("latency") != std::string::npos ? k : k + "_latency";
+    Flattener f{out, applies, guest, false, 0};
+    f.metric_prefix = metric;
+    f.summary_count = l.count;
+    fields(f, l);
+  }
+  void operator()(const char*, const TranslationCounters& t) const { fields(*this, t); }
+  std::string metric_prefix = {};  // inside a latency summary: its metric
+  std::uint64_t summary_count = 0;
+
+  void number(const std::string& key, double x) const {
+    if (!metric_prefix.empty()) {  // a summary's statistic: quantiles of nothing do not apply
+      out.push_back({metric_prefix, key, x, applies && (key == "count" || summary_count > 0)});
+      return;
+    }
+    const bool ok = applies && (guest || !guest_only(key));
+    out.push_back({key, "total", x, ok});
+    if (per_unmap && key.rfind("queue_occupancy", 0) != 0)
+      out.push_back({key, "per_unmap", unmaps > 0 ? x / unmaps : 0.0, ok && unmaps > 0});
+  }
+};
+
 }  // namespace
+
+std::vector<RunMetric> metrics_of(const QueueCounters& q, bool guest) {
+  std::vector<RunMetric> out;
+  Flattener f{out, true, guest, false, 0};
+  fields(f, q);
+  return out;
+}
+
+std::vector<RunMetric> metrics_of(const DeviceResults& d) {
+  std::vector<RunMetric> out;
+  Flattener f{out, true, false, false, 0};
+  fields(f, d);
+  // DMA figures apply to a device that carried DMA; the ATS invalidation figures to every device.
+  const bool dma = d.counters.dma_requests > 0;
+  for (RunMetric& m : out)
+    if (m.metric != "ats_inv_requests" && m.metric != "ats_inv_latency") m.applies = m.applies && dma;
+  return out;
+}
+
+std::vector<RunMetric> metrics_of(const RunResults& r) {
+  std::vector<RunMetric> out;
+  const double unmaps = static_cast<double>(r.counters.unmaps);
+  // The queue and run-wide counters (per unmap too), then the translation path's (DMA only).
+  Flattener counters{out, true, r.in_guest(), true, unmaps};
+  fields(counters, r.counters.queue);
+  RunCounters rest = r.counters;
+  Flattener run_wide{out, true, r.in_guest(), false, 0};
+  const std::size_t before = out.size();
+  fields(run_wide, rest);  // the whole block again: keep only what the two blocks above did not list
+  std::vector<RunMetric> mine(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+  out.resize(before);
+  std::vector<RunMetric> queue_names;
+  Flattener names{queue_names, true, true, false, 0};
+  fields(names, r.counters.queue);
+  fields(names, r.counters.translation);
+  for (const RunMetric& m : mine) {
+    const bool listed = std::any_of(queue_names.begin(), queue_names.end(), [&](const RunMetric& q) { return q.metric == m.metric; });
+    if (listed) continue;
+    out.push_back(m);
+    const bool per_unmap = m.metric == "ats_inv_requests" || m.metric == "vcpu_steal_ns" || m.metric == "vm_halt_exits";
+    if (per_unmap) out.push_back({m.metric, "per_unmap", unmaps > 0 ? m.value / unmaps : 0.0, m.applies && unmaps > 0});
+  }
+  Flattener dma{out, r.has_dma(), r.in_guest(), false, 0};
+  fields(dma, r.counters.translation);
+  Flattener lat{out, true, r.in_guest(), false, 0};
+  fields(lat, r.latency);
+  for (RunMetric& m : out)
+    if (m.metric == "dma_latency" || m.metric == "dma_service_latency" || m.metric == "translation_latency" ||
+        m.metric == "page_fault_latency")
+      m.applies = m.applies && r.has_dma();
+  const double occupancy = r.scenario.simulated_ns > 0 ? r.counters.queue.queue_occupancy_ns / r.scenario.simulated_ns : 0;
+  out.push_back({"unmaps_offered_per_ms", "total", r.offered_unmaps_per_ms(), r.counters.unmaps_due > 0});
+  out.push_back({"unmaps_achieved_per_ms", "total", r.achieved_unmaps_per_ms(), r.counters.unmaps_due > 0});
+  out.push_back({"saturated", "total", r.saturated() ? 1.0 : 0.0, r.counters.unmaps_due > 0});
+  out.push_back({"queue_occupancy_mean", "total", occupancy, true});
+  return out;
+}
 
 void throw_results_error(const std::string& file, const std::string& path, const std::string& message) {
   throw InputError(path, file + ": " + (path.empty() ? "(document)" : path) + ": " + message);
@@ -354,6 +472,16 @@ LatencySummary summary_of(const Histogram& h) {
   LatencySummary s;
   Reader{json::object(), "", "(histogram)"}.read(h.to_json(), "", s);
   return s;
+}
+
+HistogramBuckets buckets_of(const Histogram& h) {
+  HistogramBuckets out;
+  for (const Histogram::Bucket& b : h.buckets()) {
+    out.lo_ns.push_back(b.lo_ns);
+    out.hi_ns.push_back(b.hi_ns);
+    out.count.push_back(b.count);
+  }
+  return out;
 }
 
 std::vector<TimelinePoint> points_of(const Timeline& t) {

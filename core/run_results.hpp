@@ -18,7 +18,9 @@ inline constexpr const char* kResultsFormat = "svasim-results";
 // 2: the scenario block names the queue model ("queue_model") and whether the environment is a guest
 // ("guest"). 3: and the CPU TLB flush model ("arch_model"). A reader refuses other versions rather
 // than guessing what a missing field meant.
-inline constexpr int kResultsFormatVersion = 7;
+// 8: unmap latency is the response time (from when each unmap was due) beside unmap_service; the
+// offered load (unmaps_due, unmaps_not_started, unmap_threads) and the main latencies' histograms.
+inline constexpr int kResultsFormatVersion = 8;
 
 // One histogram summary, the fields Histogram::to_json writes.
 struct LatencySummary {
@@ -27,12 +29,18 @@ struct LatencySummary {
   std::uint64_t min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
 };
 
+// A distribution for plotting (Histogram::buckets): bucket i holds count[i] samples in [lo_ns[i], hi_ns[i]].
+struct HistogramBuckets {
+  std::vector<std::uint64_t> lo_ns, hi_ns, count;
+};
+
 struct TimelinePoint {
   double t_us = 0, mean = 0;
 };
 
 struct RunProvenance {
   std::string svasim_version, commit, scenario_file, scenario_hash;
+  std::string workload_hash;  // Scenario::workload_hash: equal for runs of one workload under any profile
   std::uint64_t seed = 0;
   std::vector<std::string> simgrid_args;  // SimGrid flags of the run; the key is absent when there were none
 };
@@ -52,6 +60,8 @@ struct RunCounters {
   QueueCounters queue;
   TranslationCounters translation;
   std::uint64_t unmaps = 0, unmaps_started_late = 0, ats_inv_requests = 0;
+  // The offered load: open-loop unmaps due before the end, those never started, and the threads.
+  std::uint64_t unmaps_due = 0, unmaps_not_started = 0, unmap_threads = 0;
   std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0, mm_releases = 0;
   std::uint64_t max_live_domains = 0, max_live_pasids = 0, flushes_of_freed_domains = 0;
   std::uint64_t page_request_overflows = 0, prq_drain_retries = 0;
@@ -60,7 +70,9 @@ struct RunCounters {
   std::uint64_t vm_halt_exits = 0;
 };
 
+// unmap is the response time, from when each unmap was due; unmap_service from when its thread began it.
 struct RunLatency {
+  LatencySummary unmap_service;
   LatencySummary unmap, submission, queue_lock_wait, domain_lock_wait, dma, translation, page_fault, bind, unbind,
       sva_lock_wait, release;
   LatencySummary dma_service;  // DMA from when the device took the request up (dma: from when it was due)
@@ -101,6 +113,8 @@ struct RunResults {
   std::map<std::string, DeviceResults> per_device;  // by device name
   std::vector<FlowResults> per_flow;                // in stream order, then device order
   RunTimelines timelines;
+  // The main latencies' distributions by name: unmap, unmap_service, submission, dma, dma_service.
+  std::map<std::string, HistogramBuckets> histograms;
 
   nlohmann::json to_json() const;
   // Throws InputError(JSON Pointer of the offending field, "FILE: POINTER: message"): the message is
@@ -112,13 +126,45 @@ struct RunResults {
   // was never measured.
   bool has_dma() const { return counters.translation.dma_requests > 0; }
   bool in_guest() const { return scenario.guest; }
+  double rate_per_ms(std::uint64_t n) const {
+    return scenario.duration_ns > 0 ? static_cast<double>(n) / (scenario.duration_ns * 1e-6) : 0.0;
+  }
   // total / unmaps, 0 when there were no unmaps.
   double per_unmap(double total) const {
     return counters.unmaps > 0 ? total / static_cast<double>(counters.unmaps) : 0.0;
   }
+  // Unmaps per simulated millisecond over the run's duration: due (offered) and begun (achieved).
+  double offered_unmaps_per_ms() const { return rate_per_ms(counters.unmaps_due); }
+  double achieved_unmaps_per_ms() const { return rate_per_ms(counters.unmaps); }
+  // The unmap threads could not keep up: more of the due unmaps were never begun than the backlog a
+  // stable queue leaves at its end (one per thread), and more than 5 % of them. The latency quantiles
+  // of a saturated run grow with its duration: they describe the run, not the system.
+  bool saturated() const {
+    const double backlog = static_cast<double>(counters.unmaps_not_started);
+    return backlog > static_cast<double>(counters.unmap_threads) && backlog > 0.05 * static_cast<double>(counters.unmaps_due);
+  }
   // The profile, or domain+flush model when the run named none.
   std::string label() const;
 };
+
+// One number of a run for the tables: metric ("iotlb_invalidations", "unmap_latency"), statistic
+// ("total", "per_unmap", "p99_ns", ...) and whether it applies to the run (DMA counters without DMA, VM
+// exits on bare metal, quantiles of an empty histogram do not: their cell is empty, their long row absent).
+struct RunMetric {
+  std::string metric, statistic;
+  double value = 0;
+  bool applies = true;
+  // The wide table's column: the metric for a total, else metric_statistic ("unmap_latency_p99_ns").
+  std::string column() const { return statistic == "total" ? metric : metric + "_" + statistic; }
+};
+
+// Every counter and latency summary of the run, walked from the same field lists as the JSON (a field
+// added there is a column here), then the derived load figures: unmaps_offered_per_ms,
+// unmaps_achieved_per_ms, saturated (0 or 1), queue_occupancy_mean. The same names and order for any run.
+std::vector<RunMetric> metrics_of(const RunResults& r);
+// One device's counters, latencies and throughput; one IOMMU's queue counters.
+std::vector<RunMetric> metrics_of(const DeviceResults& d);
+std::vector<RunMetric> metrics_of(const QueueCounters& q, bool guest);
 
 // Reads and checks a results file; a file that cannot be read or is not JSON is an InputError too
 // ("FILE: (document): not JSON: ...").
@@ -128,6 +174,11 @@ RunResults read_results_file(const std::string& file);
 // quantiles are listed once, in the histogram).
 LatencySummary summary_of(const Histogram& h);
 std::vector<TimelinePoint> points_of(const Timeline& t);
+HistogramBuckets buckets_of(const Histogram& h);
+
+// Whether quantile q of `count` samples rests on fewer than ten samples above it (p99 of fewer than
+// 1,000): a table marks it, since it is then close to the maximum of a few samples.
+inline bool few_samples_for(double q, std::uint64_t count) { return static_cast<double>(count) * (1.0 - q) < 10.0; }
 
 // The InputError every results reader throws: JSON Pointer `path`, message "FILE: PATH: message"
 // ("(document)" for the root), so commands print e.what() as is.

@@ -547,6 +547,10 @@ Scenario scenario_from_json(json doc, const std::string& file, const Overrides& 
   doc["seed"] = s.seed;
   s.effective = std::move(doc);
   s.hash = "fnv1a64:" + hex64(fnv1a64(s.effective.dump()));
+  json experiment = s.effective;
+  for (const std::string treatment : {"name", "description", "profile", "models", "environment", "platform", "params", "$schema"})
+    experiment.erase(treatment);
+  s.workload_hash = "fnv1a64:" + hex64(fnv1a64(experiment.dump()));
   return s;
 }
 

@@ -113,6 +113,10 @@ struct Scenario {
   std::vector<DmaStream> dma;
   nlohmann::json effective;  // the document after overrides, with the topology expanded
   std::string hash;          // "fnv1a64:<16 hex>" of effective.dump()
+  // The same of the effective scenario without what names the kernel behaviour and the machine (name,
+  // description, profile, models, environment, platform, params): two runs with equal workload hashes
+  // ran the same workload on the same topology with the same seed, so comparing them is fair.
+  std::string workload_hash;
 };
 
 // Needs the models linked (they register themselves). Throws InputError; the CLI prefixes the file name.

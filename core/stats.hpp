@@ -108,6 +108,11 @@ private:
 struct Stats {
   std::uint64_t unmaps = 0;
   std::uint64_t unmaps_started_late = 0;  // arrived while the thread was still busy with the previous one
+  // Open-loop arrivals due before the end (the offered load) and those of them never started: the
+  // thread was still busy with earlier ones when the run (or its process) ended. A saturated point has
+  // many; their latency is not in unmap_latency, only their count here.
+  std::uint64_t unmaps_due = 0, unmaps_not_started = 0;
+  std::uint64_t unmap_threads = 0;  // CPU threads unmapping (the workload's streams times their threads)
   // A guest's vCPUs sharing host CPUs (vm.host_cpus): time runnable without a CPU (steal time), and
   // paravirtual spinlock halts (HLT exits), over the whole run (the queue counters' submission_* parts are
   // those during the guest's submissions).
@@ -116,7 +121,9 @@ struct Stats {
   QueueCounters total;
   std::vector<QueueCounters> per_iommu;
   std::vector<DeviceStats> per_device;
-  Histogram unmap_latency;   // mmu_notifier entry -> last wait observed, per unmap
+  // Per unmap, from when it was due (its arrival: the response time, queueing behind the thread's
+  // earlier unmaps included) to the last wait observed; and from when the thread began it (the service).
+  Histogram unmap_latency, unmap_service_latency;
   Histogram submission_latency; // one submission: before the lock -> wait observed
   Histogram queue_lock_wait; // per acquisition
   Histogram domain_lock_wait; // per flush that takes the domain's lock (cache_lock / sva_pdom->lock)

@@ -3,6 +3,7 @@
 // the driver's queue discipline. `--log=svasim_unmap.thres:verbose` narrates each step.
 #include <simgrid/s4u.hpp>
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <limits>
 #include <stdexcept>
@@ -34,6 +35,7 @@ public:
 
   void run() {
     reply_->set_receiver(sg4::Actor::self());
+    ++w_.stats.unmap_threads;
     while (more_unmaps() || !retouches_.empty()) {
       sleep_until_due();
       touch_pages_again();
@@ -41,6 +43,7 @@ public:
       unmap();
       schedule_next();
     }
+    count_not_started();
     reply_->set_receiver(nullptr);
   }
 
@@ -48,9 +51,34 @@ private:
   // No unmap starts after the duration (or the process's exit), even one that arrived earlier but found the
   // thread busy.
   bool more_unmaps() const {
-    return next_ < duration_ && now() < duration_ && (st_.count < 0 || static_cast<std::int64_t>(index_) < st_.count) &&
+    return next_ < duration_ && now() < duration_ && within_count(index_) &&
            (st_.arrival != UnmapStream::Arrival::times || index_ < st_.at_ns.size());
   }
+
+  // The arrivals still due before the end that the thread never began (it was busy until the end): the
+  // offered load the run did not serve. Periodic and listed arrivals are counted exactly; Poisson ones
+  // after the first by their expected number, so a heavy overload costs no loop over its arrivals.
+  void count_not_started() {
+    if (!(next_ < duration_) || !within_count(index_)) return;
+    double more = 1;  // next_ itself
+    const double rest = (duration_ - next_) * 1e9;  // ns after next_
+    switch (st_.arrival) {
+      case UnmapStream::Arrival::periodic:
+        more += std::ceil(rest / st_.interval_ns - 1e-9) - 1;
+        break;
+      case UnmapStream::Arrival::poisson: more += std::floor(rest / st_.interval_ns + 0.5); break;
+      case UnmapStream::Arrival::times:
+        more = static_cast<double>(std::count_if(st_.at_ns.begin() + static_cast<std::ptrdiff_t>(index_), st_.at_ns.end(),
+                                                 [&](double t) { return t * 1e-9 < duration_; }));
+        break;
+    }
+    if (st_.count >= 0) more = std::min(more, static_cast<double>(st_.count) - static_cast<double>(index_));
+    const auto n = static_cast<std::uint64_t>(std::max(more, 0.0));
+    w_.stats.unmaps_not_started += n;
+    w_.stats.unmaps_due += n;
+  }
+
+  bool within_count(std::size_t index) const { return st_.count < 0 || static_cast<std::int64_t>(index) < st_.count; }
 
   void sleep_until_due() {
     double due = more_unmaps() ? next_ : std::numeric_limits<double>::infinity();
@@ -79,7 +107,8 @@ private:
 
   void unmap() {
     if (now() > next_ + kTimeEpsilon) ++w_.stats.unmaps_started_late;
-    const double start = now();
+    ++w_.stats.unmaps_due;
+    const double due = next_, start = now();
     // The mm's domains at this instant (a copy: binds and unbinds may change them while we flush).
     domains_ = mm_.table->live();
     if (w_.planner->walks_newest_first()) std::reverse(domains_.begin(), domains_.end());
@@ -97,15 +126,16 @@ private:
         if (invalidate_secondary_tlbs(dom, call, enter) && w_.planner->one_notifier_per_mm()) enter = false;
     }
     ++w_.stats.unmaps;
-    w_.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
+    w_.stats.unmap_latency.record(static_cast<std::uint64_t>((now() - std::min(due, start)) * 1e9 + 0.5));
+    w_.stats.unmap_service_latency.record(static_cast<std::uint64_t>((now() - start) * 1e9 + 0.5));
     if (w_.trace)
       w_.trace->add(TraceSpan{start * 1e9, now() * 1e9, sg4::this_actor::get_name(),
                               "unmap " + std::to_string(index_) + " (" + std::to_string(range.pages()) + " pages)"});
     XBT_VERB("unmap %zu done", index_);
     // An exited process touches nothing any more.
     const double exit_at = w_.scenario.processes[st_.process].exit_at_ns;
-    const double due = now() + st_.retouch_after_ns * 1e-9;
-    if (st_.retouch_after_ns >= 0 && (exit_at < 0 || due < exit_at * 1e-9)) retouches_.emplace_back(due, range);
+    const double touch_at = now() + st_.retouch_after_ns * 1e-9;
+    if (st_.retouch_after_ns >= 0 && (exit_at < 0 || touch_at < exit_at * 1e-9)) retouches_.emplace_back(touch_at, range);
   }
 
   // One domain's flush in its mmu_notifier (entered first when `enter`): plan, take the domain's lock where

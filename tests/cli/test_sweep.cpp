@@ -18,6 +18,7 @@
 
 #include "run_svasim.hpp"
 #include "sweep_fixture.hpp"
+#include "core/csv.hpp"
 
 extern char** environ;
 
@@ -37,8 +38,8 @@ TEST_CASE("sweep runs every point and its CSV and JSONL agree with the point res
   REQUIRE(csv.size() == 5);  // header + 4 points
   REQUIRE(jsonl.size() == 4);
   const auto header = cells(csv[0]);
-  const auto p50_col = std::find(header.begin(), header.end(), "unmap_p50_ns") - header.begin();
-  const auto waits_col = std::find(header.begin(), header.end(), "waits_per_unmap") - header.begin();
+  const auto p50_col = std::find(header.begin(), header.end(), "unmap_latency_p50_ns") - header.begin();
+  const auto waits_col = std::find(header.begin(), header.end(), "invalidation_waits_per_unmap") - header.begin();
   for (std::size_t i = 1; i < csv.size(); ++i) {
     const auto row = cells(csv[i]);
     CHECK(row[3] == "ok");
@@ -156,27 +157,36 @@ TEST_CASE("compare shows two results files side by side", "[cli][compare]") {
   CHECK_THAT(bad.err, Catch::Contains((tmp / "edited.json").string() + ": /counters/unmaps: missing"));
 }
 
-TEST_CASE("sweep CSV cells of metrics a run lacks are empty, not 0", "[cli][sweep]") {
+TEST_CASE("sweep CSV cells of metrics a run lacks are empty, not 0; the others are numbers at full precision", "[cli][sweep]") {
   TempDir tmp;
-  const fs::path spec = write_sweep(tmp.path(), 300);  // bare metal, no DMA
+  const fs::path spec = write_sweep(tmp.path(), 300);  // bare metal, no DMA, no binds
   const fs::path out = tmp / "out";
   REQUIRE(run_svasim({"sweep", spec.string(), "-o", out.string()}, tmp / "capture").exit_code == 0);
-  const auto csv = lines_of(out / "results.csv");
-  REQUIRE(csv.size() == 5);
-  const auto header = cells(csv[0]);
-  for (std::size_t i = 1; i < csv.size(); ++i) {
-    std::vector<std::string> row;  // keeping empty cells, which cells() drops at the end
-    std::stringstream line(csv[i] + ",");
-    for (std::string c; std::getline(line, c, ',');) row.push_back(c);
-    REQUIRE(row.size() == header.size());
-    for (std::size_t c = 0; c < header.size(); ++c) {
-      INFO(header[c]);
-      const bool lacking = header[c] == "vm_exits_per_unmap" || header[c] == "dma_completed" ||
-                           header[c] == "dma_p50_ns" || header[c] == "dma_p99_ns" || header[c] == "page_faults" ||
-                           header[c] == "vmm_lock_wait_ns_per_unmap" || header[c] == "vcpu_steal_ns_per_unmap" ||
-                           header[c] == "vm_halt_exits_per_unmap";
-      CHECK(row[c].empty() == lacking);
+  const svasim::CsvTable t = svasim::parse_csv(read_file(out / "results.csv"));
+  REQUIRE(t.rows.size() == 4);
+  // One column per name: no "profile" beside "run_profile".
+  CHECK(std::set<std::string>(t.header.begin(), t.header.end()).size() == t.header.size());
+  const std::set<std::string> lacking = {"vm_exits", "vm_exits_per_unmap", "vm_exit_vmm_wait_ns_per_unmap", "vcpu_steal_ns_per_unmap",
+                                         "vm_halt_exits_per_unmap", "dma_completed", "dma_latency_p50_ns", "dma_latency_p99_ns",
+                                         "page_faults", "bind_latency_p50_ns", "translation_latency_mean_ns"};
+  const std::set<std::string> present = {"unmaps", "unmap_latency_p99_ns", "unmap_service_latency_p50_ns", "bind_latency_count",
+                                         "iotlb_invalidations_per_unmap", "saturated", "unmaps_offered_per_ms", "queue_lock_wait_ns"};
+  for (const auto& name : lacking) REQUIRE_NOTHROW(t.column(name));
+  for (const auto& name : present) REQUIRE_NOTHROW(t.column(name));
+  for (const auto& row : t.rows) {
+    for (std::size_t c = 0; c < t.header.size(); ++c) {
+      INFO(t.header[c] << " = " << row[c]);
+      if (lacking.count(t.header[c])) CHECK(row[c].empty());
+      if (present.count(t.header[c])) CHECK_FALSE(row[c].empty());
+      if (c > t.column("environment") && !row[c].empty()) {
+        std::size_t used = 0;
+        CHECK_NOTHROW(std::stod(row[c], &used));
+        CHECK(used == row[c].size());
+      }
     }
+    // Full precision: the per-unmap figure reads back as the very double of the division.
+    const double waits = std::stod(row[t.column("invalidation_waits")]), unmaps = std::stod(row[t.column("unmaps")]);
+    CHECK(std::stod(row[t.column("invalidation_waits_per_unmap")]) == waits / unmaps);
   }
 }
 

@@ -75,3 +75,38 @@ TEST_CASE("closed form: a slower device sets the wait of a batch", "[sim][closed
   CHECK(static_cast<double>(st.unmap_latency.max()) ==
         Approx(c.notifier + c.vtd_submission(3, c.iotlb + 2 * c.issue + slow.ats_round_trip())).margin(1));
 }
+
+// Response time is measured from when an unmap was due: three unmaps due every S/2 on one thread that
+// serves each in S (6.12, one batch) start at 0, S and 2S, so they answer after S, 2S - S/2 and 2S from
+// their arrivals, while each one's service stays S.
+TEST_CASE("closed form: unmaps arriving faster than one thread serves them queue from when they were due", "[sim][closed-form]") {
+  Costs c;
+  const double s = c.notifier + c.vtd_submission(5, c.iotlb + 4 * c.issue + c.ats_round_trip());
+  const double x = std::round(s / 2);  // ns, a whole number so the µs list below is exact
+  const Stats st = simulate(generated_scenario("linux-6.12-vtd", 1, 4, c, {0, x / 1000, 2 * x / 1000}));
+  REQUIRE(st.unmaps == 3);
+  CHECK(st.unmaps_due == 3);
+  CHECK(st.unmaps_started_late == 2);
+  CHECK(st.unmaps_not_started == 0);
+  CHECK(static_cast<double>(st.unmap_service_latency.min()) == Approx(s).margin(2));
+  CHECK(static_cast<double>(st.unmap_service_latency.max()) == Approx(s).margin(2));
+  CHECK(static_cast<double>(st.unmap_latency.min()) == Approx(s).margin(2));
+  CHECK(static_cast<double>(st.unmap_latency.max()) == Approx(3 * s - 2 * x).margin(6));
+  CHECK(st.unmap_latency.mean() == Approx((s + (2 * s - x) + (3 * s - 2 * x)) / 3).margin(4));
+}
+
+// Arrivals the thread never began before the end are counted as offered but not served: one thread
+// serving in S, due every S/4 for a run of 2S, begins 2 or 3 of the 8 due.
+TEST_CASE("closed form: arrivals never begun by the end are counted as due, not served", "[sim][closed-form]") {
+  Costs c;
+  const double s = c.notifier + c.vtd_submission(5, c.iotlb + 4 * c.issue + c.ats_round_trip());
+  auto doc = generated_scenario("linux-6.12-vtd", 1, 4, c);
+  doc["duration_us"] = 2 * s / 1000;
+  doc["workload"]["unmaps"][0]["arrival"] = {{"periodic_us", s / 4000}};
+  const Stats st = simulate(doc);
+  CHECK(st.unmaps_due == 8);
+  CHECK(st.unmaps + st.unmaps_not_started == 8);
+  CHECK(st.unmaps >= 2);
+  CHECK(st.unmaps <= 3);
+  CHECK(st.unmap_threads == 1);
+}

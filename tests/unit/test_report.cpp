@@ -33,9 +33,21 @@ TEST_CASE("report: mean and 95 % confidence interval use Student's t", "[report]
   const auto [m1, h1] = mean_ci95({5});
   CHECK(m1 == 5);
   CHECK(h1 == 0);
+  // Closed forms of the 97.5 % quantile: 1 degree of freedom (Cauchy) tan(0.475 pi); 2 degrees
+  // (p = 0.975) (2p - 1) sqrt(2 / (4p(1 - p))).
+  const auto [m2, h2] = mean_ci95({1, 3});
+  CHECK(m2 == Approx(2));
+  CHECK(h2 == Approx(std::tan(0.475 * M_PI) * std::sqrt(2.0) / std::sqrt(2.0)).epsilon(1e-9));
   const auto [m, h] = mean_ci95({1, 2, 3});
   CHECK(m == Approx(2));
-  CHECK(h == Approx(4.303 * 1.0 / std::sqrt(3.0)).epsilon(1e-6));
+  CHECK(h == Approx(0.95 * std::sqrt(2.0 / (4 * 0.975 * 0.025)) / std::sqrt(3.0)).epsilon(1e-9));
+  // Many replications: the normal quantile, 1.959964, from below the t of 30 degrees (2.042).
+  std::vector<double> many;
+  for (int i = 0; i < 10001; ++i) many.push_back(i % 2);
+  const double sd = std::sqrt(0.25 * 10001.0 / 10000.0);
+  const double t = mean_ci95(many).second * std::sqrt(10001.0) / sd;
+  CHECK(t > 1.959964);
+  CHECK(t < 1.9603);
 }
 
 TEST_CASE("report: one row per grid point and ratios between profiles", "[report]") {
@@ -84,8 +96,8 @@ TEST_CASE("report: a metric the run lacks is \"-\", not 0", "[report]") {
   guest.results->counters.queue.vm_exits = 30;
   const std::string text = sweep_report_markdown({dma, guest}, "t");
   CHECK_THAT(text, Catch::Contains("| VM exits/unmap | DMA p50 (ns) |"));
-  CHECK_THAT(text, Catch::Contains("| 4 | a | 1 | 1000 | 2000 | 4.00 | 2.00 | - | 640 |"));
-  CHECK_THAT(text, Catch::Contains("| 4 | b | 1 | 2000 | 4000 | 4.00 | 2.00 | 3.00 | - |"));
+  CHECK_THAT(text, Catch::Contains("| 4 | a | 1 | 1000 | ~2000 | 0 | 1.00 | 4.00 | 2.00 | - | 640 |"));
+  CHECK_THAT(text, Catch::Contains("| 4 | b | 1 | 2000 | ~4000 | 0 | 1.00 | 4.00 | 2.00 | 3.00 | - |"));
 }
 
 TEST_CASE("report: a results.jsonl line is read through the results type", "[report]") {
