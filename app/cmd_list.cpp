@@ -1,5 +1,7 @@
 // `svasim list`: every registered model on every axis and every declared parameter, straight from the
 // registrations (core/registry.hpp, core/params.hpp). `--markdown` is docs/PARAMETERS.md.
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 
@@ -29,6 +31,44 @@ std::string companions_text(const ModelEntry& e) {
   return s;
 }
 
+// A number as a reader writes it: whole numbers below a million with digit groups (32,768), round
+// large ones as powers of ten (1e9, 1.8e6), anything else in the shortest %g form without "e+0".
+std::string readable(double v) {
+  char buf[64];
+  if (v == static_cast<double>(static_cast<long long>(v)) && std::fabs(v) < 1e6) {
+    std::string digits = std::to_string(static_cast<long long>(std::fabs(v)));
+    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
+    return (v < 0 ? "-" : "") + digits;
+  }
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  std::string s = buf;
+  const auto e = s.find("e+");
+  if (e != std::string::npos) {
+    std::size_t digits = e + 2;
+    while (digits + 1 < s.size() && s[digits] == '0') ++digits;
+    s = s.substr(0, e) + "e" + s.substr(digits);
+  }
+  return s;
+}
+
+// Nanoseconds also in the unit a reader thinks in: "1e8 ns (100 ms)".
+std::string with_unit(double v, const std::string& unit) {
+  std::string s = readable(v) + (unit.empty() ? "" : " " + unit);
+  if (unit == "ns" && v >= 1000) {
+    const char* names[] = {"us", "ms", "s"};
+    double x = v / 1000;
+    int i = 0;
+    while (x >= 1000 && i < 2) {
+      x /= 1000;
+      ++i;
+    }
+    s += " (" + readable(x) + " " + names[i] + ")";
+  }
+  return s;
+}
+
+std::string range_text(double lo, double hi) { return readable(lo) + " to " + readable(hi); }
+
 std::string overrides_text(const ModelEntry& e) {
   std::string s;
   for (const auto& [k, v] : e.info.overrides) {
@@ -57,8 +97,8 @@ void list_text() {
   }
   std::cout << "\nParameters (\"params\": {\"group\": {\"name\": value}} or --set params.group.name=value):\n";
   for (const auto& p : all_params()) {
-    std::cout << "  " << p.name << " = " << p.default_value << " " << p.unit << "  [" << p.min << ", " << p.max
-              << "]\n      " << p.description << "\n      source: " << p.source << "\n      declared in " << p.file
+    std::cout << "  " << p.name << " = " << with_unit(p.default_value, p.unit) << "  (range " << range_text(p.min, p.max)
+              << ")\n      " << p.description << "\n      source: " << p.source << "\n      declared in " << p.file
               << "\n";
   }
 }
@@ -99,8 +139,8 @@ void list_markdown() {
   std::cout << "\n## Parameters\n\n| name | default | unit | range | description | source | declared in |\n"
                "|---|---|---|---|---|---|---|\n";
   for (const auto& p : all_params())
-    std::cout << "| `" << p.name << "` | " << p.default_value << " | " << p.unit << " | [" << p.min << ", " << p.max
-              << "] | " << p.description << " | " << p.source << " | `" << p.file << "` |\n";
+    std::cout << "| `" << p.name << "` | " << readable(p.default_value) << " | " << p.unit << " | " << range_text(p.min, p.max)
+              << " | " << p.description << " | " << p.source << " | `" << p.file << "` |\n";
 }
 
 }  // namespace

@@ -37,11 +37,7 @@ int run_one(const Scenario& s, const RunOptions& o, const std::vector<std::strin
   // SimGrid flags change what is simulated: they are part of the provenance and of the hash.
   if (!simgrid_args.empty()) {
     r.provenance.simgrid_args = simgrid_args;
-    std::string all = s.effective.dump();
-    for (const auto& a : simgrid_args) all += "\n" + a;
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a64(all)));
-    r.provenance.scenario_hash = std::string("fnv1a64:") + buf;
+    r.provenance.scenario_hash = scenario_hash_with(s, simgrid_args);
   }
   if (!o.output.empty()) write_json_atomically(o.output, r.to_json());
   if (!o.quiet) std::cout << format_run(r) << std::flush;

@@ -5,11 +5,19 @@
 // time limit is reported and the others go on. The points are then collected into CSV and JSON Lines.
 #include <iostream>
 
+#include "core/error.hpp"
+#include "engine/simgrid_flags.hpp"
 #include "sweep/sweep_run.hpp"
 
 namespace svasim {
 
 int cmd_sweep(const SweepOptions& o) {
+  try {
+    check_simgrid_flags(o.simgrid_args);  // before the directory is touched, and not once per point
+  } catch (const InputError& e) {
+    std::cerr << "svasim: error: " << e.path() << ": " << e.what() << "\n";
+    return kExitBadInput;
+  }
   if (o.backend == "mpi") return cmd_sweep_mpi(o);
   if (const int ranks = launcher_world_size(); ranks > 1) {
     std::cerr << "svasim: error: --backend: started by an MPI launcher as one of " << ranks

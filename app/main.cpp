@@ -11,11 +11,16 @@
 #include "sweep/child_process.hpp"
 #include "app/commands.hpp"
 #include "core/error.hpp"
+#include "core/suggest.hpp"
 #include "svasim/version.hpp"
 
 using namespace svasim;
 
 namespace {
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 done; 1 a run or some sweep points failed (the others are kept); 2 bad input (a message names\n"
+    "the file and JSON path, and nothing is written).";
 
 void add_scenario_options(CLI::App* cmd, ScenarioOptions& o, bool several_profiles) {
   cmd->add_option("scenario", o.file, "Scenario JSON file (see scenarios/ and the README)")->required();
@@ -57,7 +62,13 @@ int main(int argc, char** argv) {
   }
 
   CLI::App app{"svasim: a discrete-event simulator of IOMMU invalidation under Shared Virtual Addressing.\n"
-               "SimGrid flags (--cfg=NAME:VALUE, --log=CATEGORY.thres:LEVEL) pass through to the engine."};
+               "SimGrid flags (--cfg=NAME:VALUE, --log=CATEGORY.thres:LEVEL) pass through to the engine of run,\n"
+               "validate and sweep (each point's run)."};
+  app.footer("Examples:\n"
+             "  svasim run scenarios/seed-4dev-1iommu.json --profile linux-6.9-vtd,linux-6.12-vtd -o out/seed\n"
+             "  svasim sweep scenarios/sweeps/vm-vcpus.json -o out/vm-vcpus && svasim report out/vm-vcpus --html out/vm.html\n"
+             "  svasim COMMAND --help\n" +
+             std::string(kExitCodes));
   app.set_version_flag("--version", std::string("svasim ") + kVersion + " (" + kCommit + ")");
   app.require_subcommand(1);
 
@@ -91,12 +102,18 @@ int main(int argc, char** argv) {
                    ? std::string()
                    : "expects FROM_US,TO_US with 0 <= FROM_US < TO_US, e.g. 100,200; got '" + v + "'";
       });
-  run_cmd->footer("Exit codes: 0 done, 1 the run failed, 2 bad input (nothing is written).");
+  run_cmd->footer("Examples:\n"
+                  "  svasim run scenarios/seed-4dev-1iommu.json\n"
+                  "  svasim run scenarios/seed-4dev-1iommu.json --profile linux-6.9-vtd,linux-6.12-vtd -o out/seed\n"
+                  "  svasim run scenarios/vm-vcpus.json --set workload.unmaps.0.threads=16 -o vm16.json\n"
+                  "  svasim run scenarios/seed-4dev-1iommu.json --log=svasim_unmap.thres:verbose\n"
+                  "Exit codes: 0 done, 1 the run failed (an invariant, a stuck run), 2 bad input (nothing is written).");
 
   ScenarioOptions validate;
   auto* validate_cmd = app.add_subcommand("validate", "Check a scenario (schema, names, topology rules) without running it");
   add_scenario_options(validate_cmd, validate, false);
-  validate_cmd->footer("Exit codes: 0 valid, 2 invalid (the message names the file and JSON path).");
+  validate_cmd->footer("Example: svasim validate scenarios/multi-iommu-2x8.json --profile linux-6.11-smmuv3\n"
+                       "Exit codes: 0 valid, 2 invalid (the message names the file and JSON path).");
 
   PlanOptions plan;
   auto* plan_cmd = app.add_subcommand("plan", "Print the queue work of one unmap, and of the binds, unbinds and exit around "
@@ -120,6 +137,7 @@ int main(int argc, char** argv) {
   bool markdown = false;
   auto* list_cmd = app.add_subcommand("list", "List profiles, models and parameters with defaults and sources");
   list_cmd->add_flag("--markdown", markdown, "Print as Markdown (docs/PARAMETERS.md is this output)");
+  list_cmd->footer("Example: svasim list | less\nExit codes: 0 done.");
 
   SweepOptions sweep;
   sweep.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -146,14 +164,16 @@ int main(int argc, char** argv) {
                         "points go to other ranks (needs mpirun --enable-recovery to outlive the rank)")
       ->check(CLI::Range(0.5, 86400.0));
   sweep_cmd->footer("Exit codes: 0 every point done, 1 some point failed or timed out (the others are kept), 2 bad input.\n"
-                    "MPI: mpirun -n R svasim sweep SPEC --backend mpi -o DIR. Without MPI: --shard I/N per job, then svasim merge.");
+                    "MPI: mpirun -n R svasim sweep SPEC --backend mpi -o DIR. Without MPI: --shard I/N per job, then svasim merge.\n"
+                    "Example: svasim sweep scenarios/sweeps/vm-vcpus.json -o out/vm-vcpus -j 2");
 
   std::vector<std::string> merge_dirs;
   std::string merge_out;
   auto* merge_cmd = app.add_subcommand("merge", "Join the directories of a sharded sweep (--shard I/N) into one sweep directory");
   merge_cmd->add_option("dirs", merge_dirs, "Shard directories (svasim sweep --shard I/N -o DIR)")->required();
   merge_cmd->add_option("-o,--output", merge_out, "New directory for the merged sweep (points/, logs/, sweep.json, results.csv, results.jsonl, summary.json)")->required();
-  merge_cmd->footer("Exit codes: 0 every point present, 1 some point failed or is missing (listed; svasim sweep --resume runs them), 2 bad input.");
+  merge_cmd->footer("Example: svasim merge out/shard0 out/shard1 -o out/all\n"
+                    "Exit codes: 0 every point present, 1 some point failed or is missing (listed; svasim sweep --resume runs them), 2 bad input.");
 
   std::string report_dir, report_out, report_html, report_svg_dir;
   auto* report_cmd = app.add_subcommand("report", "Markdown tables of a sweep: means with 95 % CIs over replications, ratios between profiles");
@@ -161,6 +181,8 @@ int main(int argc, char** argv) {
   report_cmd->add_option("-o,--output", report_out, "Write the report to this file instead of stdout");
   report_cmd->add_option("--html", report_html, "Also write a self-contained HTML report with gnuplot SVG plots");
   report_cmd->add_option("--svg-dir", report_svg_dir, "Also write each plot as DIR/NAME.svg (an existing directory), for a README or a cover letter");
+  report_cmd->footer("Example: svasim report out/vm-vcpus -o out/vm-vcpus/report.md --html out/vm-vcpus/report.html\n"
+                     "Exit codes: 0 done, 2 bad input (a directory or file that is not a sweep's or a run's results).");
 
   std::vector<std::string> compare_files;
   auto* compare_cmd = app.add_subcommand("compare", "Two results files side by side, B relative to A");
@@ -168,6 +190,8 @@ int main(int argc, char** argv) {
   bool compare_force = false;
   compare_cmd->add_flag("--force", compare_force,
                         "Compare runs of different experiments (seed, workload, topology, duration) instead of refusing");
+  compare_cmd->footer("Example: svasim compare out/seed/linux-6.9-vtd.json out/seed/linux-6.12-vtd.json\n"
+                      "Exit codes: 0 done, 2 bad input (unreadable results, or different experiments without --force).");
 
   std::string phase = "all";
   std::uint64_t unmaps = 10000, sleeps = 0, comms = 0;
@@ -179,6 +203,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"all", "svasim", "raw", "dma", "dma-cold", "dma64"}));
   bench_cmd->add_option("--sleeps", sleeps, "Internal: sleeps of the raw phase");
   bench_cmd->add_option("--comms", comms, "Internal: transfers of the raw phase");
+  bench_cmd->footer("Example: svasim bench --phase svasim --unmaps 20000\nExit codes: 0 done, 1 a phase failed, 2 bad input.");
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());
@@ -186,14 +211,41 @@ int main(int argc, char** argv) {
     // Without a subcommand CLI11 only says one is required; name what the user actually typed.
     if (app.get_subcommands().empty() && args.size() > 1 && dynamic_cast<const CLI::RequiredError*>(&e)) {
       const std::string first = args[1];
+      std::vector<std::string> commands;
+      for (const CLI::App* c : app.get_subcommands(nullptr)) commands.push_back(c->get_name());
       std::cerr << "svasim: error: " << (first.rfind('-', 0) == 0 ? "unknown option " : "unknown command ") << first
+                << did_you_mean(first, commands)
                 << " (commands: run, validate, plan, list, bench, sweep, merge, report, compare; svasim --help)\n";
       return kExitBadInput;
+    }
+    // An option the command does not have: suggest the closest one it has.
+    if (const auto* extras = dynamic_cast<const CLI::ExtrasError*>(&e)) {
+      (void)extras;
+      for (CLI::App* c : app.get_subcommands()) {
+        std::vector<std::string> names;
+        for (const CLI::Option* opt : c->get_options())
+          for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+        for (const auto& r : c->remaining()) {
+          const std::string typed = r.substr(0, r.find('='));
+          if (typed.rfind("--", 0) != 0) continue;
+          std::cerr << "svasim: error: " << c->get_name() << ": unknown option " << typed << did_you_mean(typed, names)
+                    << " (svasim " << c->get_name() << " --help)\n";
+          return kExitBadInput;
+        }
+      }
     }
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "svasim: error: " << e.what() << " (svasim --help)\n";
     return kExitBadInput;
   }
+
+  // SimGrid's flags mean something only to a command that starts an engine.
+  if (!simgrid_args.empty() && !run_cmd->parsed() && !validate_cmd->parsed() && !sweep_cmd->parsed()) {
+    std::cerr << "svasim: error: " << simgrid_args.front() << ": SimGrid flags apply to run, validate and sweep; "
+              << app.get_subcommands().front()->get_name() << " starts no simulation engine\n";
+    return kExitBadInput;
+  }
+  sweep.simgrid_args = simgrid_args;
 
   try {
     if (run_cmd->parsed()) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/random.hpp"
 #include "svasim/version.hpp"
 
 #include <unistd.h>
@@ -101,6 +102,15 @@ RunResults results_of(const Scenario& s, const Stats& st) {
   return r;
 }
 
+std::string scenario_hash_with(const Scenario& s, const std::vector<std::string>& simgrid_args) {
+  if (simgrid_args.empty()) return s.hash;
+  std::string all = s.effective.dump();
+  for (const auto& a : simgrid_args) all += "\n" + a;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a64(all)));
+  return std::string("fnv1a64:") + buf;
+}
+
 json make_results(const Scenario& s, const Stats& st) { return results_of(s, st).to_json(); }
 
 void check_output_file(const std::string& path, const std::string& option) {
@@ -121,6 +131,10 @@ void check_output_directory(const std::string& path) {
   const auto st = fs::status(path, ec);
   if (fs::exists(st) && !fs::is_directory(st))
     throw InputError("-o", path + ": with several profiles -o names a directory, and this is a file");
+  // Not there yet, but named like a results file: the user meant one file, which several runs cannot be.
+  if (!fs::exists(st) && fs::path(path).extension() == ".json")
+    throw InputError("-o", path + ": with several profiles -o names a directory receiving PROFILE.json for each; this "
+                               "is named like a file (run one profile, or give a directory)");
   const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
   if (!fs::exists(st) && !fs::is_directory(parent, ec)) throw InputError("-o", path + ": no directory " + parent.string());
 }

@@ -11,6 +11,9 @@ namespace svasim {
 
 // One run's measurements as RunResults (core/run_results.hpp holds the format and its version).
 RunResults results_of(const Scenario& s, const Stats& st);
+// The scenario's hash, extended by the SimGrid flags of the run when there are any (they change what
+// is simulated): what a run's provenance records and what a sweep's --resume compares.
+std::string scenario_hash_with(const Scenario& s, const std::vector<std::string>& simgrid_args);
 // results_of(s, st).to_json().
 nlohmann::json make_results(const Scenario& s, const Stats& st);
 

@@ -36,7 +36,34 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
       best = c;
     }
   }
-  return best;
+  if (!best.empty()) return best;
+  // Names of parts ("linux-6.12-vtd"): the one candidate holding every part typed, in any order
+  // ("6.12-vtd", "vtd-6.12", "linux-6.12").
+  auto parts = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char ch : s + "-") {
+      if (ch != '-' && ch != '_') {
+        cur += ch;
+      } else if (!cur.empty()) {
+        out.push_back(cur);
+        cur.clear();
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> typed = parts(word);
+  if (typed.empty()) return "";
+  std::string only;
+  for (const auto& c : candidates) {
+    const std::vector<std::string> have = parts(c);
+    bool all = c != word;
+    for (const auto& t : typed) all = all && std::find(have.begin(), have.end(), t) != have.end();
+    if (!all) continue;
+    if (!only.empty()) return "";  // ambiguous: several candidates hold them
+    only = c;
+  }
+  return only;
 }
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {

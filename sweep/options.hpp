@@ -35,6 +35,7 @@ struct SweepOptions {
   std::string backend = "local";  // "local" or "mpi"
   Shard shard;                    // --shard I/N
   double rank_timeout_s = 60;     // mpi: a rank silent this long while running points is lost
+  std::vector<std::string> simgrid_args;  // --cfg=/--log= for every point (checked before anything runs)
 };
 
 // Loads with the options' overrides; on InputError prints "svasim: FILE: PATH: MESSAGE" and returns nullopt.

@@ -51,12 +51,13 @@ std::vector<std::size_t> SweepPlan::mine() const {
   return out;
 }
 
-std::optional<SweepPlan> plan_sweep(const std::string& spec_file, Shard shard) {
+std::optional<SweepPlan> plan_sweep(const std::string& spec_file, Shard shard, const std::vector<std::string>& simgrid_args) {
   SweepPlan plan;
   plan.shard = shard;
   plan.commit = kCommit;
   try {
     plan.spec = load_sweep_spec(spec_file);
+    plan.spec.simgrid_args = simgrid_args;
   } catch (const InputError& e) {
     std::cerr << "svasim: error: " << spec_file << ": " << (e.path().empty() ? "(document)" : e.path()) << ": " << e.what() << "\n";
     return std::nullopt;
@@ -80,7 +81,7 @@ std::optional<SweepPlan> plan_sweep(const std::string& spec_file, Shard shard) {
       std::cerr << ") is not a valid scenario (see above)\n";
       return std::nullopt;
     }
-    plan.all.push_back({p, s->hash, PointState::pending, {}});
+    plan.all.push_back({p, scenario_hash_with(*s, simgrid_args), PointState::pending, {}});
   }
   return plan;
 }
@@ -123,9 +124,11 @@ bool stored_and_current(const fs::path& file, const PointRun& p) {
   return fs::is_regular_file(file, ec) && results_current(read_whole_file(file), kCommit, p.hash, p.point.seed);
 }
 
-std::vector<std::string> point_run_args(const std::string& base, const SweepPoint& p, const fs::path& out) {
+std::vector<std::string> point_run_args(const std::string& base, const SweepPoint& p, const fs::path& out,
+                                        const std::vector<std::string>& simgrid_args) {
   std::vector<std::string> a{"run", base, "--quiet", "-o", out.string(), "--seed", std::to_string(p.seed)};
   for (const auto& [path, value] : p.sets) a.insert(a.end(), {"--set", path + "=" + value.dump()});
+  a.insert(a.end(), simgrid_args.begin(), simgrid_args.end());
   return a;
 }
 
@@ -186,6 +189,7 @@ json sweep_manifest(const SweepPlan& plan) {
             {"axes", plan.axis_paths},
             {"replications", plan.spec.replications},
             {"time_limit_s", plan.spec.time_limit_s},
+            {"simgrid_args", plan.spec.simgrid_args},
             {"points", points}};
   if (!plan.shard.whole()) m["shard"] = {{"index", plan.shard.index}, {"count", plan.shard.count}};
   return m;
@@ -207,6 +211,7 @@ SweepPlan plan_from_manifest(const json& m) {
     plan.axis_paths = need("axes").get<std::vector<std::string>>();
     plan.spec.replications = need("replications").get<int>();
     plan.spec.time_limit_s = need("time_limit_s").get<double>();
+    if (m.contains("simgrid_args")) plan.spec.simgrid_args = m["simgrid_args"].get<std::vector<std::string>>();
     const json& points = need("points");
     if (!points.is_array()) throw InputError("/points", "expected an array");
     std::set<std::string> ids;

@@ -49,7 +49,8 @@ struct SweepPlan {
 
 // Loads the spec and checks every point as a scenario before anything runs. On bad input prints
 // "svasim: error: FILE: PATH: MESSAGE" and returns nullopt (exit code 2).
-std::optional<SweepPlan> plan_sweep(const std::string& spec_file, Shard shard);
+std::optional<SweepPlan> plan_sweep(const std::string& spec_file, Shard shard,
+                                    const std::vector<std::string>& simgrid_args = {});
 
 // Creates DIR/points and DIR/logs and writes the manifest. Refuses (message, false) a directory that
 // already holds points unless `resume`; with it, marks the points whose stored results are current.
@@ -71,7 +72,8 @@ bool stored_and_current(const std::filesystem::path& file, const PointRun& p);
 
 // The argv of the child `svasim run` for one point; the same on every backend and host, so that a
 // point's results are the same bytes wherever it ran (the output path is not in the results).
-std::vector<std::string> point_run_args(const std::string& base, const SweepPoint& p, const std::filesystem::path& out);
+std::vector<std::string> point_run_args(const std::string& base, const SweepPoint& p, const std::filesystem::path& out,
+                                        const std::vector<std::string>& simgrid_args);
 
 std::filesystem::path point_file(const std::filesystem::path& dir, const PointRun& p);
 std::filesystem::path point_log(const std::filesystem::path& dir, const PointRun& p);

@@ -37,7 +37,7 @@ int launcher_world_size() {
 }
 
 std::optional<SweepPlan> prepare_sweep(const SweepOptions& o) {
-  auto plan = plan_sweep(o.spec, o.shard);
+  auto plan = plan_sweep(o.spec, o.shard, o.simgrid_args);
   if (!plan || !open_sweep_dir(*plan, o.output, o.resume)) return std::nullopt;
   return plan;
 }
@@ -82,7 +82,7 @@ void run_points_local(SweepPlan& plan, const std::vector<std::size_t>& todo, int
   while (next < todo.size() || pool.running() > 0) {
     while (next < todo.size() && pool.running() < static_cast<std::size_t>(jobs)) {
       const PointRun& p = plan.all[todo[next]];
-      pool.start(todo[next], point_run_args(plan.spec.base, p.point, point_file(plan.dir, p)), point_log(plan.dir, p).string());
+      pool.start(todo[next], point_run_args(plan.spec.base, p.point, point_file(plan.dir, p), plan.spec.simgrid_args), point_log(plan.dir, p).string());
       ++next;
     }
     const auto ended = pool.poll();

@@ -26,6 +26,9 @@ struct SweepSpec {
   std::vector<SweepAxis> axes;
   int replications = 1;
   double time_limit_s = 3600;
+  // SimGrid flags (--cfg=..., --log=...) given to `svasim sweep`: passed to every point's run, part of its
+  // scenario hash (so --resume keeps only points run with the same flags) and recorded in the manifest.
+  std::vector<std::string> simgrid_args;
 };
 
 struct SweepPoint {

@@ -212,7 +212,7 @@ bool Coordinator::assign() {
     }
     const PointRun& p = plan_->all[*i];
     ++attempts_[*i];
-    local_->start(*i, point_run_args(plan_->spec.base, p.point, point_file(plan_->dir, p)), point_log(plan_->dir, p).string());
+    local_->start(*i, point_run_args(plan_->spec.base, p.point, point_file(plan_->dir, p), plan_->spec.simgrid_args), point_log(plan_->dir, p).string());
     local_running_.insert(*i);
     any = true;
   }
@@ -229,7 +229,7 @@ bool Coordinator::assign() {
       json sets = json::array();
       for (const auto& [path, value] : p.point.sets) sets.push_back({path, value});
       if (r.running.empty()) r.silent_s = 0;  // its silence counts from now
-      out_.post({{"index", *i}, {"id", p.point.id}, {"seed", p.point.seed}, {"base", plan_->spec.base}, {"sets", sets},
+      out_.post({{"index", *i}, {"id", p.point.id}, {"seed", p.point.seed}, {"base", plan_->spec.base}, {"simgrid_args", plan_->spec.simgrid_args}, {"sets", sets},
                  {"time_limit_s", plan_->spec.time_limit_s}},
                 static_cast<int>(k), kAssign);
       ++attempts_[*i];

@@ -95,7 +95,8 @@ WorkerEnd run_worker(int rank, const SweepOptions& o, Outbox& out) {
         for (const auto& s : a.at("sets")) p.sets.emplace_back(s.at(0).get<std::string>(), s.at(1));
         if (!pool) pool.emplace(a.at("time_limit_s").get<double>());
         try {
-          pool->start(index, point_run_args(a.at("base").get<std::string>(), p, scratch / (p.id + ".json")),
+          pool->start(index, point_run_args(a.at("base").get<std::string>(), p, scratch / (p.id + ".json"),
+                                     a.value("simgrid_args", std::vector<std::string>{})),
                       (scratch / (p.id + ".log")).string());
           ids[index] = p.id;
         } catch (const std::exception& e) {
