@@ -176,12 +176,18 @@ int main(int argc, char** argv) {
                     "Exit codes: 0 every point present, 1 some point failed or is missing (listed; svasim sweep --resume runs them), 2 bad input.");
 
   std::string report_dir, report_out, report_html, report_svg_dir;
-  auto* report_cmd = app.add_subcommand("report", "Markdown tables of a sweep: means with 95 % CIs over replications, ratios between profiles");
-  report_cmd->add_option("dir", report_dir, "Sweep directory (or its results.jsonl)")->required();
+  auto* report_cmd = app.add_subcommand("report", "Markdown tables of a sweep (means with 95 % CIs over replications, ratios between "
+                                                  "profiles) or of single runs; HTML with plots");
+  report_cmd->add_option("dir", report_dir,
+                         "A sweep directory (or its results.jsonl), a results file (svasim run -o FILE), or a directory of "
+                         "them (svasim run --profile A,B -o DIR)")
+      ->required();
   report_cmd->add_option("-o,--output", report_out, "Write the report to this file instead of stdout");
   report_cmd->add_option("--html", report_html, "Also write a self-contained HTML report with gnuplot SVG plots");
   report_cmd->add_option("--svg-dir", report_svg_dir, "Also write each plot as DIR/NAME.svg (an existing directory), for a README or a cover letter");
-  report_cmd->footer("Example: svasim report out/vm-vcpus -o out/vm-vcpus/report.md --html out/vm-vcpus/report.html\n"
+  report_cmd->footer("Examples:\n"
+                     "  svasim report out/vm-vcpus -o out/vm-vcpus/report.md --html out/vm-vcpus/report.html\n"
+                     "  svasim report out/seed --html out/seed.html   (after svasim run ... --profile A,B -o out/seed)\n"
                      "Exit codes: 0 done, 2 bad input (a directory or file that is not a sweep's or a run's results).");
 
   std::vector<std::string> compare_files;

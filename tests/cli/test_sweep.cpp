@@ -204,10 +204,11 @@ TEST_CASE("report --html writes a self-contained page with a titled SVG plot per
   CHECK(page.find("</html>") != std::string::npos);
   std::size_t svgs = 0;
   for (auto at = page.find("<svg"); at != std::string::npos; at = page.find("<svg", at + 1)) ++svgs;
-  CHECK(svgs == 4);  // unmap p50, unmap p99, IOTLB invalidations and waits per unmap
+  CHECK(svgs == 5);  // unmap p50, unmap p99, IOTLB invalidations and waits per unmap, the distribution
   CHECK(std::count(page.begin(), page.end(), '<') > 100);
-  for (const char* text : {"Unmap latency, median", "unmap latency p50 (ns)", "topology.generate.devices_per_iommu",
-                           "linux-6.12-vtd", "<table>"})
+  for (const char* text : {"Unmap latency from when due, median", "unmap latency p50 (µs)", "devices per IOMMU",
+                           "topology.generate.devices_per_iommu", "linux-6.12-vtd", "<table>", "distribution at the largest",
+                           "scenario: sweep-base-1iommu"})
     CHECK(page.find(text) != std::string::npos);
   CHECK_FALSE(fs::exists(fs::path(html.string() + ".plots")));  // the work files are cleaned up
 }

@@ -71,17 +71,30 @@ TEST_CASE("report: plots follow the first numeric axis and skip what a log axis 
   CHECK(p50.name == "unmap_p50");
   CHECK(p50.xlabel == "devices");
   CHECK(p50.logy);
-  CHECK(p50.series.at("old") == std::vector<std::pair<double, double>>{{4, 1000}, {8, 2000}});
-  CHECK(p50.series.at("new").size() == 1);  // the 0 ns point cannot sit on a log axis
+  // In µs, in the order the points came (the spec's), not alphabetical.
+  REQUIRE(p50.series.size() == 2);
+  CHECK(p50.series[0].label == "old");
+  REQUIRE(p50.find("old"));
+  REQUIRE(p50.find("old")->points.size() == 2);
+  CHECK(p50.find("old")->points[0].x == 4);
+  CHECK(p50.find("old")->points[0].y == Approx(1.0));
+  CHECK(p50.find("old")->points[1].y == Approx(2.0));
+  CHECK(p50.find("new")->points.size() == 1);  // the 0 ns point cannot sit on a log axis
   const std::string script = gnuplot_script(p50, "d.dat", "o.svg");
   CHECK_THAT(script, Catch::Contains("set terminal svg"));
   CHECK_THAT(script, Catch::Contains("set logscale y"));
-  CHECK_THAT(script, Catch::Contains("set ylabel 'unmap latency p50 (ns)'"));
+  CHECK_THAT(script, Catch::Contains("set ylabel 'unmap latency p50 (µs)'"));
   CHECK_THAT(script, Catch::Contains("index 1"));
-  const std::string html = html_report("t", sweep_report_markdown(points, "t"), {"<?xml?><svg>x</svg>"});
+  // Okabe-Ito colours and a marker of its own per series.
+  CHECK_THAT(script, Catch::Contains("lc rgb '#0072B2' title 'old'"));
+  CHECK_THAT(script, Catch::Contains("pt 5") && Catch::Contains("pt 7"));
+  const std::string html =
+      html_report(report_header(points, "t"), sweep_report_markdown(points, "t"), {"<?xml?><svg>x</svg>"});
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
   CHECK_THAT(html, Catch::Contains("<figure><svg>x</svg></figure>"));
   CHECK_THAT(html, Catch::Contains("<th>profile</th>"));
+  CHECK_THAT(html, Catch::Contains("scenario: ") && Catch::Contains("run(s)"));
+  CHECK_THAT(html, Catch::Contains("id=\"svasim-check\""));
 }
 
 TEST_CASE("report: a metric the run lacks is \"-\", not 0", "[report]") {
@@ -138,12 +151,70 @@ TEST_CASE("report: plots take the x axis in spec order, log2 for powers of two, 
   const auto plots = sweep_plots(points, {"workload.dma.0.pattern.working_set_pages", "workload.dma.0.queue_depth"});
   const auto it = std::find_if(plots.begin(), plots.end(), [](const Plot& p) { return p.name == "dma_p50"; });
   REQUIRE(it != plots.end());
-  CHECK(it->xlabel == "working_set_pages");
+  CHECK(it->xlabel == "DMA working set (pages)");
   CHECK(it->logx);
-  CHECK(it->series.count("queue_depth=1") == 1);
-  CHECK(it->series.at("queue_depth=32").size() == 3);
+  REQUIRE(it->find("DMA requests in flight per device 1"));
+  CHECK(it->find("DMA requests in flight per device 32")->points.size() == 3);
   CHECK_THAT(gnuplot_script(*it, "d.dat", "o.svg"), Catch::Contains("set logscale x 2"));
   // The spec's order decides: with the queue depth first, it is the x axis.
   CHECK(sweep_plots(points, {"workload.dma.0.queue_depth", "workload.dma.0.pattern.working_set_pages"}).front().xlabel ==
-        "queue_depth");
+        "DMA requests in flight per device");
+}
+
+TEST_CASE("report: plots carry the replications' confidence intervals, flag saturated points, end with a distribution",
+          "[report]") {
+  std::vector<ReportPoint> points;
+  for (int devices : {1, 2, 4, 8})
+    for (int rep = 0; rep < 3; ++rep) {
+      ReportPoint p = point(("p" + std::to_string(devices) + std::to_string(rep)).c_str(), "k", devices, 1000.0 * devices + 100 * rep);
+      p.results->counters.unmaps_due = 10;
+      p.results->counters.unmap_threads = 1;
+      if (devices == 8) {  // fell behind: 30 due, 10 begun
+        p.results->counters.unmaps_due = 30;
+        p.results->counters.unmaps_not_started = 20;
+      }
+      p.results->histograms["unmap"] = {{900, 1000 * static_cast<std::uint64_t>(devices)},
+                                        {999, 1000 * static_cast<std::uint64_t>(devices) + 63}, {5, 5}};
+      points.push_back(p);
+    }
+  const auto plots = sweep_plots(points, {"devices", "profile"});
+  const Plot& p50 = plots.front();
+  CHECK(p50.logx);  // 1..8, powers of two
+  const PlotSeries& s = p50.series.at(0);
+  REQUIRE(s.points.size() == 4);
+  // Mean of 1000, 1100, 1200 ns = 1.1 µs; the 95 % CI half-width t(2) * sd / sqrt(3) = 4.303 * 100 / 1.732 ns.
+  CHECK(s.points[0].y == Approx(1.1));
+  CHECK(s.points[0].ci == Approx(mean_ci95({1000, 1100, 1200}).second / 1000));
+  CHECK_FALSE(s.points[2].saturated);
+  CHECK(s.points[3].saturated);
+  const std::string script = gnuplot_script(p50, "d.dat", "o.svg");
+  CHECK_THAT(script, Catch::Contains("using 1:2:3 with yerrorlines"));
+  CHECK_THAT(script, Catch::Contains("title 'saturated"));
+  CHECK_THAT(gnuplot_data(p50), Catch::Contains("# saturated\n8 8.1 0\n"));
+  // The distribution at the largest x: one curve per series, cumulative, ending at 1.
+  const Plot& cdf = plots.back();
+  CHECK(cdf.name == "unmap_cdf");
+  CHECK(cdf.cdf);
+  REQUIRE(cdf.series.size() == 1);
+  CHECK(cdf.series[0].label == "k (devices 8)");
+  CHECK(cdf.series[0].points.back().y == Approx(1.0));
+  CHECK(cdf.series[0].points.front().y == Approx(5.0 / 10));
+  CHECK(cdf.series[0].points.front().x == Approx(0.999));  // µs: the upper bound of the lowest bucket
+  CHECK(cdf.series[0].points.back().x == Approx(8.063));
+  CHECK_THAT(gnuplot_script(cdf, "d.dat", "o.svg"), Catch::Contains("with steps") && Catch::Contains("set yrange [0:1]"));
+}
+
+TEST_CASE("report: single runs get the distributions of their latencies", "[report]") {
+  RunResults a = run(4, 1000), b = run(4, 2000);
+  a.histograms["unmap"] = {{1000}, {1063}, {10}};
+  a.histograms["unmap_service"] = {{500}, {531}, {10}};
+  b.histograms["unmap"] = {{2000}, {2127}, {10}};
+  const auto plots = run_plots({{"a", &a}, {"b", &b}});
+  REQUIRE(plots.size() == 1);  // no submission or DMA histograms here
+  CHECK(plots[0].name == "unmap_cdf");
+  REQUIRE(plots[0].series.size() == 3);
+  CHECK(plots[0].series[0].label == "a from when due");
+  CHECK(plots[0].series[1].label == "b from when due");
+  CHECK(plots[0].series[2].label == "a service");
+  CHECK(plots[0].xlabel == "latency (µs)");
 }
