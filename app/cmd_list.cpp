@@ -6,7 +6,10 @@
 #include <sstream>
 
 #include "app/commands.hpp"
+#include "core/editor_schema.hpp"
+#include "core/error.hpp"
 #include "core/params.hpp"
+#include "core/suggest.hpp"
 #include "core/registry.hpp"
 #include "models/platform/platform_preset.hpp"
 #include "models/profiles/profile.hpp"
@@ -143,10 +146,33 @@ void list_markdown() {
               << " | " << p.description << " | " << p.source << " | `" << p.file << "` |\n";
 }
 
+// One name per line: what shell completion and `for p in $(svasim list --names profile)` read.
+void list_names(const std::string& axis) {
+  if (axis == "param") {
+    for (const auto& p : all_params()) std::cout << p.name << "\n";
+    return;
+  }
+  const Catalog& cat = Catalog::instance();
+  if (cat.axis(axis) == nullptr) {
+    std::string keys;
+    std::vector<std::string> all{"param"};
+    for (const AxisInfo& a : cat.axes()) {
+      keys += std::string(keys.empty() ? "" : ", ") + a.key;
+      all.push_back(a.key);
+    }
+    throw InputError("", "--names " + axis + ": no such axis" + did_you_mean(axis, all) + " (axes: " + keys + ", or param)");
+  }
+  for (const std::string& name : cat.name_list(axis)) std::cout << name << "\n";
+}
+
 }  // namespace
 
-int cmd_list(bool markdown) {
-  if (markdown)
+int cmd_list(const ListOptions& o) {
+  if (!o.names.empty())
+    list_names(o.names);
+  else if (!o.schema.empty())
+    std::cout << schema_file_text(o.schema == "sweep" ? sweep_editor_schema() : scenario_editor_schema());
+  else if (o.markdown)
     list_markdown();
   else
     list_text();

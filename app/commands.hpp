@@ -28,7 +28,14 @@ struct PlanOptions {
 
 int cmd_run(const RunOptions& o, const std::vector<std::string>& simgrid_args);
 int cmd_validate(const ScenarioOptions& o, const std::vector<std::string>& simgrid_args);
-int cmd_list(bool markdown);
+// `svasim list`: text, --markdown (docs/PARAMETERS.md), --schema scenario|sweep (the editor schemas),
+// --names AXIS|param (one name per line, for completion and scripts).
+struct ListOptions {
+  bool markdown = false;
+  std::string schema;
+  std::string names;
+};
+int cmd_list(const ListOptions& o);
 int cmd_plan(const PlanOptions& o);
 int cmd_sweep(const SweepOptions& o);
 int cmd_merge(const std::vector<std::string>& dirs, const std::string& output);

@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{"svasim: a discrete-event simulator of IOMMU invalidation under Shared Virtual Addressing.\n"
                "SimGrid flags (--cfg=NAME:VALUE, --log=CATEGORY.thres:LEVEL) pass through to the engine of run,\n"
-               "validate and sweep (each point's run)."};
+               "validate and sweep (each point's run).",
+               "svasim"};  // named, so usage lines and the man page say svasim, not the path it was run by
   app.footer("Examples:\n"
              "  svasim run scenarios/seed-4dev-1iommu.json --profile linux-6.9-vtd,linux-6.12-vtd -o out/seed\n"
              "  svasim sweep scenarios/sweeps/vm-vcpus.json -o out/vm-vcpus && svasim report out/vm-vcpus --html out/vm.html\n"
@@ -134,10 +135,24 @@ int main(int argc, char** argv) {
                    "Example: svasim plan scenarios/seed-4dev-1iommu.json --range 0,513\n"
                    "Exit codes: 0 done, 2 bad input.");
 
-  bool markdown = false;
+  ListOptions list;
   auto* list_cmd = app.add_subcommand("list", "List profiles, models and parameters with defaults and sources");
-  list_cmd->add_flag("--markdown", markdown, "Print as Markdown (docs/PARAMETERS.md is this output)");
-  list_cmd->footer("Example: svasim list | less\nExit codes: 0 done.");
+  auto* markdown_opt = list_cmd->add_flag("--markdown", list.markdown, "Print as Markdown (docs/PARAMETERS.md is this output)");
+  auto* schema_opt = list_cmd->add_option("--schema", list.schema,
+                         "Print the JSON Schema an editor uses, with every model name and parameter "
+                         "(scenarios/scenario.schema.json, scenarios/sweep.schema.json)")
+                         ->check(CLI::IsMember({"scenario", "sweep"}));
+  list_cmd->add_option("--names", list.names,
+                       "Print the names on one axis (profile, environment, platform, domain, flush, queue, arch, "
+                       "pattern) or every parameter (param), one per line")
+      ->excludes(markdown_opt)
+      ->excludes(schema_opt);
+  markdown_opt->excludes(schema_opt);
+  list_cmd->footer("Examples:\n"
+                   "  svasim list | less\n"
+                   "  svasim list --schema scenario > scenario.schema.json\n"
+                   "  for p in $(svasim list --names profile); do svasim run scenarios/seed-4dev-1iommu.json --profile $p; done\n"
+                   "Exit codes: 0 done, 2 bad input (an unknown axis).");
 
   SweepOptions sweep;
   sweep.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -263,7 +278,7 @@ int main(int argc, char** argv) {
       return cmd_run(run, simgrid_args);
     }
     if (validate_cmd->parsed()) return cmd_validate(validate, simgrid_args);
-    if (list_cmd->parsed()) return cmd_list(markdown);
+    if (list_cmd->parsed()) return cmd_list(list);
     if (plan_cmd->parsed()) return cmd_plan(plan);
     if (bench_cmd->parsed()) return cmd_bench(phase, unmaps, devices, sleeps, comms);
     if (sweep_cmd->parsed()) {

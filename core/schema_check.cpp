@@ -353,7 +353,7 @@ const json* resolve_ref(const json& root, const std::string& ref) {
 bool is_annotation(const std::string& key) {
   static const char* const kIgnored[] = {"description", "title",   "default",    "examples", "$schema",
                                          "$id",         "$comment", "format",    "deprecated",
-                                         "readOnly",    "writeOnly"};
+                                         "readOnly",    "writeOnly",  "enumDescriptions"};  // VS Code's
   for (const char* k : kIgnored) {
     if (key == k) return true;
   }

@@ -58,7 +58,8 @@ SweepAxis single_axis(const json& a, const std::string& path) {
 SweepSpec sweep_spec_from_json(const json& j, const std::string& file) {
   if (!j.is_object()) throw InputError("", "expected a sweep object");
   for (const auto& [k, v] : j.items())
-    if (k != "base" && k != "axes" && k != "replications" && k != "time_limit_s" && k != "description" && k != "name")
+    if (k != "base" && k != "axes" && k != "replications" && k != "time_limit_s" && k != "description" && k != "name" &&
+        k != "$schema")  // "$schema": an editor's pointer to scenarios/sweep.schema.json
       throw InputError("/" + k, "unknown key \"" + k + "\" (allowed: name, description, base, axes, replications, time_limit_s)");
   SweepSpec s;
   s.file = file;

@@ -478,13 +478,18 @@ TEST_CASE("schema: problems in the schema itself are logic errors, not input err
   }
 }
 
-TEST_CASE("schema: the scenario schema uses only what the checker supports", "[schema]") {
-  std::ifstream in(std::string(SVASIM_SOURCE_DIR) + "/scenarios/scenario.schema.json");
-  REQUIRE(in);
-  const json schema = json::parse(in);
-  try {
-    check_against_schema(json::object(), schema);  // lints the whole schema first
-  } catch (const svasim::InputError&) {
-    // an empty scenario may well be invalid; only std::logic_error (a schema bug) matters here
+TEST_CASE("schema: the scenario and sweep schemas use only what the checker supports", "[schema]") {
+  // The hand-written schemas and the generated ones shipped for editors.
+  for (const char* file : {"/core/schema/scenario.json", "/core/schema/sweep.json", "/scenarios/scenario.schema.json",
+                           "/scenarios/sweep.schema.json"}) {
+    INFO(file);
+    std::ifstream in(std::string(SVASIM_SOURCE_DIR) + file);
+    REQUIRE(in);
+    const json schema = json::parse(in);
+    try {
+      check_against_schema(json::object(), schema);  // lints the whole schema first
+    } catch (const svasim::InputError&) {
+      // an empty document may well be invalid; only std::logic_error (a schema bug) matters here
+    }
   }
 }
