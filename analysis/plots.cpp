@@ -151,14 +151,19 @@ std::vector<Plot> sweep_plots(const std::vector<ReportPoint>& points, const std:
   if (ok.empty()) return {};
   std::string x;
   const json& sets = ok.front()->sets;
+  // The x axis: the first axis whose value is a number at every point (an axis mixing numbers with
+  // objects, {"uniform": [1, 8]} beside 1, names series instead).
+  const auto numeric = [&](const std::string& k) {
+    return std::all_of(ok.begin(), ok.end(), [&](const ReportPoint* p) { return p->sets.contains(k) && p->sets[k].is_number(); });
+  };
   for (const std::string& k : axis_order)
-    if (sets.contains(k) && sets[k].is_number()) {
+    if (sets.contains(k) && numeric(k)) {
       x = k;
       break;
     }
   if (x.empty())
     for (const auto& [k, v] : sets.items())
-      if (v.is_number()) {
+      if (numeric(k)) {
         x = k;
         break;
       }

@@ -1,16 +1,13 @@
 #include "analysis/run_diff.hpp"
 
-#include <cstdio>
+#include "core/csv.hpp"
 
 namespace svasim {
 
 namespace {
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
+// Shortest text that reads back as the same double: two values differ in text exactly when they differ.
+std::string num(double v) { return number_text(v); }
 
 std::string joined(const std::vector<std::string>& xs) {
   std::string out;

@@ -52,10 +52,14 @@ const Quantile kQuantiles[] = {
 };
 
 // A quantile resting on fewer than ten samples above it is marked "~" (a footnote says so).
+constexpr const char* kFewSamplesNote =
+    "~ fewer than ten samples above this quantile: close to the maximum of a few, not a tail estimate\n";
+bool few_samples(double q, const LatencySummary& h) { return q > 0 && h.count > 0 && few_samples_for(q, h.count); }
+
 std::string latency_row(const std::string& name, const LatencySummary& h, bool& marked) {
   std::string row = pad(name, 18, true) + pad(std::to_string(h.count), 9);
   for (const Quantile& q : kQuantiles) {
-    const bool few = q.q > 0 && h.count > 0 && few_samples_for(q.q, h.count);
+    const bool few = few_samples(q.q, h);
     marked |= few;
     row += pad((few ? "~" : "") + fmt("%.0f", q.of(h)), 10);
   }
@@ -126,7 +130,9 @@ std::string load_line(const RunResults& r) {
                      " due), achieved " + fmt("%.3g", r.achieved_unmaps_per_ms()) + " (" + u(c.unmaps) + " begun: " +
                      u(c.unmaps_started_late) + " late, " + u(c.unmaps_not_started) + " never begun)\n";
   if (r.saturated())
-    line += "SATURATED: the unmap threads fell behind their arrivals; latency is from when each unmap was due and "
+    line += "SATURATED: " + u(c.unmap_threads_behind) + " of " + u(c.unmap_threads) +
+            " unmap threads fell behind their arrivals (never caught up in the run's second half); latency is from "
+            "when each unmap was due and "
             "grows with the run's length\n";
   return line;
 }
@@ -196,7 +202,7 @@ std::string format_run(const RunResults& r) {
   }
   if (r.latency.release.count > 0) o << latency_row("mm release (exit)", r.latency.release, marked);
   if (r.has_dma()) translation_section(o, r, marked);
-  if (marked) o << "~ fewer than ten samples above this quantile: close to the maximum of a few, not a tail estimate\n";
+  if (marked) o << kFewSamplesNote;
 
   if (q.ats_inv_timeouts + q.ring_full_waits > 0)
     o << "\nfaults: " << q.ats_inv_timeouts << " invalidation time-outs, " << q.resubmissions << " resubmissions, "
@@ -229,9 +235,16 @@ std::string format_comparison(const std::vector<RunResults>& runs, const std::ve
   for (std::size_t i = 0; i < runs.size(); ++i) o << " " << pad(i < labels.size() ? labels[i] : runs[i].label(), w - 1);
   for (std::size_t i = 1; i < runs.size(); ++i) o << pad(i == 1 ? "ratio to first" : "", i == 1 ? 16 : 10);
   o << "\n";
-  auto row = [&](const std::string& name, auto value, const char* f) {
+  const auto never = [](const RunResults&) { return false; };
+  bool marked = false;
+  // `few`: which run's value is a quantile resting on few samples (marked "~").
+  auto row = [&](const std::string& name, auto value, const char* f, auto few) {
     o << pad(name, 26, true);
-    for (const auto& r : runs) o << pad(fmt(f, value(r)), w);
+    for (const auto& r : runs) {
+      const bool mark = few(r);
+      marked |= mark;
+      o << pad((mark ? "~" : "") + fmt(f, value(r)), w);
+    }
     // One ratio column per run after the first, so any number of profiles stays aligned.
     const double first = value(runs.front());
     for (std::size_t i = 1; i < runs.size(); ++i)
@@ -239,29 +252,35 @@ std::string format_comparison(const std::vector<RunResults>& runs, const std::ve
     o << "\n";
   };
   for (const Counter& k : kCounters)
-    row(k.name, [&k](const RunResults& r) { return r.per_unmap(static_cast<double>(k.total(r))); }, "%.2f");
-  row("queue_lock_wait_ns", [](const RunResults& r) { return r.per_unmap(r.counters.queue.queue_lock_wait_ns); }, "%.1f");
+    row(k.name, [&k](const RunResults& r) { return r.per_unmap(static_cast<double>(k.total(r))); }, "%.2f", never);
+  row("queue_lock_wait_ns", [](const RunResults& r) { return r.per_unmap(r.counters.queue.queue_lock_wait_ns); }, "%.1f", never);
   bool guests = false;
   for (const auto& r : runs) guests |= r.counters.queue.vm_exits > 0;
   if (guests) {
-    row("vm_exits", [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.vm_exits)); }, "%.2f");
-    row("vm_exit_ns", [](const RunResults& r) { return r.per_unmap(r.counters.queue.vm_exit_ns); }, "%.0f");
-    row("vmm_wait_ns", [](const RunResults& r) { return r.per_unmap(r.counters.queue.vm_exit_vmm_wait_ns); }, "%.0f");
-    row("vcpu_steal_ns", [](const RunResults& r) { return r.per_unmap(r.counters.vcpu_steal_ns); }, "%.0f");
+    row("vm_exits", [](const RunResults& r) { return r.per_unmap(static_cast<double>(r.counters.queue.vm_exits)); }, "%.2f", never);
+    row("vm_exit_ns", [](const RunResults& r) { return r.per_unmap(r.counters.queue.vm_exit_ns); }, "%.0f", never);
+    row("vmm_wait_ns", [](const RunResults& r) { return r.per_unmap(r.counters.queue.vm_exit_vmm_wait_ns); }, "%.0f", never);
+    row("vcpu_steal_ns", [](const RunResults& r) { return r.per_unmap(r.counters.vcpu_steal_ns); }, "%.0f", never);
   }
   for (const Quantile& k : kQuantiles)
-    row(std::string("unmap latency ") + k.name + " (ns)", [&k](const RunResults& r) { return k.of(r.latency.unmap); }, "%.0f");
-  row("unmap service p50 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.unmap_service.p50_ns); }, "%.0f");
-  row("unmap service p99 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.unmap_service.p99_ns); }, "%.0f");
-  row("unmaps achieved/ms", [](const RunResults& r) { return r.achieved_unmaps_per_ms(); }, "%.3g");
-  row("unmaps never begun", [](const RunResults& r) { return static_cast<double>(r.counters.unmaps_not_started); }, "%.0f");
+    row(std::string("unmap latency ") + k.name + " (ns)", [&k](const RunResults& r) { return k.of(r.latency.unmap); }, "%.0f",
+        [&k](const RunResults& r) { return few_samples(k.q, r.latency.unmap); });
+  row("unmap service p50 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.unmap_service.p50_ns); }, "%.0f",
+      [](const RunResults& r) { return few_samples(0.5, r.latency.unmap_service); });
+  row("unmap service p99 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.unmap_service.p99_ns); }, "%.0f",
+      [](const RunResults& r) { return few_samples(0.99, r.latency.unmap_service); });
+  row("unmaps achieved/ms", [](const RunResults& r) { return r.achieved_unmaps_per_ms(); }, "%.3g", never);
+  row("unmaps never begun", [](const RunResults& r) { return static_cast<double>(r.counters.unmaps_not_started); }, "%.0f", never);
   if (runs.front().has_dma()) {
-    row("dma latency p50 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.dma.p50_ns); }, "%.0f");
-    row("dma latency p99 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.dma.p99_ns); }, "%.0f");
-    row("page_faults (total)", [](const RunResults& r) { return static_cast<double>(r.counters.translation.page_faults); }, "%.0f");
-    row("atc_misses (total)", [](const RunResults& r) { return static_cast<double>(r.counters.translation.atc_misses); }, "%.0f");
-    row("iotlb_misses (total)", [](const RunResults& r) { return static_cast<double>(r.counters.translation.iotlb_misses); }, "%.0f");
+    row("dma latency p50 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.dma.p50_ns); }, "%.0f",
+        [](const RunResults& r) { return few_samples(0.5, r.latency.dma); });
+    row("dma latency p99 (ns)", [](const RunResults& r) { return static_cast<double>(r.latency.dma.p99_ns); }, "%.0f",
+        [](const RunResults& r) { return few_samples(0.99, r.latency.dma); });
+    row("page_faults (total)", [](const RunResults& r) { return static_cast<double>(r.counters.translation.page_faults); }, "%.0f", never);
+    row("atc_misses (total)", [](const RunResults& r) { return static_cast<double>(r.counters.translation.atc_misses); }, "%.0f", never);
+    row("iotlb_misses (total)", [](const RunResults& r) { return static_cast<double>(r.counters.translation.iotlb_misses); }, "%.0f", never);
   }
+  if (marked) o << kFewSamplesNote;
   return o.str();
 }
 

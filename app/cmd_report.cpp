@@ -92,20 +92,44 @@ std::string runs_markdown(const std::vector<ReportPoint>& runs, const std::strin
     for (const ReportPoint& p : runs) all.push_back(*p.results);
     std::vector<std::string> labels;
     for (const ReportPoint& p : runs) labels.push_back(p.id);
-    if (runs.size() == 2) {
-      const RunDifferences d = run_differences(all[0], all[1]);
-      labels = {d.label_a, d.label_b};
-      for (const auto& e : d.experiment) o << "**Different experiments**: " << e << "\n\n";
+    // Every run against the first: a comparison of different experiments says so before its numbers.
+    for (std::size_t i = 1; i < runs.size(); ++i) {
+      const RunDifferences d = run_differences(all[0], all[i]);
+      if (runs.size() == 2) labels = {d.label_a, d.label_b};
+      for (const auto& e : d.experiment)
+        o << "**Different experiments** (" << runs[0].id << " vs " << runs[i].id << "): " << e << "\n\n";
     }
     o << "### Side by side\n\n```\n" << format_comparison(all, labels) << "```\n";
   }
   return o.str();
 }
 
+// Where an output goes must be a directory that exists, checked before anything is written, so a bad
+// -o does not come after a written page. Returns false (message printed) otherwise.
+bool output_place_ok(const char* flag, const std::string& file) {
+  if (file.empty()) return true;
+  std::error_code ec;
+  const fs::path parent = fs::path(file).parent_path();
+  if (fs::is_directory(file, ec)) {
+    std::cerr << "svasim: error: " << flag << ": " << file << " is a directory; name a file\n";
+    return false;
+  }
+  if (!parent.empty() && !fs::is_directory(parent, ec)) {
+    std::cerr << "svasim: error: " << flag << ": " << parent.string() << " is not a directory\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int cmd_report(const std::string& dir, const std::string& output, const std::string& html, const std::string& svg_dir) {
   std::error_code ec;
+  if (!output_place_ok("-o", output) || !output_place_ok("--html", html)) return kExitBadInput;
+  if (!svg_dir.empty() && !fs::is_directory(svg_dir, ec)) {
+    std::cerr << "svasim: error: --svg-dir: " << svg_dir << " is not a directory\n";
+    return kExitBadInput;
+  }
   const fs::path given(dir);
   std::vector<ReportPoint> points;
   bool sweep = false;
@@ -149,10 +173,6 @@ int cmd_report(const std::string& dir, const std::string& output, const std::str
   const std::string title = (sweep ? "svasim sweep " : "svasim run ") + (sweep && !fs::is_directory(given, ec) ? jsonl.parent_path().filename().string() : name);
   const std::string text = sweep ? sweep_report_markdown(points, title) : runs_markdown(points, title);
   if (!html.empty() || !svg_dir.empty()) {
-    if (!svg_dir.empty() && !fs::is_directory(svg_dir)) {
-      std::cerr << "svasim: error: --svg-dir: " << svg_dir << " is not a directory\n";
-      return kExitBadInput;
-    }
     const fs::path work = (html.empty() ? fs::path(svg_dir) / ".svasim-plots" : fs::path(html + ".plots"));
     fs::create_directories(work);
     // The plots' scratch directory goes whatever happens (a failed gnuplot, an unwritable page).

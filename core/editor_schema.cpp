@@ -156,6 +156,7 @@ ordered_json sweep_editor_schema() {
   ordered_json scenario = ordered_json::parse(kScenarioSchemaText);
   std::vector<std::string> paths;
   std::set<std::string> seen;
+  seen.insert("seed");  // a sweep derives every point's seed (sweep/sweep_spec.cpp refuses a seed axis)
   collect_paths(scenario, scenario, "", 0, paths, seen);
   for (const ParamDecl& p : all_params()) paths.push_back("params." + p.name);
   out["$defs"]["axis"]["properties"]["path"]["examples"] = paths;

@@ -51,6 +51,7 @@ RunResults results_of(const Scenario& s, const Stats& st) {
   c.unmaps_due = st.unmaps_due;
   c.unmaps_not_started = st.unmaps_not_started;
   c.unmap_threads = st.unmap_threads;
+  c.unmap_threads_behind = st.unmap_threads_behind;
   c.vcpu_steal_ns = st.vcpu_steal_ns;
   c.vm_halt_exits = st.vm_halt_exits;
   for (const auto& d : st.per_device) c.ats_inv_requests += d.ats_inv_requests;

@@ -110,6 +110,7 @@ void fields(V& v, T& c) {
   v("unmaps_due", c.unmaps_due);
   v("unmaps_not_started", c.unmaps_not_started);
   v("unmap_threads", c.unmap_threads);
+  v("unmap_threads_behind", c.unmap_threads_behind);
   v("vcpu_steal_ns", c.vcpu_steal_ns);
   v("vm_halt_exits", c.vm_halt_exits);
   v("ats_inv_requests", c.ats_inv_requests);
@@ -447,6 +448,15 @@ RunResults RunResults::from_json(const json& j, const std::string& file, const s
                             std::to_string(kResultsFormatVersion));
   RunResults r;
   top.read(j, at, r);
+  // Every reader indexes the three bucket arrays together: they must agree.
+  for (const auto& [name, h] : r.histograms) {
+    if (h.lo_ns.size() != h.count.size() || h.hi_ns.size() != h.count.size())
+      throw_results_error(file, at + "/histograms/" + name, "lo_ns, hi_ns and count differ in length");
+    for (std::size_t i = 0; i < h.count.size(); ++i)
+      if (h.lo_ns[i] > h.hi_ns[i] || (i > 0 && h.lo_ns[i] <= h.hi_ns[i - 1]))
+        throw_results_error(file, at + "/histograms/" + name + "/lo_ns/" + std::to_string(i),
+                            "buckets out of order or overlapping");
+  }
   const json& pv = j.at("provenance");
   if (pv.contains("simgrid_args")) top.read(pv["simgrid_args"], at + "/provenance/simgrid_args", r.provenance.simgrid_args);
   return r;

@@ -31,6 +31,7 @@ public:
         duration_(w.scenario.processes[st_.process].end_ns(w.scenario.duration_ns) * 1e-9) {
     next_ = st_.arrival == UnmapStream::Arrival::times ? st_.at_ns.front() * 1e-9 : st_.start_ns * 1e-9;
     if (st_.arrival == UnmapStream::Arrival::poisson) next_ += rng_.exponential(st_.interval_ns) * 1e-9;
+    first_due_ = caught_up_at_ = next_;
   }
 
   void run() {
@@ -42,6 +43,7 @@ public:
       if (!more_unmaps() || now() + kTimeEpsilon < next_) continue;
       unmap();
       schedule_next();
+      if (!unmap_pending()) caught_up_at_ = now();
     }
     count_not_started();
     reply_->set_receiver(nullptr);
@@ -56,26 +58,43 @@ private:
   }
 
   // The arrivals still due before the end that the thread never began (it was busy until the end): the
-  // offered load the run did not serve. Periodic and listed arrivals are counted exactly; Poisson ones
-  // after the first by their expected number, so a heavy overload costs no loop over its arrivals.
+  // offered load the run did not serve. Periodic and listed arrivals are counted by arithmetic. Poisson
+  // ones are drawn on, exactly as a thread that kept up would have drawn them (each unmap's range, then
+  // the gap to the next), so the same seed offers the same arrivals under every profile; past
+  // kMaxArrivalsDrawn (an overload of a long run) the rest are counted by their expected number.
   void count_not_started() {
     if (!(next_ < duration_) || !within_count(index_)) return;
-    double more = 1;  // next_ itself
-    const double rest = (duration_ - next_) * 1e9;  // ns after next_
+    double more = 0;
     switch (st_.arrival) {
       case UnmapStream::Arrival::periodic:
-        more += std::ceil(rest / st_.interval_ns - 1e-9) - 1;
+        more = std::ceil((duration_ - next_) * 1e9 / st_.interval_ns - 1e-9);
         break;
-      case UnmapStream::Arrival::poisson: more += std::floor(rest / st_.interval_ns + 0.5); break;
+      case UnmapStream::Arrival::poisson: {
+        std::size_t index = index_;
+        for (; next_ < duration_ && within_count(index) && more < kMaxArrivalsDrawn; ++index, more += 1) {
+          (void)next_range();  // the draws an unmap makes, so the gaps are the ones it would see
+          next_ += rng_.exponential(st_.interval_ns) * 1e-9;
+        }
+        if (next_ < duration_) more += (duration_ - next_) * 1e9 / st_.interval_ns;
+        break;
+      }
       case UnmapStream::Arrival::times:
         more = static_cast<double>(std::count_if(st_.at_ns.begin() + static_cast<std::ptrdiff_t>(index_), st_.at_ns.end(),
                                                  [&](double t) { return t * 1e-9 < duration_; }));
         break;
     }
     if (st_.count >= 0) more = std::min(more, static_cast<double>(st_.count) - static_cast<double>(index_));
-    const auto n = static_cast<std::uint64_t>(std::max(more, 0.0));
+    const auto n = static_cast<std::uint64_t>(std::max(std::floor(more + 0.5), 0.0));
     w_.stats.unmaps_not_started += n;
     w_.stats.unmaps_due += n;
+    if (n > 0 && caught_up_at_ < (first_due_ + duration_) / 2) ++w_.stats.unmap_threads_behind;
+  }
+  static constexpr double kMaxArrivalsDrawn = 1e7;  // ~0.1 s of draws
+
+  // An arrival is due and not begun: the thread is behind.
+  bool unmap_pending() const {
+    return next_ <= now() + kTimeEpsilon && next_ < duration_ && within_count(index_) &&
+           (st_.arrival != UnmapStream::Arrival::times || index_ < st_.at_ns.size());
   }
 
   bool within_count(std::size_t index) const { return st_.count < 0 || static_cast<std::int64_t>(index) < st_.count; }
@@ -198,6 +217,8 @@ private:
   MmState& mm_;
   const double duration_;  // the run's end, or the process's exit
   double next_ = 0;
+  double first_due_ = 0;     // the first arrival
+  double caught_up_at_ = 0;  // the last moment the thread had no due unmap left to begin
   std::size_t index_ = 0;
   std::vector<SvaDomain> domains_;
   std::vector<UnmapRange> calls_;  // the notifier calls of the current unmap

@@ -23,6 +23,11 @@ SweepAxis single_axis(const json& a, const std::string& path) {
       throw InputError(path + "/" + k, "unknown key \"" + k + "\" (allowed: path, values, range)");
   if (!a.contains("path") || !a["path"].is_string() || a["path"].get<std::string>().empty())
     throw InputError(path + "/path", "expected the JSON path (dotted or /pointer) of a scenario value");
+  // Every point's seed is derived from the base scenario's and its replication (and is the tables'
+  // "seed" column); an axis setting it would be overridden, so it is refused rather than ignored.
+  if (a["path"] == "seed" || a["path"] == "/seed")
+    throw InputError(path + "/path", "a sweep does not vary \"seed\": each replication gets its own seed derived from the "
+                                     "base scenario's (\"replications\": N runs N of them; change the base's seed to draw others)");
   SweepAxis ax;
   ax.paths.push_back(a["path"].get<std::string>());
   std::vector<json> values;

@@ -4,6 +4,7 @@
 // user looks, with latency from when each unmap was due.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -219,4 +220,68 @@ TEST_CASE("compare refuses runs of different experiments unless forced, and head
     CHECK_THAT(forced.err, Catch::Contains("warning: different experiments"));
     CHECK_THAT(forced.out, Catch::Contains("unmap latency p50"));
   }
+}
+
+TEST_CASE("a Poisson stream offers the same arrivals under every profile, the unbegun ones counted exactly",
+          "[cli][tables]") {
+  TempDir tmp;
+  // 6.9 cannot keep up with 40 unmaps/ms of 4 devices' flushes; 6.12 can. The arrivals are the seed's either way.
+  const RunResult r = run_svasim({"run", source_path("scenarios/seed-4dev-1iommu.json"), "-q", "--set", "duration_us=3000",
+                                  "--set", "workload.unmaps.0.arrival={\"poisson_per_ms\": 40}", "--profile",
+                                  "linux-6.9-vtd,linux-6.12-vtd", "-o", (tmp / "out").string()},
+                                 tmp / "capture");
+  REQUIRE(r.exit_code == 0);
+  const json slow = json::parse(read_file(tmp / "out" / "linux-6.9-vtd.json"));
+  const json fast = json::parse(read_file(tmp / "out" / "linux-6.12-vtd.json"));
+  CHECK(slow["counters"]["unmaps_not_started"].get<int>() > 10 * std::max(1, fast["counters"]["unmaps_not_started"].get<int>()));
+  CHECK(slow["counters"]["unmap_threads_behind"].get<int>() > 0);  // saturated
+  CHECK(fast["counters"]["unmap_threads_behind"].get<int>() == 0);
+  CHECK(slow["counters"]["unmaps_due"] == fast["counters"]["unmaps_due"]);
+  CHECK(slow["counters"]["unmaps"].get<int>() + slow["counters"]["unmaps_not_started"].get<int>() ==
+        slow["counters"]["unmaps_due"].get<int>());
+}
+
+TEST_CASE("report checks every place it writes before it writes anything, and tells runs of other experiments",
+          "[cli][report]") {
+  TempDir tmp;
+  const std::string seed = source_path("scenarios/seed-4dev-1iommu.json");
+  for (const char* name : {"a", "b", "c"}) {
+    std::vector<std::string> args = {"run", seed, "-q", "--set", "duration_us=300", "-o", (tmp / "runs" / (std::string(name) + ".json")).string()};
+    if (std::string(name) == "c") args.insert(args.end(), {"--set", "seed=7"});
+    fs::create_directories(tmp / "runs");
+    REQUIRE(run_svasim(args, tmp / ("c-" + std::string(name))).exit_code == 0);
+  }
+  const RunResult bad_md = run_svasim({"report", (tmp / "runs").string(), "--html", (tmp / "ok.html").string(), "-o",
+                                       (tmp / "missing" / "r.md").string()},
+                                      tmp / "c1");
+  CHECK(bad_md.exit_code == 2);
+  CHECK_THAT(bad_md.err, Catch::Contains("-o: ") && Catch::Contains("is not a directory"));
+  CHECK_FALSE(fs::exists(tmp / "ok.html"));
+  const RunResult bad_html = run_svasim({"report", (tmp / "runs").string(), "--html", (tmp / "runs" / "a.json" / "x.html").string()},
+                                        tmp / "c2");
+  CHECK(bad_html.exit_code == 2);
+  CHECK_THAT(bad_html.err, Catch::Contains("--html: "));
+  // Three runs, the third of another seed: the report says so before its comparison.
+  const RunResult three = run_svasim({"report", (tmp / "runs").string()}, tmp / "c3");
+  CHECK(three.exit_code == 0);
+  CHECK_THAT(three.out, Catch::Contains("**Different experiments** (a vs c): seed 1 vs 7"));
+  CHECK(three.out.find("(a vs b)") == std::string::npos);
+  // A results file whose histogram arrays disagree is bad input, not a crash.
+  json broken = json::parse(read_file(tmp / "runs" / "a.json"));
+  broken["histograms"]["unmap"]["lo_ns"] = json::array();
+  std::ofstream(tmp / "broken.json") << broken.dump();
+  const RunResult b = run_svasim({"report", (tmp / "broken.json").string(), "--html", (tmp / "b.html").string()}, tmp / "c4");
+  CHECK(b.exit_code == 2);
+  CHECK_THAT(b.err, Catch::Contains("/histograms/unmap"));
+  CHECK_FALSE(fs::exists(tmp / "b.html"));
+}
+
+TEST_CASE("a sweep refuses a seed axis instead of ignoring it", "[cli][sweep]") {
+  TempDir tmp;
+  std::ofstream(tmp / "spec.json") << json{{"base", source_path("scenarios/sweep-base-1iommu.json")},
+                                           {"axes", {{{"path", "seed"}, {"values", {5, 6}}}}}}.dump();
+  const RunResult r = run_svasim({"sweep", (tmp / "spec.json").string(), "-o", (tmp / "out").string()}, tmp / "capture");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("/axes/0/path") && Catch::Contains("replications"));
+  CHECK_FALSE(fs::exists(tmp / "out" / "results.csv"));
 }

@@ -109,4 +109,21 @@ TEST_CASE("closed form: arrivals never begun by the end are counted as due, not 
   CHECK(st.unmaps >= 2);
   CHECK(st.unmaps <= 3);
   CHECK(st.unmap_threads == 1);
+  CHECK(st.unmap_threads_behind == 1);  // its backlog never emptied: saturated
+}
+
+// A thread that keeps up empties its backlog before every arrival: never behind, however late its last
+// unmap ends (one thread serving in S, due every 1.5 S for a run of 12 S plus a bit, the last arrival
+// left unbegun or not).
+TEST_CASE("closed form: a thread that keeps up is never behind", "[sim][closed-form]") {
+  Costs c;
+  const double s = c.notifier + c.vtd_submission(5, c.iotlb + 4 * c.issue + c.ats_round_trip());
+  auto doc = generated_scenario("linux-6.12-vtd", 1, 4, c);
+  doc["duration_us"] = 12.2 * s / 1000;
+  doc["workload"]["unmaps"][0]["arrival"] = {{"periodic_us", 1.5 * s / 1000}};
+  const Stats st = simulate(doc);
+  CHECK(st.unmaps_due == 9);
+  CHECK(st.unmaps + st.unmaps_not_started == 9);
+  CHECK(st.unmaps_started_late == 0);
+  CHECK(st.unmap_threads_behind == 0);
 }

@@ -188,13 +188,13 @@ TEST_CASE("editor schema: the sweep schema rejects the specs the sweep loader re
   CHECK(schema_error(good, sweep_schema()) == "");
   CHECK_NOTHROW(sweep_spec_from_json(good, "s.json"));
   const std::vector<std::pair<const char*, const char*>> bad = {
-      {"values and range both", R"({"base": "b.json", "axes": [{"path": "seed", "values": [1], "range": [1, 2]}]})"},
-      {"neither values nor range", R"({"base": "b.json", "axes": [{"path": "seed"}]})"},
+      {"values and range both", R"({"base": "b.json", "axes": [{"path": "duration_us", "values": [1], "range": [1, 2]}]})"},
+      {"neither values nor range", R"({"base": "b.json", "axes": [{"path": "duration_us"}]})"},
       {"no axes", R"({"base": "b.json", "axes": []})"},
-      {"a zip of one", R"({"base": "b.json", "axes": [{"zip": [{"path": "seed", "values": [1]}]}]})"},
-      {"zero replications", R"({"base": "b.json", "axes": [{"path": "seed", "values": [1]}], "replications": 0})"},
-      {"an unknown key", R"({"base": "b.json", "axes": [{"path": "seed", "values": [1]}], "replication": 2})"},
-      {"no base", R"({"axes": [{"path": "seed", "values": [1]}]})"},
+      {"a zip of one", R"({"base": "b.json", "axes": [{"zip": [{"path": "duration_us", "values": [1]}]}]})"},
+      {"zero replications", R"({"base": "b.json", "axes": [{"path": "duration_us", "values": [1]}], "replications": 0})"},
+      {"an unknown key", R"({"base": "b.json", "axes": [{"path": "duration_us", "values": [1]}], "replication": 2})"},
+      {"no base", R"({"axes": [{"path": "duration_us", "values": [1]}]})"},
   };
   for (const auto& [what, text] : bad) {
     INFO(what);

@@ -3,8 +3,11 @@
 
 #include <algorithm>
 
+#include "analysis/labels.hpp"
 #include "analysis/plots.hpp"
 #include "analysis/report.hpp"
+#include "analysis/run_diff.hpp"
+#include "analysis/table.hpp"
 #include "core/error.hpp"
 
 using namespace svasim;
@@ -172,6 +175,7 @@ TEST_CASE("report: plots carry the replications' confidence intervals, flag satu
       if (devices == 8) {  // fell behind: 30 due, 10 begun
         p.results->counters.unmaps_due = 30;
         p.results->counters.unmaps_not_started = 20;
+        p.results->counters.unmap_threads_behind = 1;
       }
       p.results->histograms["unmap"] = {{900, 1000 * static_cast<std::uint64_t>(devices)},
                                         {999, 1000 * static_cast<std::uint64_t>(devices) + 63}, {5, 5}};
@@ -217,4 +221,40 @@ TEST_CASE("report: single runs get the distributions of their latencies", "[repo
   CHECK(plots[0].series[1].label == "b from when due");
   CHECK(plots[0].series[2].label == "a service");
   CHECK(plots[0].xlabel == "latency (µs)");
+}
+
+TEST_CASE("report: an axis mixing numbers with other values names series; the x axis is numeric at every point",
+          "[report]") {
+  std::vector<ReportPoint> points;
+  int i = 0;
+  for (const json& pages : {json(1), json{{"uniform", {1, 8}}}})
+    for (int devices : {1, 2, 4}) {
+      ReportPoint p = point(("p" + std::to_string(i++)).c_str(), "k", devices, 1000.0 * devices);
+      p.sets = {{"pages", pages}, {"devices", devices}};
+      points.push_back(p);
+    }
+  std::vector<Plot> plots;
+  REQUIRE_NOTHROW(plots = sweep_plots(points, {"pages", "devices"}));
+  REQUIRE(!plots.empty());
+  CHECK(plots.front().xlabel == axis_label("devices"));
+  CHECK(plots.front().series.size() == 2);
+}
+
+TEST_CASE("report: the comparison marks quantiles resting on few samples, as the run table does", "[report]") {
+  RunResults a = run(1, 1000), b = run(1, 2000);
+  a.latency.unmap.count = b.latency.unmap.count = 212;  // p99: 2.12 samples above it
+  const std::string text = format_comparison({a, b}, {"A", "B"});
+  CHECK_THAT(text, Catch::Contains("~2000"));  // a's p99 (2 x p50)
+  CHECK_THAT(text, Catch::Contains("~ fewer than ten samples above this quantile"));
+  a.latency.unmap.count = b.latency.unmap.count = 100000;
+  CHECK(format_comparison({a, b}, {"A", "B"}).find('~') == std::string::npos);
+}
+
+TEST_CASE("report: runs differing past six significant digits are told apart", "[report]") {
+  RunResults a = run(1, 1000), b = run(1, 1000);
+  a.scenario.duration_ns = 1234561000;
+  b.scenario.duration_ns = 1234564000;
+  const RunDifferences d = run_differences(a, b);
+  REQUIRE(d.experiment.size() == 1);
+  CHECK_THAT(d.experiment[0], Catch::Contains("1234561") && Catch::Contains("1234564"));
 }

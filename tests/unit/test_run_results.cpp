@@ -139,3 +139,18 @@ TEST_CASE("results: another format or format version is refused as a whole", "[r
     CHECK_THAT(e.what(), Catch::StartsWith("results.jsonl: line 2: /results/format: not an svasim results file"));
   }
 }
+
+TEST_CASE("results: histograms whose bucket arrays disagree are refused at their JSON path", "[results]") {
+  const json good = sample_results();
+  REQUIRE(good["histograms"]["unmap"]["count"].size() == 3);
+  CHECK(refused_at(good) == "(accepted)");
+  json j = good;
+  j["histograms"]["unmap"]["lo_ns"] = json::array();  // the readers index the three arrays together
+  CHECK(refused_at(j) == "/histograms/unmap");
+  j = good;
+  j["histograms"]["unmap"]["hi_ns"].push_back(1u << 30);
+  CHECK(refused_at(j) == "/histograms/unmap");
+  j = good;
+  std::swap(j["histograms"]["unmap"]["lo_ns"][0], j["histograms"]["unmap"]["lo_ns"][1]);
+  CHECK(refused_at(j).rfind("/histograms/unmap/lo_ns/", 0) == 0);
+}

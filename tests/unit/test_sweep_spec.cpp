@@ -78,9 +78,9 @@ TEST_CASE("sweep: ranges near the limits of doubles terminate or are refused; gr
     return std::string("no error");
   };
   // x += step never changed x here: the expansion used to loop for ever.
-  const SweepSpec one = sweep_spec_from_json(spec(json::array({{{"path", "seed"}, {"range", {1e17, 1e17}}}})), "s.json");
+  const SweepSpec one = sweep_spec_from_json(spec(json::array({{{"path", "duration_us"}, {"range", {1e17, 1e17}}}})), "s.json");
   CHECK(one.axes.front().size() == 1);
-  CHECK(path_of(spec(json::array({{{"path", "seed"}, {"range", {1e17, 1e17 + 64, 1}}}}))) == "/axes/0/range");
+  CHECK(path_of(spec(json::array({{{"path", "duration_us"}, {"range", {1e17, 1e17 + 64, 1}}}}))) == "/axes/0/range");
   // Four axes of 65,536 values overflowed the grid size to 0; three of 100,000 ran out of memory.
   json four = json::array(), three = json::array();
   for (int i = 0; i < 4; ++i) four.push_back({{"path", "a" + std::to_string(i)}, {"range", {1, 65536}}});
