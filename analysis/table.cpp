@@ -131,7 +131,7 @@ std::string load_line(const RunResults& r) {
                      u(c.unmaps_started_late) + " late, " + u(c.unmaps_not_started) + " never begun)\n";
   if (r.saturated())
     line += "SATURATED: " + u(c.unmap_threads_behind) + " of " + u(c.unmap_threads) +
-            " unmap threads fell behind their arrivals (never caught up in the run's second half); latency is from "
+            " unmap threads fell behind their arrivals (a backlog unemptied for the run's last quarter or more); latency is from "
             "when each unmap was due and "
             "grows with the run's length\n";
   return line;

@@ -76,7 +76,8 @@ ordered_json param_schema(const ParamDecl& p) {
   return s;
 }
 
-// "params": {"group": {"name": value}} with a property per declared parameter, nothing else allowed.
+// "params": {"group": {"name": value}} with a property per declared parameter, and the flat
+// {"group.name": value} beside it; nothing else allowed.
 void add_params(ordered_json& params) {
   params["additionalProperties"] = false;
   params["properties"] = ordered_json::object();
@@ -92,6 +93,13 @@ void add_params(ordered_json& params) {
     }
     if ((*group)["properties"].contains(parts.back())) throw std::logic_error("schema: parameter " + p.name + " twice");
     (*group)["properties"][parts.back()] = param_schema(p);
+  }
+  // The flat form the loader takes too, and results files write: {"vtd.qi_batch_size": 8}.
+  for (const ParamDecl& p : all_params()) {
+    if (p.name.find('.') == std::string::npos) continue;
+    ordered_json flat = param_schema(p);
+    flat["description"] = "The same as the nested form: " + flat["description"].get<std::string>();
+    params["properties"][p.name] = std::move(flat);
   }
 }
 
@@ -145,7 +153,10 @@ ordered_json scenario_editor_schema() {
     }
     node["enum"] = names;
     node["enumDescriptions"] = descriptions;  // VS Code shows them beside the completions
-    if (const ModelEntry* d = cat.default_of(axis.key)) node["default"] = d->name;
+    // The axis' default is what a scenario naming nothing gets only outside "models": there the profile,
+    // or for models.arch the flush model, decides.
+    if (const ModelEntry* d = cat.default_of(axis.key); d && std::string(axis.scenario_key).rfind("models.", 0) != 0)
+      node["default"] = d->name;
   }
   add_params(out["properties"]["params"]);
   return out;

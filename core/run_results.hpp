@@ -19,9 +19,9 @@ inline constexpr const char* kResultsFormat = "svasim-results";
 // ("guest"). 3: and the CPU TLB flush model ("arch_model"). A reader refuses other versions rather
 // than guessing what a missing field meant.
 // 8: unmap latency is the response time (from when each unmap was due) beside unmap_service; the
-// offered load (unmaps_due, unmaps_not_started, unmap_threads, unmap_threads_behind) and the main
-// latencies' histograms.
-inline constexpr int kResultsFormatVersion = 8;
+// offered load (unmaps_due, unmaps_not_started, unmap_threads) and the main latencies' histograms.
+// 9: unmap_threads_behind (saturation told by the threads that fell behind).
+inline constexpr int kResultsFormatVersion = 9;
 
 // One histogram summary, the fields Histogram::to_json writes.
 struct LatencySummary {
@@ -62,7 +62,7 @@ struct RunCounters {
   TranslationCounters translation;
   std::uint64_t unmaps = 0, unmaps_started_late = 0, ats_inv_requests = 0;
   // The offered load: open-loop unmaps due before the end, those never started, and the threads; the
-  // threads that fell behind (a backlog that never emptied over the second half of the run).
+  // threads that fell behind (ended with a backlog that had not emptied for the last quarter of the run).
   std::uint64_t unmaps_due = 0, unmaps_not_started = 0, unmap_threads = 0, unmap_threads_behind = 0;
   std::uint64_t binds = 0, unbinds = 0, domains_allocated = 0, domains_freed = 0, mm_releases = 0;
   std::uint64_t max_live_domains = 0, max_live_pasids = 0, flushes_of_freed_domains = 0;
@@ -138,10 +138,10 @@ struct RunResults {
   // Unmaps per simulated millisecond over the run's duration: due (offered) and begun (achieved).
   double offered_unmaps_per_ms() const { return rate_per_ms(counters.unmaps_due); }
   double achieved_unmaps_per_ms() const { return rate_per_ms(counters.unmaps); }
-  // Some unmap thread could not keep up: from the middle of its arrivals to the end its backlog never
-  // emptied, and due unmaps were left never begun. A stable queue, however loaded, empties now and then
-  // (its idle time is the capacity it has to spare); one that never does in half the run is falling
-  // behind, and the latency quantiles grow with the run's duration: they describe the run, not the system.
+  // Some unmap thread could not keep up: it ended with due unmaps never begun, by a backlog that had not
+  // emptied for the last quarter of the run or more, over ten arrivals or more. A stable queue, however loaded, empties now and then
+  // (its idle time is the capacity it has to spare); one that stops doing so is falling behind, and the
+  // latency quantiles grow with the run's duration: they describe the run, not the system.
   bool saturated() const { return counters.unmap_threads_behind > 0; }
   // The profile, or domain+flush model when the run named none.
   std::string label() const;

@@ -113,8 +113,8 @@ struct Stats {
   // many; their latency is not in unmap_latency, only their count here.
   std::uint64_t unmaps_due = 0, unmaps_not_started = 0;
   std::uint64_t unmap_threads = 0;  // CPU threads unmapping (the workload's streams times their threads)
-  // Threads whose backlog never emptied from the middle of their arrivals to the end, leaving due unmaps
-  // never begun: they fell behind (RunResults::saturated()).
+  // Threads that ended with due unmaps never begun, by a backlog that had not emptied for the last quarter
+  // of their arrivals' window or more, over ten arrivals or more: they fell behind (RunResults::saturated()).
   std::uint64_t unmap_threads_behind = 0;
   // A guest's vCPUs sharing host CPUs (vm.host_cpus): time runnable without a CPU (steal time), and
   // paravirtual spinlock halts (HLT exits), over the whole run (the queue counters' submission_* parts are

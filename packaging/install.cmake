@@ -38,11 +38,11 @@ set(CPACK_PACKAGE_NAME svasim)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "svasim developers <svasim@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "discrete-event simulator of IOMMU invalidation under Shared Virtual Addressing")
-set(CPACK_PACKAGE_DESCRIPTION
-    "svasim schedules DMA traffic, page unmaps and bind/unbind events across a topology of IOMMUs and devices; "
-    "domain-sharing and flush policies are swappable models named after real kernel behaviours, and every run "
-    "reports invalidation counts and latency statistics. Sweeps, reports (Markdown, HTML with gnuplot plots) and "
-    "an MPI backend for clusters are included.")
+# One string: set() with several would make a CMake list, and its ";" would land in the Description.
+set(CPACK_PACKAGE_DESCRIPTION "svasim schedules DMA traffic, page unmaps and bind/unbind events across a topology of \
+IOMMUs and devices; domain-sharing and flush policies are swappable models named after real kernel behaviours, and \
+every run reports invalidation counts and latency statistics. Sweeps, reports (Markdown, HTML with gnuplot plots) \
+and an MPI backend for clusters are included.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)

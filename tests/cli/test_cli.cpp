@@ -346,7 +346,7 @@ TEST_CASE("results JSON has the documented shape", "[cli][run]") {
   INFO(j.dump(2).substr(0, 4000));
 
   CHECK(j.at("format") == "svasim-results");
-  CHECK(j.at("format_version") == 8);
+  CHECK(j.at("format_version") == 9);
 
   const json& prov = j.at("provenance");
   CHECK(prov.at("svasim_version").is_string());

@@ -22,6 +22,7 @@ echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 [ "$(dpkg-deb -f "$deb" Package)" = svasim ] || fail "package name"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
+! dpkg-deb -f "$deb" Description | grep -q ' ;' || fail "the Description carries CMake list separators"
 for lib in libsimgrid libc6 libstdc++6; do
   grep -q "$lib" <<< "$depends" || fail "Depends lacks $lib"
 done

@@ -96,18 +96,18 @@ TEST_CASE("closed form: unmaps arriving faster than one thread serves them queue
 }
 
 // Arrivals the thread never began before the end are counted as offered but not served: one thread
-// serving in S, due every S/4 for a run of 2S, begins 2 or 3 of the 8 due.
+// serving in S, due every S/4 for a run of 10 S, begins 10 or 11 of the 40 due.
 TEST_CASE("closed form: arrivals never begun by the end are counted as due, not served", "[sim][closed-form]") {
   Costs c;
   const double s = c.notifier + c.vtd_submission(5, c.iotlb + 4 * c.issue + c.ats_round_trip());
   auto doc = generated_scenario("linux-6.12-vtd", 1, 4, c);
-  doc["duration_us"] = 2 * s / 1000;
+  doc["duration_us"] = 10 * s / 1000;
   doc["workload"]["unmaps"][0]["arrival"] = {{"periodic_us", s / 4000}};
   const Stats st = simulate(doc);
-  CHECK(st.unmaps_due == 8);
-  CHECK(st.unmaps + st.unmaps_not_started == 8);
-  CHECK(st.unmaps >= 2);
-  CHECK(st.unmaps <= 3);
+  CHECK(st.unmaps_due == 40);
+  CHECK(st.unmaps + st.unmaps_not_started == 40);
+  CHECK(st.unmaps >= 10);
+  CHECK(st.unmaps <= 11);
   CHECK(st.unmap_threads == 1);
   CHECK(st.unmap_threads_behind == 1);  // its backlog never emptied: saturated
 }

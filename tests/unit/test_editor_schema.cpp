@@ -1,6 +1,7 @@
 // The editor schemas (core/editor_schema.hpp): scenarios/*.schema.json are exactly what `svasim list
 // --schema` prints, they accept every shipped file, and they reject what the loader rejects.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <fstream>
@@ -99,6 +100,9 @@ TEST_CASE("editor schema: every axis' scenario key lists exactly the registered 
   CHECK(s.at("/$defs/dma_stream/properties/pattern/properties/kind/enum"_json_pointer).get<std::vector<std::string>>() ==
         names("pattern"));
   CHECK(s.at("/$defs/dma_stream/properties/pattern/properties/kind/default"_json_pointer) == cat.default_of("pattern")->name);
+  // Under "models" the profile (or for arch the flush model) decides: no default there.
+  for (const char* axis : {"domain", "flush", "queue", "arch"})
+    CHECK_FALSE(s.at(json::json_pointer(std::string("/properties/models/properties/") + axis)).contains("default"));
   CHECK(s.at("/properties/profile/enumDescriptions"_json_pointer).size() == names("profile").size());
   for (const std::string axis : {"profile", "environment", "platform", "domain", "flush", "queue", "arch", "pattern"})
     CHECK(!names(axis.c_str()).empty());
@@ -110,8 +114,19 @@ TEST_CASE("editor schema: params has one property per declared parameter, with i
   std::vector<std::string> leaves;
   param_leaves(params, "", leaves);
   std::vector<std::string> declared;
+  for (const ParamDecl& p : all_params()) declared.push_back(p.name);  // nested, and flat (every name has a group)
   for (const ParamDecl& p : all_params()) declared.push_back(p.name);
+  std::sort(leaves.begin(), leaves.end());
+  std::sort(declared.begin(), declared.end());
   CHECK(leaves == declared);
+  // Both forms the loader takes are accepted, and mean the same.
+  json doc = test::seed_doc();
+  doc["params"] = {{"vtd", {{"qi_batch_size", 8}}}, {"device.ats_inv_ns", 5000}};
+  CHECK(schema_error(doc, scenario_schema()) == "");
+  CHECK(loader_error(doc) == "");
+  doc["params"] = {{"vtd.qi_batch_size", 0}};
+  CHECK_THAT(schema_error(doc, scenario_schema()), Contains("/params/vtd.qi_batch_size:"));
+  CHECK_THAT(loader_error(doc), Contains("/params/vtd.qi_batch_size"));
   for (const ParamDecl& p : all_params()) {
     std::string ptr = "/properties/params";
     for (std::size_t from = 0;;) {
