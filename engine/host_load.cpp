@@ -3,7 +3,7 @@
 // submissions for the guest. Open loop: each arrival is its own thread, so a busy queue delays them but does
 // not thin them out. Their scope is an address space no guest or device uses, so they change no cache the run
 // measures; host_submissions counts them, and the run's queue counters and latencies leave them out
-// (kHostOwnWork).
+// (QueueEntry::host_own).
 #include <simgrid/s4u.hpp>
 
 #include "engine/world.hpp"
@@ -22,7 +22,8 @@ void one_host_invalidation(World& w, int iommu, std::uint64_t k) {
   reply->set_receiver(sg4::Actor::self());
   const Submission sub{iommu, {host_iotlb_invalidation(w.scenario.queue_model)}, true};
   QueueEntry entry{&sub, reply, kHostScope, kHostScope};
-  entry.what = kHostOwnWork;
+  entry.what = "host";
+  entry.host_own = true;
   ++w.stats.per_iommu[iommu].host_submissions;
   w.host_submit(entry);
   reply->set_receiver(nullptr);

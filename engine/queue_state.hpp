@@ -21,9 +21,6 @@ namespace svasim {
 
 struct PageRequest;
 
-// QueueEntry::what of the host kernel's own invalidations (engine/host_load.cpp): the physical queue serves
-// them, but the run's counters and latencies are the guest's and leave them out (host_submissions counts them).
-inline constexpr const char* kHostOwnWork = "host";
 
 // One submission in flight: lives on the submitting CPU thread until its wait completes.
 struct QueueEntry {
@@ -39,6 +36,10 @@ struct QueueEntry {
   // (index: the device), "exit".
   const char* what = "unmap";
   std::int64_t what_index = -1;
+  // The host kernel's own invalidation (engine/host_load.cpp): the physical queue serves it, but the run's
+  // counters and latencies are the guest's and leave it out (host_submissions counts it). A flag, not a
+  // `what` compared by address: a string literal's address may differ between translation units.
+  bool host_own = false;
   PageRequest* page_request = nullptr;     // a page response: the request it answers ...
   bool responded = false;                  // ... and whether the IOMMU sent it
   // Nobody polls for it: its CPU gave up waiting (AMD wait_on_sem()) and went on, and this is the IOMMU's

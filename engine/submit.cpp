@@ -64,7 +64,7 @@ void ring_doorbell(World& w, IommuState& q, int iommu, std::uint64_t tail, std::
 void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
   const std::size_t written = copy_descriptors(w, *entry.sub);
   publish(w, q, entry);
-  ring_doorbell(w, q, entry.sub->iommu, q.tail, written, entry.what != kHostOwnWork);
+  ring_doorbell(w, q, entry.sub->iommu, q.tail, written, !entry.host_own);
 }
 
 // Command `index` (the wait when index == descs.size()) and a tail write after it. The IOMMU takes the
@@ -72,7 +72,7 @@ void write_and_ring(World& w, IommuState& q, QueueEntry& entry) {
 // commands, but their completion is only observed through the wait, which comes last.
 void write_command_and_ring(World& w, IommuState& q, QueueEntry& entry, std::size_t index) {
   w.sleep(w.timing.submit + w.timing.desc_write);
-  const bool counted = entry.what != kHostOwnWork;
+  const bool counted = !entry.host_own;
   if (!is_last_command(*entry.sub, index)) {
     if (counted) ++w.stats.per_iommu[entry.sub->iommu].tail_writes;  // seen by the IOMMU with the submission's last
     return;
@@ -109,7 +109,7 @@ class PhysicalQueue final : public QueueOps {
 public:
   // `host`: the host kernel's submission on behalf of a guest (nested), not the driver of the run's kernel.
   PhysicalQueue(World& w, QueueEntry& e, bool host = false)
-      : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu), host_(host), counted_(e.what != kHostOwnWork) {}
+      : w_(w), e_(e), q_(w.iommus[e.sub->iommu]), iommu_(e.sub->iommu), host_(host), counted_(!e.host_own) {}
 
   const Submission& submission() const override { return *e_.sub; }
   void lock() override {
